@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class IncidentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "incidents"
+    verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from incidents import checks  # noqa: F401  (registers the system checks)
+        from incidents.roles import ensure_roles
+
+        # Permissions only exist after migrate has run, so the role groups are
+        # (re)built then; ensure_roles is idempotent.
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="incidents.ensure_roles")

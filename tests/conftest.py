@@ -1,0 +1,53 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from incidents.roles import ANALYST, REVIEWER, VIEWER
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
+OBLASTS_GEOJSON = SHARED_DATA / "ukraine-oblasts.geojson"
+SEED_ARTICLE = SHARED_DATA / "seed-article.txt"
+
+
+def _user(username: str, role: str | None, **extra) -> User:
+    user = User.objects.create_user(
+        username=username, password="correct horse battery", is_staff=True, **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def analyst(db) -> User:
+    return _user("olena.analyst", ANALYST)
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return _user("taras.reviewer", REVIEWER)
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    return _user("maria.viewer", VIEWER)
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return _user("admin", None, is_superuser=True)
+
+
+@pytest.fixture
+def oblasts(db):
+    """The 27 first-level units with their polygons, from the shared GeoJSON."""
+    if not OBLASTS_GEOJSON.is_file():
+        pytest.fail(f"{OBLASTS_GEOJSON} is missing: set SHARED_DATA_DIR to the shared data folder")
+    call_command("load_regions", str(OBLASTS_GEOJSON), verbosity=0)
+    from incidents.models import Region
+
+    return {region.code: region for region in Region.objects.all()}
