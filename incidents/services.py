@@ -46,9 +46,9 @@ def _real_user(user: User) -> AbstractBaseUser | None:
 def _check_rules(instance: models.Model, user: User) -> None:
     """Rules that need more than the row itself: permissions, geography."""
     if isinstance(instance, Attack):
-        _check_verification_change(instance, user)
+        check_attack_verification(instance, user)
     elif isinstance(instance, Facility):
-        _place_facility(instance)
+        place_facility(instance)
 
 
 def _after_save(instance: models.Model, previous: Mapping[str, Any]) -> None:
@@ -112,8 +112,10 @@ def record_delete(*, instance: models.Model, user: User) -> None:
         facility_refresh_status(facility_id=facility_id)
 
 
-def _create(model: type[M], *, created_by: User, m2m: Mapping | None = None, **fields) -> M:
-    return record_save(instance=model(**fields), user=created_by, m2m=m2m)
+def _create(
+    model_class: type[M], /, *, created_by: User, m2m: Mapping | None = None, **fields
+) -> M:
+    return record_save(instance=model_class(**fields), user=created_by, m2m=m2m)
 
 
 def record_update(
@@ -127,7 +129,7 @@ def record_update(
 # --------------------------------------------------------------------------- attacks
 
 
-def _check_verification_change(attack: Attack, user: User) -> None:
+def check_attack_verification(attack: Attack, user: User) -> None:
     if attack.verification_status not in Attack.REVIEWER_STATES:
         return
     stored = None
@@ -188,7 +190,7 @@ def weapon_use_create(
 # --------------------------------------------------------------------------- facilities
 
 
-def _place_facility(facility: Facility) -> None:
+def place_facility(facility: Facility) -> None:
     """Fill the region from the location, or check that the given region fits it."""
     point = facility.location
     if point is None or not (-180 <= point.x <= 180 and -90 <= point.y <= 90):
