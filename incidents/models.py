@@ -734,7 +734,8 @@ class ResponseMeasure(Tracked):
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
-        if self.region_id is None and self.attack_id is None:
+        # An attack entered in the same form has no id yet but is linked all the same.
+        if self.region_id is None and self.attack_id is None and self.attack is None:
             errors["region"] = "Link the measure to a region, an attack, or both."
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
             errors["ended_at"] = "The end is before the start."
