@@ -9,6 +9,7 @@ admin.site.index_title = "Data entry"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/imports/", include("incidents.api_imports")),
     path("", include("incidents.urls")),
 ]
 if settings.DEBUG:
