@@ -26,6 +26,7 @@ from django.db.models import (
     Subquery,
     Sum,
     TextField,
+    URLField,
 )
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -165,6 +166,8 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
     readonly_fields = AUDIT_FIELDS
     list_per_page = 50
     show_full_result_count = False
+    # A source URL typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
 
 class ServiceInlineMixin:
@@ -606,3 +609,7 @@ class ResponseMeasureAdmin(TrackedAdmin):
     def short_description(self, obj: ResponseMeasure) -> str:
         text = obj.description
         return text if len(text) <= 80 else f"{text[:79]}…"
+
+
+# Import jobs have their own admin module; importing it registers them.
+from incidents import admin_imports  # noqa: E402, F401

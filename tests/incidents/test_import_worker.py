@@ -1,7 +1,7 @@
 """Imports on a real Celery worker against the Redis on this machine.
 
 The worker runs as a subprocess on the test database, consuming a queue of its
-own on Redis database 2 (CELERY_BROKER_URL), so no other worker takes these
+own on the configured broker (CELERY_BROKER_URL), so no other worker takes these
 tasks. Jobs are created through `import_job_create`, which queues the task
 after commit, exactly as the admin and the API do.
 """
@@ -22,11 +22,11 @@ from django.db import connection
 
 from incidents import services
 from incidents.models import Attack, ImportJob
+from infra_tracker.celery import app as celery_app
 from tests.incidents.acled_files import write_acled_file
 from tests.incidents.importing import DATA, load_ukraine_regions
 
 REPO = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
 # Short enough for the test, longer than a batch takes on a busy machine.
 STALE_SECONDS = 5
 
@@ -45,8 +45,9 @@ class Worker:
         self.env = {
             **os.environ,
             "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "CELERY_BROKER_URL": BROKER,
-            "CELERY_RESULT_BACKEND": BROKER,
+            # The same broker this process sends to; the queue name is the test's own.
+            "CELERY_BROKER_URL": celery_app.conf.broker_url,
+            "CELERY_RESULT_BACKEND": celery_app.conf.broker_url,
             "IMPORT_QUEUE": queue,
             "IMPORT_STALE_SECONDS": str(STALE_SECONDS),
             "MEDIA_ROOT": str(media_root),
