@@ -26,7 +26,11 @@ ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
     ANALYST: ("view", "add", "change"),
     REVIEWER: ("view", "add", "change", "delete"),
 }
-EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {REVIEWER: ("verify_attack",)}
+# Analysts and reviewers import files and see the jobs; viewers do neither.
+EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ANALYST: ("view_importjob", "add_importjob"),
+    REVIEWER: ("verify_attack", "view_importjob", "add_importjob"),
+}
 
 
 def role_codenames(role: str) -> set[str]:

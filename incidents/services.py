@@ -7,16 +7,20 @@ derived data (a facility's region and status) in step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError
+from django.core.files import File
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, ProtectedError, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents import selectors
@@ -24,6 +28,7 @@ from incidents.models import (
     Attack,
     Damage,
     Facility,
+    ImportJob,
     OutageReport,
     Region,
     ResponseMeasure,
@@ -34,6 +39,17 @@ from incidents.models import (
 
 M = TypeVar("M", bound=models.Model)
 User = AbstractBaseUser | AnonymousUser | None
+
+# Called with (instance=, action="saved"|"deleted", previous=) at the end of
+# record_save and record_delete, inside their transaction; a hook that sends
+# anything defers it with transaction.on_commit. Other apps append to this list
+# in their AppConfig.ready, so this module depends on none of them.
+on_change_hooks: list[Callable[..., None]] = []
+
+
+def _run_change_hooks(instance: models.Model, action: str, previous: Mapping[str, Any]) -> None:
+    for hook in on_change_hooks:
+        hook(instance=instance, action=action, previous=previous)
 
 
 # --------------------------------------------------------------------------- generic
@@ -73,6 +89,8 @@ def record_save(
     previous: dict[str, Any] = {}
     if instance.pk is not None and isinstance(instance, Damage):
         previous = type(instance).objects.filter(pk=instance.pk).values("facility_id").first() or {}
+    elif instance.pk is not None and isinstance(instance, Attack):
+        previous = Attack.objects.filter(pk=instance.pk).values("verification_status").first() or {}
     if isinstance(instance, Tracked):
         if instance._state.adding:
             instance.created_by = real_user
@@ -89,6 +107,7 @@ def record_save(
     for field, values in (m2m or {}).items():
         getattr(instance, field).set(list(values))
     _after_save(instance, previous)
+    _run_change_hooks(instance, "saved", previous)
     return instance
 
 
@@ -110,6 +129,7 @@ def record_delete(*, instance: models.Model, user: User) -> None:
         ) from exc
     for facility_id in facility_ids:
         facility_refresh_status(facility_id=facility_id)
+    _run_change_hooks(instance, "deleted", {})
 
 
 def _create(
@@ -386,3 +406,307 @@ def region_upsert(
             return region, False  # Nothing changed: no write, no history row.
     record_save(instance=region, user=user)
     return region, created
+
+
+# --------------------------------------------------------------------------- imports
+
+
+UPSERT_CREATED, UPSERT_UPDATED, UPSERT_UNCHANGED = "created", "updated", "skipped"
+
+
+def _same_m2m(instance: models.Model, m2m: Mapping[str, Iterable[models.Model]]) -> bool:
+    for field, values in m2m.items():
+        stored = set(getattr(instance, field).values_list("pk", flat=True))
+        if stored != {value.pk for value in values}:
+            return False
+    return True
+
+
+@transaction.atomic
+def record_upsert(
+    *,
+    model: type[M],
+    user: User,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    m2m: Mapping[str, Iterable[models.Model]] | None = None,
+) -> tuple[M, str]:
+    """Create the row identified by `key`, or update it when `values` differ.
+
+    Returns the row and "created", "updated" or "skipped" (already as given),
+    so a re-import of the same data writes nothing and adds no history.
+    """
+    m2m = {field: list(items) for field, items in (m2m or {}).items()}
+    instance = model.objects.select_for_update().filter(**key).first()
+    if instance is None:
+        return record_save(instance=model(**key, **values), user=user, m2m=m2m), UPSERT_CREATED
+    if all(getattr(instance, name) == value for name, value in values.items()) and _same_m2m(
+        instance, m2m
+    ):
+        return instance, UPSERT_UNCHANGED
+    return record_update(instance=instance, updated_by=user, m2m=m2m, **values), UPSERT_UPDATED
+
+
+@dataclass(frozen=True)
+class AttackRow:
+    """One attack to upsert in a batch: its fields (with external source and id) and links."""
+
+    fields: dict[str, Any]
+    region_ids: frozenset[int] = frozenset()
+    source_ids: frozenset[int] = frozenset()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.fields["external_source"], self.fields["external_id"]
+
+
+def _attack_row_matches(attack: Attack, row: AttackRow, links: tuple[set, set]) -> bool:
+    return all(getattr(attack, name) == value for name, value in row.fields.items()) and links == (
+        set(row.region_ids),
+        set(row.source_ids),
+    )
+
+
+_HISTORY_OWN_COLUMNS = frozenset(
+    {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+)
+
+
+def _history_from_table(
+    model: type[models.Model], ids: Sequence[int], history_type: str, user: User
+) -> None:
+    """Write the history rows of many saved rows with one INSERT … SELECT.
+
+    The same rows django-simple-history writes on save ("+" created, "~"
+    changed), copied inside the database instead of built one by one in Python.
+    """
+    if not ids:
+        return
+    history = model.history.model
+    columns = [
+        field.column
+        for field in history._meta.concrete_fields
+        if field.column not in _HISTORY_OWN_COLUMNS
+    ]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(history._meta.db_table)} "  # noqa: S608
+        f"({quoted}, history_date, history_type, history_user_id, history_change_reason) "
+        f"SELECT {quoted}, %s, %s, %s, NULL FROM {connection.ops.quote_name(model._meta.db_table)} "
+        "WHERE id = ANY(%s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), history_type, user.pk if user else None, list(ids)])
+
+
+def _copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert many new, validated rows with COPY (ids drawn from the table's sequence first).
+
+    COPY is several times faster than a multi-row INSERT built by the ORM, and
+    the rows it writes are the same; the database checks every constraint.
+    """
+    from django.contrib.gis.db.models import GeometryField
+
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    fields = model._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        columns = ", ".join(qn(field.column) for field in fields)
+        with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+            for obj, pk in zip(objs, ids, strict=True):
+                obj.pk = pk
+                row = []
+                for field in fields:
+                    value = getattr(obj, field.attname)
+                    if isinstance(field, GeometryField) and value is not None:
+                        value = value.ewkt
+                    row.append(value)
+                copy.write_row(row)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+@transaction.atomic
+def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str | ValidationError]:
+    """Upsert many imported attacks at once; per row "created", "updated", "skipped" or the error.
+
+    Each row is validated as `record_save` validates it (`full_clean`: field
+    validators, choices, `Attack.clean`); the database constraints are then
+    enforced by the insert itself rather than by one query per row and
+    constraint, and uniqueness by looking up the batch's external ids at once.
+    The author check of `record_save` for verification states does not apply:
+    imported attacks are "reported". History rows are written in bulk too.
+    An IntegrityError (a constraint the row broke) aborts the whole batch, so
+    callers fall back to `record_upsert` row by row to find and report it.
+    """
+    real_user = _real_user(user)
+    now = timezone.now()
+    by_source: dict[str, set[str]] = {}
+    for row in rows:
+        by_source.setdefault(row.key[0], set()).add(row.key[1])
+    stored: dict[tuple[str, str], Attack] = {}
+    links: dict[tuple[str, str], tuple[set, set]] = {}
+    for source, ids in by_source.items():
+        for attack in Attack.objects.filter(external_source=source, external_id__in=ids):
+            stored[(source, attack.external_id)] = attack
+            links[(source, attack.external_id)] = (set(), set())
+    if stored:
+        key_of = {attack.pk: key for key, attack in stored.items()}
+        for attack_id, region_id in Attack.regions.through.objects.filter(
+            attack_id__in=key_of
+        ).values_list("attack_id", "region_id"):
+            links[key_of[attack_id]][0].add(region_id)
+        for attack_id, source_id in Attack.sources.through.objects.filter(
+            attack_id__in=key_of
+        ).values_list("attack_id", "source_id"):
+            links[key_of[attack_id]][1].add(source_id)
+
+    outcomes: list[str | ValidationError] = []
+    new: dict[tuple[str, str], Attack] = {}
+    changed: dict[tuple[str, str], Attack] = {}
+    wanted_links: dict[tuple[str, str], AttackRow] = {}
+    for row in rows:
+        key = row.key
+        current = new.get(key) or changed.get(key) or stored.get(key)
+        current_links = (
+            (set(wanted_links[key].region_ids), set(wanted_links[key].source_ids))
+            if key in wanted_links
+            else links.get(key)
+        )
+        if current is not None and _attack_row_matches(current, row, current_links):
+            outcomes.append(UPSERT_UNCHANGED)
+            continue
+        attack = Attack(**row.fields)
+        attack.updated_by = real_user
+        attack.updated_at = now
+        if key in stored:
+            attack.pk = stored[key].pk
+            attack.created_at = stored[key].created_at
+            attack.created_by_id = stored[key].created_by_id
+        else:
+            attack.created_by = real_user
+            attack.created_at = now
+        try:
+            # The audit users exist; checking each one would cost a query per row.
+            attack.full_clean(
+                exclude=["created_by", "updated_by"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            outcomes.append(exc)
+            continue
+        if key in stored:
+            changed[key] = attack
+            outcomes.append(UPSERT_UPDATED)
+        else:
+            outcomes.append(UPSERT_UPDATED if key in new else UPSERT_CREATED)
+            new[key] = attack
+        wanted_links[key] = row
+
+    if new:
+        _copy_insert(Attack, list(new.values()))
+        _history_from_table(Attack, [a.pk for a in new.values()], "+", real_user)
+    if changed:
+        field_names = [*rows[0].fields, "updated_at", "updated_by"]
+        Attack.objects.bulk_update(list(changed.values()), fields=field_names)
+        changed_ids = [attack.pk for attack in changed.values()]
+        _history_from_table(Attack, changed_ids, "~", real_user)
+        Attack.regions.through.objects.filter(attack_id__in=changed_ids).delete()
+        Attack.sources.through.objects.filter(attack_id__in=changed_ids).delete()
+    region_links, source_links = [], []
+    for key, row in wanted_links.items():
+        attack_id = (new.get(key) or changed[key]).pk
+        region_links += [
+            Attack.regions.through(attack_id=attack_id, region_id=region_id)
+            for region_id in row.region_ids
+        ]
+        source_links += [
+            Attack.sources.through(attack_id=attack_id, source_id=source_id)
+            for source_id in row.source_ids
+        ]
+    Attack.regions.through.objects.bulk_create(region_links, ignore_conflicts=True)
+    Attack.sources.through.objects.bulk_create(source_links, ignore_conflicts=True)
+    return outcomes
+
+
+def import_job_create(
+    *,
+    created_by: User,
+    format: str,
+    file: File,
+    options: Mapping[str, Any] | None = None,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Store an uploaded file as a queued import and hand it to a worker after commit."""
+    job = ImportJob(format=format, options=dict(options or {}))
+    job.file.save(os.path.basename(file.name or "upload"), file, save=False)
+    try:
+        record_save(instance=job, user=created_by)
+    except ValidationError:
+        job.file.delete(save=False)
+        raise
+    if enqueue:
+        transaction.on_commit(lambda: import_job_enqueue(job_id=job.pk))
+    return job
+
+
+def import_job_enqueue(*, job_id: int) -> None:
+    from incidents.tasks import run_import
+
+    run_import.apply_async(args=[job_id], queue=settings.IMPORT_QUEUE)
+
+
+def import_job_claim(*, job_id: int) -> ImportJob | None:
+    """Take a queued job, or a running one whose worker stopped reporting; None if taken.
+
+    One conditional UPDATE decides, so two workers never run the same job.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=ImportJob.Status.QUEUED)
+            | Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale_before)
+            | Q(status=ImportJob.Status.RUNNING, heartbeat_at__isnull=True)
+        )
+        .update(
+            status=ImportJob.Status.RUNNING,
+            started_at=Coalesce("started_at", Value(now)),
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if claimed != 1:
+        return None
+    return ImportJob.objects.select_related("created_by").get(pk=job_id)
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Run a claimed job to its end in this process."""
+    from incidents.importers import run_job
+
+    return run_job(job)
+
+
+def requeue_running_imports() -> list[int]:
+    """Queue again every job marked running; workers call this when they start.
+
+    A worker that was killed mid-file leaves its job "running" and its message
+    unacknowledged until the broker's visibility timeout. Queuing it again is
+    harmless: the task's claim skips a job another live worker still holds
+    (it retries once that worker's heartbeat would be stale) and a finished one.
+    """
+    job_ids = list(
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list("pk", flat=True)
+    )
+    for job_id in job_ids:
+        import_job_enqueue(job_id=job_id)
+    return job_ids

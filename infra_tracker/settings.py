@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
 
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "incidents",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +220,48 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Imports: the queue their tasks go to, and how long (seconds) a running import
+# may go without committing a batch before another worker may take it over.
+IMPORT_QUEUE = env_str("IMPORT_QUEUE", "celery")
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 120, minimum=1)
+# Alerts: the queue their tasks go to; webhook timeout (seconds); how often a
+# delivery is tried in all; the retry backoff base (the wait before try n+1 is
+# 2**n times the base); how old (hours) an open outage's latest figure may get
+# before it is flagged as stale; the address that links in messages start with.
+ALERTS_QUEUE = env_str("ALERTS_QUEUE", "celery")
+ALERTS_WEBHOOK_TIMEOUT = env_int("ALERTS_WEBHOOK_TIMEOUT", 10, minimum=1)
+ALERTS_MAX_ATTEMPTS = env_int("ALERTS_MAX_ATTEMPTS", 6, minimum=1)
+ALERTS_RETRY_BASE_MS = env_int("ALERTS_RETRY_BASE_MS", 30_000, minimum=1)
+ALERTS_STALE_OUTAGE_HOURS = env_int("ALERTS_STALE_OUTAGE_HOURS", 24, minimum=1)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Every periodic task, in one place (crontab times are UTC: CELERY_TIMEZONE).
+CELERY_BEAT_SCHEDULE = {
+    # Every 5 minutes: deliveries whose retry message was lost or whose worker died.
+    "alerts-requeue-deliveries": {
+        "task": "alerts.tasks.requeue_deliveries",
+        "schedule": crontab(minute="*/5"),
+        "options": {"queue": ALERTS_QUEUE},
+    },
+    # Daily at 04:00 UTC (06:00/07:00 in Kyiv): open outages whose figure is stale.
+    "alerts-flag-stale-outages": {
+        "task": "alerts.tasks.flag_stale_outages",
+        "schedule": crontab(minute=0, hour=4),
+        "options": {"queue": ALERTS_QUEUE},
+    },
+    # Daily at 04:10 UTC: damages whose expected restoration date has passed.
+    "alerts-flag-overdue-restorations": {
+        "task": "alerts.tasks.flag_overdue_restorations",
+        "schedule": crontab(minute=10, hour=4),
+        "options": {"queue": ALERTS_QUEUE},
+    },
+    # Daily at 05:00 UTC (07:00/08:00 in Kyiv): the digest e-mail of the last day.
+    "alerts-send-digests": {
+        "task": "alerts.tasks.send_digests",
+        "schedule": crontab(minute=0, hour=5),
+        "options": {"queue": ALERTS_QUEUE},
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

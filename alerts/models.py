@@ -1,0 +1,322 @@
+"""Alert rules, the notifications they produce, how those are delivered, and review flags."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from incidents.models import Facility, OutageReport, Region
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL that receives signed JSON notifications."""
+
+    name = models.CharField(max_length=200)
+    url = models.URLField("URL", max_length=1000)
+    secret = models.CharField(
+        max_length=100,
+        default=new_webhook_secret,
+        help_text="The receiver checks X-Tracker-Signature with it; only administrators see it.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "webhook endpoint"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertRule(models.Model):
+    """What an analyst wants to hear about, and who should hear it."""
+
+    class Kind(models.TextChoices):
+        FACILITY_DAMAGED = "facility_damaged", "A facility of given kinds is damaged"
+        OUTAGE_ABOVE = "outage_above", "An outage figure above a threshold in a region"
+        HIT_AGAIN = "hit_again", "A facility is hit again within N days"
+        ATTACK_VERIFIED = "attack_verified", "An attack is verified"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    facility_kinds = ArrayField(
+        models.CharField(max_length=20, choices=Facility.Kind.choices),
+        default=list,
+        blank=True,
+        help_text="Damage rules: the facility kinds that count (required for "
+        "'a facility of given kinds is damaged'; empty means any for 'hit again').",
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alert_rules",
+        help_text="Required for outage rules; for the others, empty means every region.",
+    )
+    service = models.CharField(
+        max_length=20,
+        choices=OutageReport.Service.choices,
+        blank=True,
+        help_text="Outage rules: empty means any service.",
+    )
+    threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Outage rules: notify when a figure is above this count.",
+    )
+    days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="'Hit again' rules: how many days back an earlier hit counts.",
+    )
+    active = models.BooleanField(default=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="alert_rules"
+    )
+    emails = ArrayField(
+        models.EmailField(),
+        default=list,
+        blank=True,
+        help_text="Further e-mail addresses, separated by commas.",
+    )
+    webhooks = models.ManyToManyField(WebhookEndpoint, blank=True, related_name="rules")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "alert rule"
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="outage_above")
+                | Q(region__isnull=False, threshold__isnull=False),
+                name="alertrule_outage_has_region_and_threshold",
+                violation_error_message="An outage rule needs a region and a threshold.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="facility_damaged") | ~Q(facility_kinds=[]),
+                name="alertrule_damage_has_facility_kinds",
+                violation_error_message="A damage rule needs at least one facility kind.",
+            ),
+            models.CheckConstraint(condition=Q(days__gte=1), name="alertrule_days_positive"),
+        ]
+        indexes = [
+            # Matching: the active rules of one kind.
+            models.Index(fields=["kind", "active"], name="alertrule_kind_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.kind == self.Kind.OUTAGE_ABOVE:
+            if self.region_id is None:
+                errors["region"] = "An outage rule needs a region."
+            if self.threshold is None:
+                errors["threshold"] = "An outage rule needs a threshold."
+        if self.kind == self.Kind.FACILITY_DAMAGED and not self.facility_kinds:
+            errors["facility_kinds"] = "Choose at least one facility kind."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def parameters(self) -> str:
+        """The rule's parameters in words, for lists and messages."""
+        parts: list[str] = []
+        if self.facility_kinds:
+            labels = dict(Facility.Kind.choices)
+            parts.append(", ".join(labels.get(kind, kind) for kind in self.facility_kinds))
+        if self.region_id:
+            parts.append(f"in {self.region}")
+        if self.service:
+            parts.append(self.get_service_display().lower())
+        if self.kind == self.Kind.OUTAGE_ABOVE and self.threshold is not None:
+            parts.append(f"above {self.threshold:,}")
+        if self.kind == self.Kind.HIT_AGAIN:
+            parts.append(f"within {self.days} days")
+        return "; ".join(parts)
+
+
+class Notification(models.Model):
+    """One match of one rule against one record: made at most once per event."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    event_key = models.CharField(
+        max_length=50, help_text="What happened to the record, e.g. 'damaged' or 'verified'."
+    )
+    payload = models.JSONField(help_text="What matched, as it was when the rule matched.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "content_type", "object_id", "event_key"],
+                name="notification_once_per_rule_object_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.payload.get('title', self.event_key)}"
+
+
+class Delivery(models.Model):
+    """One notification sent over one channel to one address or endpoint."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        # The log stays when an endpoint is removed; a pending delivery then fails.
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+    )
+    email = models.EmailField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker started the current attempt."
+    )
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(channel="email") | ~Q(email=""),
+                name="delivery_email_has_address",
+            ),
+        ]
+        indexes = [
+            # The sweeper: pending deliveries that are due, sending ones that stalled.
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.email if self.channel == self.Channel.EMAIL else self.endpoint
+        return f"{self.get_channel_display()} to {target} ({self.get_status_display()})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a delivery, kept as a log."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    attempted_at = models.DateTimeField()
+    succeeded = models.BooleanField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "delivery attempt"
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="deliveryattempt_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of delivery {self.delivery_id}"
+
+
+class Flag(models.Model):
+    """Something reviewers should look at, raised by a daily check; one per record and day."""
+
+    class Kind(models.TextChoices):
+        STALE_OUTAGE = "stale_outage", "Outage figure not updated"
+        RESTORATION_OVERDUE = "restoration_overdue", "Restoration overdue"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    day = models.DateField(help_text="The day (Kyiv time) the check raised it.")
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-day", "kind", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "day"],
+                name="flag_once_per_record_and_day",
+            ),
+        ]
+        indexes = [
+            # The reviewers' list: open flags, newest day first.
+            models.Index(fields=["resolved_at", "-day"], name="flag_open_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message[:80]}"
+
+
+class DigestSubscription(models.Model):
+    """A user who receives the daily digest e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscription"
+    )
+    active = models.BooleanField(default=True)
+    last_sent_on = models.DateField(
+        null=True, blank=True, help_text="The day (Kyiv time) of the last digest sent."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "digest subscription"
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return f"Daily digest for {self.user}"

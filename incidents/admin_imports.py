@@ -1,0 +1,173 @@
+"""Admin for import jobs: upload a file, choose its format and options, watch it run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.html import format_html
+
+from incidents import services
+from incidents.models import ImportJob
+
+
+def job_status(job: ImportJob) -> dict[str, Any]:
+    """What the progress bar (and the API) shows about a job."""
+    return {
+        "id": job.pk,
+        "format": job.format,
+        "status": job.status,
+        "rows_total": job.rows_total,
+        "rows_processed": job.rows_processed,
+        "rows_created": job.rows_created,
+        "rows_updated": job.rows_updated,
+        "rows_skipped": job.rows_skipped,
+        "rows_rejected": job.rows_rejected,
+        "progress_percent": job.progress_percent,
+        "error_message": job.error_message,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+class ImportJobForm(forms.ModelForm):
+    country = forms.CharField(
+        required=False,
+        initial="UKR",
+        max_length=3,
+        help_text="GPPD only: the country's ISO 3166-1 alpha-3 code.",
+    )
+    energy_only = forms.BooleanField(
+        required=False,
+        help_text="ACLED only: keep events whose notes mention energy infrastructure.",
+    )
+    external_source = forms.CharField(
+        required=False,
+        max_length=40,
+        help_text='GeoJSON only: the data set\'s name, e.g. "osm" (default "geojson").',
+    )
+    property_map = forms.JSONField(
+        required=False,
+        help_text='GeoJSON only: our keys → the file\'s properties, e.g. {"name": "NAME_EN"}.',
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = ["format", "file"]
+
+    def clean_property_map(self) -> dict:
+        value = self.cleaned_data.get("property_map") or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError('Give an object, e.g. {"name": "NAME_EN"}.')
+        return value
+
+    def options(self) -> dict[str, Any]:
+        data, fmt = self.cleaned_data, self.cleaned_data["format"]
+        if fmt == ImportJob.Format.GPPD:
+            return {"country": (data.get("country") or "UKR").upper()}
+        if fmt == ImportJob.Format.ACLED:
+            return {"energy_only": bool(data.get("energy_only"))}
+        if fmt == ImportJob.Format.FACILITIES_GEOJSON:
+            options: dict[str, Any] = {}
+            if data.get("external_source"):
+                options["external_source"] = data["external_source"]
+            if data.get("property_map"):
+                options["property_map"] = data["property_map"]
+            return options
+        return {}
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    form = ImportJobForm
+    change_form_template = "admin/incidents/importjob/change_form.html"
+    list_display = [
+        "__str__",
+        "format",
+        "status",
+        "progress",
+        "rows_created",
+        "rows_updated",
+        "rows_skipped",
+        "rows_rejected",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "format"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "format",
+        "file",
+        "options_display",
+        "status",
+        "rows_total",
+        "rows_processed",
+        "rows_created",
+        "rows_updated",
+        "rows_skipped",
+        "rows_rejected",
+        "error_message",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "attempts",
+    ]
+
+    @admin.display(description="progress")
+    def progress(self, job: ImportJob) -> str:
+        return f"{job.progress_percent} %"
+
+    @admin.display(description="options")
+    def options_display(self, job: ImportJob) -> str:
+        return format_html("<code>{}</code>", json.dumps(job.options, ensure_ascii=False))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["format", "file", "country", "energy_only", "external_source", "property_map"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A job is read-only once submitted; the change page shows its progress.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        job = services.import_job_create(
+            created_by=request.user,
+            format=form.cleaned_data["format"],
+            file=form.cleaned_data["file"],
+            options=form.options(),
+        )
+        obj.pk = job.pk
+        obj.__dict__.update(job.__dict__)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # After the upload, go straight to the job's page to watch its progress.
+        messages.success(request, f"{obj} was queued.")
+        return redirect("admin:incidents_importjob_change", obj.pk)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="incidents_importjob_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ImportJob, pk=pk)
+        return JsonResponse(job_status(job))

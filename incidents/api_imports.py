@@ -1,0 +1,93 @@
+"""POST /api/v1/imports/ (multipart: format, file, options) and GET /api/v1/imports/<id>/."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents import services
+from incidents.models import ImportJob
+
+
+class CanImport(BasePermission):
+    """Analysts and reviewers submit and follow imports; viewers may not."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        codename = "add_importjob" if request.method == "POST" else "view_importjob"
+        return request.user.has_perm(f"incidents.{codename}")
+
+
+class ImportJobCreateSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ImportJob.Format.choices)
+    file = serializers.FileField()
+    options = serializers.JSONField(required=False, default=dict)
+
+    def validate_options(self, value: Any) -> dict:
+        # In a multipart form the options arrive as a JSON string.
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise serializers.ValidationError(f"Not valid JSON: {exc.msg}.") from None
+        if not isinstance(value, dict):
+            raise serializers.ValidationError('Give an object, e.g. {"country": "UKR"}.')
+        return value
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "format",
+            "options",
+            "status",
+            "rows_total",
+            "rows_processed",
+            "rows_created",
+            "rows_updated",
+            "rows_skipped",
+            "rows_rejected",
+            "progress_percent",
+            "row_errors",
+            "error_message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportJobListCreate(APIView):
+    permission_classes = [IsAuthenticated, CanImport]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def post(self, request: Request) -> Response:
+        serializer = ImportJobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.import_job_create(created_by=request.user, **serializer.validated_data)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobDetail(APIView):
+    permission_classes = [IsAuthenticated, CanImport]
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ImportJobSerializer(get_object_or_404(ImportJob, pk=pk)).data)
+
+
+urlpatterns = [
+    path("", ImportJobListCreate.as_view(), name="import-job-list"),
+    path("<int:pk>/", ImportJobDetail.as_view(), name="import-job-detail"),
+]

@@ -1,0 +1,408 @@
+"""The row loop every importer shares.
+
+An importer turns records of a file into calls of `incidents.services`. The
+loop here reads the file (UTF-8, a BOM is fine), checks the header, and feeds
+records in batches; each batch's writes and the job's counters, progress and
+rejected rows are committed in one transaction. A worker that dies mid-file
+therefore leaves the job exactly at the end of its last committed batch, and
+the next run skips that many records and goes on: no row is lost, and because
+every write is an upsert on (external source, external id), none is doubled.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as date_parser
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import ImportJob, Region
+
+logger = logging.getLogger(__name__)
+
+KYIV = ZoneInfo("Europe/Kyiv")
+# How many rejected rows a job keeps in its report; the count covers all of them.
+MAX_REPORTED_ERRORS = 10_000
+# Ukraine's extent (WGS84) with a little slack, for the cheap per-row check
+# that catches swapped coordinates without a database query.
+UKRAINE_LON = (22.0, 40.3)
+UKRAINE_LAT = (44.2, 52.5)
+
+CREATED, UPDATED, SKIPPED, REJECTED = "created", "updated", "skipped", "rejected"
+
+
+class FileUnusable(Exception):
+    """The file as a whole cannot be imported; the message says why, for a person."""
+
+
+class RowRejected(Exception):
+    """One record cannot be imported; the message is the reason shown in the report."""
+
+
+class JobLost(Exception):
+    """Another worker took the job over; this run stops without writing more."""
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int
+    data: Any
+
+
+@dataclass(frozen=True)
+class Outcome:
+    line: int
+    result: str
+    reason: str = ""
+
+
+# --------------------------------------------------------------------------- value parsing
+
+
+def validation_reason(exc: ValidationError) -> str:
+    """A ValidationError as one line: "field: message; field: message"."""
+    if hasattr(exc, "error_dict"):
+        parts = []
+        for field, errors in exc.error_dict.items():
+            messages = " ".join(m for e in errors for m in e.messages)
+            parts.append(messages if field == "__all__" else f"{field}: {messages}")
+        return "; ".join(parts)
+    return " ".join(exc.messages)
+
+
+def parse_int(value: str, what: str, *, required: bool = False) -> int | None:
+    """A whole number, tolerating "12.0" and thousands separators ("1,100")."""
+    text = (value or "").strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        if required:
+            raise RowRejected(f"{what} is missing.")
+        return None
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
+        text = text.replace(",", "")
+    try:
+        number = float(text)
+    except ValueError:
+        raise RowRejected(f"{what} {value!r} is not a number.") from None
+    if not math.isfinite(number) or number != int(number):
+        raise RowRejected(f"{what} {value!r} is not a whole number.")
+    if number < 0:
+        raise RowRejected(f"{what} {value!r} is negative.")
+    return int(number)
+
+
+def parse_decimal(value: str, what: str) -> Decimal | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise RowRejected(f"{what} {value!r} is not a number.") from None
+    if not number.is_finite():
+        raise RowRejected(f"{what} {value!r} is not a number.")
+    return number.quantize(Decimal("0.01"))
+
+
+_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d %B %Y", "%d.%m.%Y")
+
+
+def parse_datetime(value: str, what: str) -> tuple[datetime, bool]:
+    """An aware datetime and whether the text had a time of day.
+
+    ISO dates ("2024-01-31", "2024-01-31 05:00") are read as such; other
+    numeric dates are day first ("31/01/2024"), as in ACLED's and Ukrainian
+    files. A time without a zone is Kyiv time.
+    """
+    text = (value or "").strip()
+    if not text:
+        raise RowRejected(f"{what} is missing.")
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        try:
+            parsed = date_parser.parse(text, dayfirst=True)
+        except (ValueError, OverflowError):
+            raise RowRejected(f"{what} {value!r} is not a date.") from None
+    has_time = bool(re.search(r"\d:\d", text))
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=KYIV)
+    return parsed, has_time
+
+
+def kyiv_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=KYIV)
+
+
+def in_ukraine(lon: float, lat: float) -> bool:
+    return UKRAINE_LON[0] <= lon <= UKRAINE_LON[1] and UKRAINE_LAT[0] <= lat <= UKRAINE_LAT[1]
+
+
+def checked_point(lon: float, lat: float) -> Point:
+    """A WGS84 point in Ukraine, or a rejection that says what is wrong with it."""
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise RowRejected(
+            f"Coordinates out of range (longitude {lon}, latitude {lat}): "
+            "longitude must be within -180…180 and latitude within -90…90."
+        )
+    if not in_ukraine(lon, lat):
+        if in_ukraine(lat, lon):
+            raise RowRejected(
+                f"Latitude and longitude look swapped: ({lat}, {lon}) lies outside Ukraine, "
+                f"but ({lon}, {lat}) would lie inside."
+            )
+        raise RowRejected(f"The point (longitude {lon}, latitude {lat}) lies outside Ukraine.")
+    return Point(lon, lat, srid=4326)
+
+
+def point_from_text(lon_text: str, lat_text: str, *, required: bool) -> Point | None:
+    lon_text, lat_text = (lon_text or "").strip(), (lat_text or "").strip()
+    if not lon_text and not lat_text:
+        if required:
+            raise RowRejected("Coordinates are missing.")
+        return None
+    if not lon_text or not lat_text:
+        raise RowRejected("Only one of latitude and longitude is given.")
+    try:
+        lon, lat = float(lon_text), float(lat_text)
+    except ValueError:
+        raise RowRejected(f"Coordinates ({lat_text!r}, {lon_text!r}) are not numbers.") from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise RowRejected("Coordinates are not finite numbers.")
+    return checked_point(lon, lat)
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+def read_text(job: ImportJob) -> str:
+    """The uploaded file as text; a file that is empty or not UTF-8 is unusable."""
+    with job.file.open("rb") as handle:
+        raw = handle.read()
+    if not raw.strip():
+        raise FileUnusable("The file is empty.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FileUnusable(
+            f"The file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} cannot "
+            "be read). Save it as UTF-8 (in Excel: “CSV UTF-8”) and upload it again."
+        ) from None
+    if not text.strip():
+        raise FileUnusable("The file is empty.")
+    return text
+
+
+class Importer:
+    """Reads one format; subclasses say how a record becomes service calls."""
+
+    label: ClassVar[str] = "import"
+    batch_size: ClassVar[int] = 500
+    needs_regions: ClassVar[bool] = False
+
+    def __init__(self, *, job: ImportJob) -> None:
+        self.job = job
+        self.options: dict[str, Any] = dict(job.options or {})
+        self.user = job.created_by
+        self._regions: dict[str, Region] | None = None
+
+    # Subclasses implement these two (or `handle_batch` for bulk writes).
+    def open(self, text: str) -> tuple[int, Iterator[Record]]:
+        """Check the file's structure; return the number of records and an iterator."""
+        raise NotImplementedError
+
+    def import_record(self, record: Record) -> str:
+        """Write one record through the services; return CREATED, UPDATED or SKIPPED."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        if self.needs_regions and not Region.objects.exists():
+            raise FileUnusable(
+                "No regions are loaded, so rows cannot be matched to regions. "
+                "Load them first with `manage.py load_regions`."
+            )
+
+    def handle_batch(self, records: Sequence[Record]) -> list[Outcome]:
+        """Row by row, each in a savepoint, so one bad row never spoils the batch."""
+        outcomes = []
+        for record in records:
+            try:
+                with transaction.atomic():
+                    result = self.import_record(record)
+            except RowRejected as exc:
+                outcomes.append(Outcome(record.line, REJECTED, str(exc)))
+            except ValidationError as exc:
+                outcomes.append(Outcome(record.line, REJECTED, validation_reason(exc)))
+            else:
+                outcomes.append(Outcome(record.line, result))
+        return outcomes
+
+    # Helpers for subclasses.
+    def region_by_code(self, code: str) -> Region:
+        if self._regions is None:
+            self._regions = {region.code: region for region in Region.objects.all()}
+        region = self._regions.get(code)
+        if region is None:
+            raise RowRejected(f"Region {code} is not in the database.")
+        return region
+
+
+class CsvImporter(Importer):
+    required_columns: ClassVar[tuple[str, ...]] = ()
+
+    def open(self, text: str) -> tuple[int, Iterator[Record]]:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            header = reader.fieldnames
+        except csv.Error as exc:
+            raise FileUnusable(f"The file is not readable as CSV: {exc}.") from None
+        if not header:
+            raise FileUnusable("The file is empty.")
+        reader.fieldnames = [(name or "").strip().lower() for name in header]
+        missing = [name for name in self.required_columns if name not in reader.fieldnames]
+        if missing:
+            raise FileUnusable(
+                f"This is not a {self.label} file: the column(s) {', '.join(missing)} "
+                f"are missing. The file has: {', '.join(filter(None, reader.fieldnames))}."
+            )
+        try:
+            total = sum(1 for row in csv.reader(io.StringIO(text, newline="")) if row) - 1
+        except csv.Error as exc:
+            raise FileUnusable(f"The file is not readable as CSV: {exc}.") from None
+        return total, self._records(reader)
+
+    def _records(self, reader: csv.DictReader) -> Iterator[Record]:
+        # A record is reported at the line it starts on (quoted fields may span lines).
+        previous_end = reader.line_num
+        try:
+            for row in reader:
+                yield Record(previous_end + 1, row)
+                previous_end = reader.line_num
+        except csv.Error as exc:
+            raise FileUnusable(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from None
+
+    @staticmethod
+    def value(row: Mapping[str, Any], column: str) -> str:
+        value = row.get(column)
+        return value.strip() if isinstance(value, str) else ""
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def run(job: ImportJob, importer_class: type[Importer]) -> ImportJob:
+    """Import (or resume importing) a claimed, running job; returns it finished."""
+    importer = importer_class(job=job)
+    try:
+        text = read_text(job)
+        total, records = importer.open(text)
+        if total <= 0:
+            raise FileUnusable("The file has a header but no rows.")
+        importer.prepare()
+        ImportJob.objects.filter(pk=job.pk).update(rows_total=total)
+        job.rows_total = total
+        _process(job, importer, records)
+    except FileUnusable as exc:
+        return finish(job, status=ImportJob.Status.FAILED, error_message=str(exc))
+    except JobLost:
+        logger.warning("Import job %s was taken over by another worker.", job.pk)
+        job.refresh_from_db()
+        return job
+    return finish(job, status=ImportJob.Status.DONE)
+
+
+def _process(job: ImportJob, importer: Importer, records: Iterable[Record]) -> None:
+    # Records committed by an earlier run of this job are read again but not written.
+    already = job.rows_processed
+    batch: list[Record] = []
+    for index, record in enumerate(records):
+        if index < already:
+            continue
+        batch.append(record)
+        if len(batch) >= importer.batch_size:
+            _commit_batch(job, importer, batch)
+            batch = []
+    if batch:
+        _commit_batch(job, importer, batch)
+
+
+@transaction.atomic
+def _commit_batch(job: ImportJob, importer: Importer, batch: Sequence[Record]) -> None:
+    outcomes = importer.handle_batch(batch)
+    for outcome in outcomes:
+        if outcome.result == CREATED:
+            job.rows_created += 1
+        elif outcome.result == UPDATED:
+            job.rows_updated += 1
+        elif outcome.result == SKIPPED:
+            job.rows_skipped += 1
+        else:
+            job.rows_rejected += 1
+            if len(job.row_errors) < MAX_REPORTED_ERRORS:
+                job.row_errors.append({"line": outcome.line, "reason": outcome.reason})
+    job.rows_processed += len(batch)
+    job.heartbeat_at = timezone.now()
+    fields = {
+        "rows_processed": job.rows_processed,
+        "rows_created": job.rows_created,
+        "rows_updated": job.rows_updated,
+        "rows_skipped": job.rows_skipped,
+        "rows_rejected": job.rows_rejected,
+        "heartbeat_at": job.heartbeat_at,
+    }
+    if any(outcome.result == REJECTED for outcome in outcomes):
+        fields["row_errors"] = job.row_errors
+    # Only the run holding the job (same attempt) may write; a superseded run rolls back.
+    updated = ImportJob.objects.filter(
+        pk=job.pk, status=ImportJob.Status.RUNNING, attempts=job.attempts
+    ).update(**fields)
+    if updated != 1:
+        raise JobLost()
+
+
+def finish(job: ImportJob, *, status: str, error_message: str = "") -> ImportJob:
+    """Record how the run ended (through save, so the history keeps it)."""
+    job.status = status
+    job.error_message = error_message
+    job.finished_at = timezone.now()
+    if job.started_at is None or job.started_at > job.finished_at:
+        job.started_at = job.finished_at
+    job._history_user = job.created_by
+    job.save(
+        update_fields=[
+            "status",
+            "error_message",
+            "finished_at",
+            "started_at",
+            "rows_total",
+            "rows_processed",
+            "rows_created",
+            "rows_updated",
+            "rows_skipped",
+            "rows_rejected",
+            "row_errors",
+            "updated_at",
+        ]
+    )
+    return job

@@ -1,0 +1,81 @@
+"""WRI's Global Power Plant Database (CSV) → facilities of one country."""
+
+from __future__ import annotations
+
+from incidents import services
+from incidents.importers.base import (
+    SKIPPED,
+    CsvImporter,
+    Record,
+    RowRejected,
+    parse_decimal,
+    point_from_text,
+)
+from incidents.models import Facility
+
+EXTERNAL_SOURCE = "gppd"
+
+FUEL_KINDS = {
+    "coal": Facility.Kind.THERMAL,
+    "gas": Facility.Kind.THERMAL,
+    "oil": Facility.Kind.THERMAL,
+    "petcoke": Facility.Kind.THERMAL,
+    "cogeneration": Facility.Kind.CHP,
+    "hydro": Facility.Kind.HYDRO,
+    "nuclear": Facility.Kind.NUCLEAR,
+    "solar": Facility.Kind.SOLAR,
+    "wind": Facility.Kind.WIND,
+}
+
+
+class GppdImporter(CsvImporter):
+    label = "Global Power Plant Database"
+    required_columns = (
+        "country",
+        "name",
+        "gppd_idnr",
+        "capacity_mw",
+        "latitude",
+        "longitude",
+        "primary_fuel",
+    )
+
+    def __init__(self, *, job) -> None:
+        super().__init__(job=job)
+        self.country = str(self.options.get("country") or "UKR").strip().upper()
+
+    def import_record(self, record: Record) -> str:
+        data, value = record.data, self.value
+        if value(data, "country").upper() != self.country:
+            return SKIPPED
+        gppd_id = value(data, "gppd_idnr")
+        if not gppd_id:
+            raise RowRejected("gppd_idnr is missing.")
+        name = value(data, "name")
+        if not name:
+            raise RowRejected("The plant has no name.")
+        fuel = value(data, "primary_fuel")
+        point = point_from_text(value(data, "longitude"), value(data, "latitude"), required=True)
+        capacity = parse_decimal(value(data, "capacity_mw"), "capacity_mw")
+        notes = [f"Primary fuel: {fuel}." if fuel else ""]
+        others = [value(data, f"other_fuel{n}") for n in (1, 2, 3)]
+        if any(others):
+            notes.append(f"Other fuels: {', '.join(filter(None, others))}.")
+        if year := value(data, "commissioning_year"):
+            notes.append(f"Commissioned: {year}.")
+        if source := value(data, "source"):
+            notes.append(f"Source: {source} {value(data, 'url')}".strip())
+        _, result = services.record_upsert(
+            model=Facility,
+            user=self.user,
+            key={"external_source": EXTERNAL_SOURCE, "external_id": gppd_id[:100]},
+            values={
+                "name": name[:200],
+                "kind": FUEL_KINDS.get(fuel.casefold(), Facility.Kind.OTHER),
+                "location": point,
+                "operator": value(data, "owner")[:200],
+                "electric_capacity_mw": capacity,
+                "notes": " ".join(filter(None, notes)),
+            },
+        )
+        return result

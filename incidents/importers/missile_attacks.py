@@ -1,0 +1,132 @@
+"""The public "massive missile attacks on Ukraine" CSV → attacks with weapon counts.
+
+Each row is one wave of one weapon model: time_start, time_end, model,
+launch_place, target, launched, destroyed (= intercepted), not_reach_goal, …
+Counts may be written as floats ("12.0"), times may lack the hour, and the
+target may join several oblasts with " and " or name a part of the country
+("south"), which is kept in the description and never turned into regions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from incidents import services
+from incidents.importers.base import (
+    CsvImporter,
+    Record,
+    RowRejected,
+    parse_datetime,
+    parse_int,
+)
+from incidents.models import Attack, WeaponUse
+from incidents.region_names import is_macro_region, region_code
+
+EXTERNAL_SOURCE = "missile-attacks"
+W = WeaponUse.WeaponType
+
+# Checked in order: "Iskander-K" is a cruise missile, "Iskander-M" a ballistic one.
+_WEAPON_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), weapon_type)
+    for pattern, weapon_type in (
+        (r"shahed|geran|gerbera|harpy|lancet|\buav\b|drone", W.DRONE),
+        (r"iskander[- ]?k\b|kalibr|[xkх]h?[- ]?(101|555|55|59|69|22|32|35)\b", W.CRUISE),
+        (r"kinzhal|kh[- ]?47|zircon|tsirkon", W.HYPERSONIC),
+        (r"iskander|kn[- ]?23|s[- ]?300|s[- ]?400|tochka|ballistic", W.BALLISTIC),
+        (r"\bkab\b|\bfab\b|\bupab\b|guided bomb", W.GUIDED_BOMB),
+    )
+)
+_SPLIT_MODELS = re.compile(r"\s+and\s+|\s*,\s*|\s*\+\s*|\s*/\s*(?=[A-Za-zХх])", re.IGNORECASE)
+_SPLIT_TARGETS = re.compile(r"\s+and\s+|\s*,\s*|\s*;\s*", re.IGNORECASE)
+
+
+def weapon_type(model: str) -> str:
+    """The weapon type of a model; a row naming models of several types is "unknown"."""
+    types = set()
+    for part in filter(None, _SPLIT_MODELS.split(model)):
+        for pattern, kind in _WEAPON_PATTERNS:
+            if pattern.search(part):
+                types.add(kind)
+                break
+        else:
+            types.add(W.UNKNOWN)
+    return types.pop() if len(types) == 1 else W.UNKNOWN
+
+
+def target_regions(target: str) -> tuple[list[str], list[str]]:
+    """ISO codes of the oblasts a target names, and the parts that are not oblasts."""
+    codes: list[str] = []
+    other: list[str] = []
+    for part in filter(None, (p.strip() for p in _SPLIT_TARGETS.split(target))):
+        code = region_code(part, bare_kyiv_is_city=True)
+        if code is not None and code not in codes:
+            codes.append(code)
+        elif code is None:
+            other.append(part)
+    return codes, other
+
+
+class MissileAttacksImporter(CsvImporter):
+    label = "missile attacks"
+    needs_regions = True
+    required_columns = ("time_start", "model", "target", "launched", "destroyed")
+
+    def import_record(self, record: Record) -> str:
+        data, value = record.data, self.value
+        model = value(data, "model")
+        if not model:
+            raise RowRejected("The weapon model is empty.")
+        started_at, start_has_time = parse_datetime(value(data, "time_start"), "time_start")
+        ended_at = None
+        if value(data, "time_end"):
+            ended_at, _ = parse_datetime(value(data, "time_end"), "time_end")
+        launched = parse_int(value(data, "launched"), "launched")
+        destroyed = parse_int(value(data, "destroyed"), "destroyed")
+        if launched is not None and destroyed is not None and destroyed > launched:
+            raise RowRejected(
+                f"More intercepted than launched ({destroyed} destroyed > {launched} launched)."
+            )
+        target = value(data, "target")
+        codes, other = target_regions(target)
+        regions = [self.region_by_code(code) for code in codes]
+
+        description = [f"Target: {target}." if target else ""]
+        if macro := [part for part in other if is_macro_region(part)]:
+            description.append(f"Reported area: {', '.join(macro)}.")
+        if unplaced := [part for part in other if not is_macro_region(part)]:
+            description.append(f"Not matched to a region: {', '.join(unplaced)}.")
+        for column in ("target_main", "launch_place", "carrier", "not_reach_goal", "source"):
+            if text := value(data, column):
+                description.append(f"{column.replace('_', ' ').capitalize()}: {text}.")
+        natural_key = "|".join([value(data, "time_start"), model, target]).casefold()
+        summary = f"{model}: {launched if launched is not None else '?'} launched"
+        if target:
+            summary += f" at {target}"
+        attack, created = services.record_upsert(
+            model=Attack,
+            user=self.user,
+            key={
+                "external_source": EXTERNAL_SOURCE,
+                "external_id": hashlib.sha256(natural_key.encode()).hexdigest()[:40],
+            },
+            values={
+                "started_at": started_at,
+                "ended_at": ended_at,
+                "time_precision": (
+                    Attack.TimePrecision.EXACT if start_has_time else Attack.TimePrecision.DAY
+                ),
+                "summary": summary[:300],
+                "description": " ".join(filter(None, description)),
+            },
+            m2m={"regions": regions},
+        )
+        _, weapons = services.record_upsert(
+            model=WeaponUse,
+            user=self.user,
+            key={"attack": attack, "weapon_type": weapon_type(model), "model": model[:100]},
+            values={"launched": launched, "intercepted": destroyed},
+        )
+        if created == services.UPSERT_UNCHANGED:
+            return weapons
+        return created

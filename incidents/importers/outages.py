@@ -1,0 +1,136 @@
+"""Outage figures (CSV): region, locality, service, unit, count, as_of, source URL."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import urlsplit
+
+from incidents import services
+from incidents.importers.base import (
+    CsvImporter,
+    Record,
+    RowRejected,
+    parse_datetime,
+    parse_int,
+)
+from incidents.models import OutageReport, Source
+from incidents.region_names import region_code
+
+EXTERNAL_SOURCE = "outages-csv"
+
+SERVICES = {
+    "heating": "heating",
+    "heat": "heating",
+    "опалення": "heating",
+    "electricity": "electricity",
+    "power": "electricity",
+    "electric": "electricity",
+    "світло": "electricity",
+    "електроенергія": "electricity",
+    "water": "water",
+    "вода": "water",
+    "gas": "gas",
+    "газ": "gas",
+}
+UNITS = {
+    "buildings": "buildings",
+    "building": "buildings",
+    "houses": "buildings",
+    "customers": "customers",
+    "customer": "customers",
+    "users": "customers",
+    "consumers": "customers",
+    "subscribers": "customers",
+    "households": "households",
+    "household": "households",
+    "people": "people",
+    "persons": "people",
+    "residents": "people",
+    "settlements": "settlements",
+    "settlement": "settlements",
+    "localities": "settlements",
+}
+QUALIFIERS = {
+    "over": OutageReport.Qualifier.AT_LEAST,
+    "more than": OutageReport.Qualifier.AT_LEAST,
+    "at least": OutageReport.Qualifier.AT_LEAST,
+    "about": OutageReport.Qualifier.ABOUT,
+    "around": OutageReport.Qualifier.ABOUT,
+    "approximately": OutageReport.Qualifier.ABOUT,
+    "up to": OutageReport.Qualifier.UP_TO,
+}
+_QUALIFIED = re.compile(r"^(over|more than|at least|about|around|approximately|up to)\s+(.*)$")
+
+
+def choice(value: str, table: dict[str, str], what: str) -> str:
+    found = table.get(value.strip().casefold())
+    if found is None:
+        raise RowRejected(
+            f"Unknown {what} {value!r}; use one of {', '.join(sorted(set(table.values())))}."
+        )
+    return found
+
+
+class OutagesImporter(CsvImporter):
+    label = "outage figures"
+    needs_regions = True
+    required_columns = ("region", "service", "unit", "count", "as_of")
+
+    def import_record(self, record: Record) -> str:
+        data, value = record.data, self.value
+        name = value(data, "region")
+        code = region_code(name, bare_kyiv_is_city=True)
+        if code is None:
+            raise RowRejected(f"Unknown region {name!r}." if name else "The region is empty.")
+        region = self.region_by_code(code)
+        service = choice(value(data, "service"), SERVICES, "service")
+        unit = choice(value(data, "unit"), UNITS, "unit")
+        count_text = value(data, "count")
+        qualifier = OutageReport.Qualifier.EXACT
+        if match := _QUALIFIED.match(count_text.casefold()):
+            qualifier, count_text = QUALIFIERS[match.group(1)], match.group(2)
+        if explicit := value(data, "count_qualifier"):
+            named = {**QUALIFIERS, **{q: q for q in OutageReport.Qualifier.values}}
+            qualifier = choice(explicit, named, "qualifier")
+        count = parse_int(count_text, "count", required=True)
+        as_of, _ = parse_datetime(value(data, "as_of"), "as_of")
+        locality = value(data, "locality")[:200]
+        natural_key = "|".join([code, locality.casefold(), service, unit, as_of.isoformat()])
+        sources = []
+        if url := value(data, "source_url") or value(data, "source"):
+            sources.append(self.source_for(url, value(data, "source_title")))
+        _, result = services.record_upsert(
+            model=OutageReport,
+            user=self.user,
+            key={
+                "external_source": EXTERNAL_SOURCE,
+                "external_id": hashlib.sha256(natural_key.encode()).hexdigest()[:40],
+            },
+            values={
+                "region": region,
+                "locality": locality,
+                "service": service,
+                "unit": unit,
+                "count": count,
+                "count_qualifier": qualifier,
+                "as_of": as_of,
+            },
+            m2m={"sources": sources},
+        )
+        return result
+
+    def source_for(self, url: str, title: str) -> Source:
+        if not urlsplit(url).scheme.startswith("http"):
+            raise RowRejected(f"The source {url!r} is not a web address (http…).")
+        # Looked up per row, not cached: a source created for a row that is then
+        # rejected is rolled back with it.
+        source = Source.objects.filter(url=url).order_by("pk").first()
+        if source is None:
+            source = services.source_create(
+                created_by=self.user,
+                kind=Source.Kind.NEWS_REPORT,
+                title=(title or urlsplit(url).netloc or url)[:300],
+                url=url,
+            )
+        return source

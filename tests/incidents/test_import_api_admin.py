@@ -1,0 +1,87 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from incidents.models import ImportJob
+from tests.incidents.importing import DATA, create_job
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(name: str = "acled_ukraine_messy.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, (DATA / name).read_bytes(), content_type="text/csv")
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_an_analyst_posts_a_file_and_gets_202_with_a_queued_job(client, analyst, settings):
+    # Eager mode here: the real worker is exercised in test_import_worker.py.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("import-job-list"),
+        {"format": "gppd", "file": upload("gppd_ukraine.csv"), "options": '{"country": "UKR"}'},
+    )
+
+    assert response.status_code == 202
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert (job.format, job.options, job.created_by) == ("gppd", {"country": "UKR"}, analyst)
+    detail = client.get(reverse("import-job-detail", args=[job.pk]))
+    assert detail.status_code == 200
+    assert detail.json()["status"] in {"queued", "running", "done", "failed"}
+
+
+def test_a_bad_format_or_options_is_a_400_with_field_messages(client, reviewer):
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("import-job-list"), {"format": "excel", "file": upload(), "options": "{oops"}
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"format", "options"}
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_viewer_may_neither_post_nor_read_imports(client, viewer):
+    job = create_job("acled", "acled_ukraine_messy.csv")
+    client.force_login(viewer)
+
+    assert (
+        client.post(reverse("import-job-list"), {"format": "acled", "file": upload()}).status_code
+        == 403
+    )
+    assert client.get(reverse("import-job-detail", args=[job.pk])).status_code == 403
+
+
+def test_the_admin_page_shows_progress_and_its_json_status(client, analyst):
+    job = create_job("acled", "acled_ukraine_messy.csv", user=analyst)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", rows_total=12, rows_processed=6)
+    client.force_login(analyst)
+
+    page = client.get(reverse("admin:incidents_importjob_change", args=[job.pk]))
+    status = client.get(reverse("admin:incidents_importjob_progress", args=[job.pk]))
+
+    assert page.status_code == 200
+    assert b'id="import-progress-bar"' in page.content
+    assert status.json()["progress_percent"] == 50
+
+
+def test_the_admin_add_page_creates_a_job_through_the_service(client, analyst, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("admin:incidents_importjob_add"),
+        {"format": "acled", "file": upload(), "energy_only": "on", "property_map": ""},
+    )
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("admin:incidents_importjob_change", args=[job.pk])
+    assert job.options == {"energy_only": True}
+    assert job.created_by == analyst

@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+import pytest
+
+from incidents.models import Facility, ImportJob
+from tests.incidents.importing import load_ukraine_regions, reasons, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def regions():
+    return load_ukraine_regions()
+
+
+def test_it_imports_the_plants_of_one_country_and_reports_bad_rows(regions, analyst):
+    job = run_import("gppd", "gppd_ukraine.csv", user=analyst)
+
+    assert job.status == ImportJob.Status.DONE
+    assert (job.rows_total, job.rows_created, job.rows_skipped, job.rows_rejected) == (9, 5, 2, 2)
+    found = reasons(job)
+    assert "swapped" in found[6]
+    assert found[7] == "Coordinates are missing."
+    assert not Facility.objects.filter(external_id="WRI2001").exists()  # Poland
+
+
+def test_it_maps_the_primary_fuel_to_a_facility_kind_and_fills_the_region(regions):
+    run_import("gppd", "gppd_ukraine.csv")
+
+    burshtyn = Facility.objects.get(external_source="gppd", external_id="WRI1001")
+    assert burshtyn.kind == Facility.Kind.THERMAL
+    assert burshtyn.electric_capacity_mw == Decimal("2400.00")
+    assert burshtyn.operator == "DTEK Zakhidenergo"
+    assert burshtyn.region.code == "UA-26"
+    kinds = dict(Facility.objects.values_list("external_id", "kind"))
+    assert kinds["WRI1002"] == Facility.Kind.HYDRO
+    assert kinds["WRI1003"] == Facility.Kind.NUCLEAR
+    assert kinds["WRI1004"] == Facility.Kind.WIND
+    assert kinds["WRI1007"] == Facility.Kind.SOLAR
+
+
+def test_the_country_option_selects_another_country(regions):
+    job = run_import("gppd", "gppd_ukraine.csv", options={"country": "POL"})
+
+    assert (job.rows_created, job.rows_skipped) == (0, 8)
+    assert "outside Ukraine" in reasons(job)[8]
+
+
+def test_reimporting_the_file_creates_nothing_new(regions):
+    run_import("gppd", "gppd_ukraine.csv")
+    history = Facility.history.count()
+
+    again = run_import("gppd", "gppd_ukraine.csv")
+
+    assert (again.rows_created, again.rows_updated, again.rows_skipped) == (0, 0, 7)
+    assert Facility.objects.count() == 5
+    assert Facility.history.count() == history
