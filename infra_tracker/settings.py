@@ -98,6 +98,17 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# API throttle counters live in the cache: with several web processes they must share
+# one (Redis); a single development process is fine with local memory.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
