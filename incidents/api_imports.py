@@ -8,6 +8,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -83,11 +84,14 @@ class ImportJobListCreate(APIView):
 class ImportJobDetail(APIView):
     permission_classes = [IsAuthenticated, CanImport]
 
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(ImportJobSerializer(get_object_or_404(ImportJob, pk=pk)).data)
+    def get(self, request: Request, pk: str) -> Response:
+        # Any segment reaches the view, so a malformed id is a JSON 404, not an HTML page.
+        if not pk.isdigit():
+            raise NotFound(f"No import job {pk!r}.")
+        return Response(ImportJobSerializer(get_object_or_404(ImportJob, pk=int(pk))).data)
 
 
 urlpatterns = [
     path("", ImportJobListCreate.as_view(), name="import-job-list"),
-    path("<int:pk>/", ImportJobDetail.as_view(), name="import-job-detail"),
+    path("<str:pk>/", ImportJobDetail.as_view(), name="import-job-detail"),
 ]

@@ -91,3 +91,122 @@ def dashboard_summary() -> dict[str, int | None]:
         "weapons_launched": weapons["launched"],
         "weapons_intercepted": weapons["intercepted"],
     }
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def region_choices() -> QuerySet[Region]:
+    """Regions for the dashboard's region filter, in name order."""
+    return Region.objects.only("code", "name_en").order_by("name_en")
+
+
+def attack_page(*, pk: int) -> Attack:
+    """One attack with everything its page shows, in a fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from incidents.models import Damage, ResponseMeasure, Source, WeaponUse
+
+    return Attack.objects.prefetch_related(
+        Prefetch("regions", queryset=Region.objects.only("code", "name_en").order_by("name_en")),
+        Prefetch("weapons", queryset=WeaponUse.objects.order_by("weapon_type", "model")),
+        Prefetch(
+            "damages",
+            queryset=Damage.objects.select_related("facility").order_by("facility__name"),
+        ),
+        Prefetch(
+            "outages",
+            queryset=OutageReport.objects.select_related("region").order_by(
+                "region__name_en", "service", "as_of"
+            ),
+        ),
+        Prefetch(
+            "responses",
+            queryset=ResponseMeasure.objects.select_related("region").order_by("started_at", "id"),
+        ),
+        Prefetch("sources", queryset=Source.objects.order_by("published_at", "id")),
+    ).get(pk=pk)
+
+
+def facility_restoration_history(*, facility: Facility) -> list[dict[str, object]]:
+    """Each change of a damage record's severity or restoration status, oldest first.
+
+    The change history keeps every saved version of a damage record; consecutive
+    versions with the same status are folded so the list shows only real changes.
+    """
+    from incidents.models import Damage
+
+    versions = (
+        Damage.history.filter(facility_id=facility.pk)
+        .select_related("attack")
+        .order_by("id", "history_date", "history_id")
+        .values(
+            "id",
+            "history_date",
+            "severity",
+            "restoration_status",
+            "restored_at",
+            "expected_restoration",
+            "attack_id",
+            "history_type",
+        )
+    )
+    severity = dict(Damage.Severity.choices)
+    restoration = dict(Damage.Restoration.choices)
+    changes: list[dict[str, object]] = []
+    last: dict[int, tuple[str, str]] = {}
+    for version in versions:
+        key = (version["severity"], version["restoration_status"])
+        if version["history_type"] != "-" and last.get(version["id"]) == key:
+            continue
+        last[version["id"]] = key
+        changes.append(
+            {
+                "at": version["history_date"],
+                "attack_id": version["attack_id"],
+                "severity": severity.get(version["severity"], version["severity"]),
+                "restoration": restoration.get(
+                    version["restoration_status"], version["restoration_status"]
+                ),
+                "restored_at": version["restored_at"],
+                "expected_restoration": version["expected_restoration"],
+                "deleted": version["history_type"] == "-",
+            }
+        )
+    changes.sort(key=lambda change: change["at"])
+    return changes
+
+
+def region_attacks(*, region: Region, limit: int) -> QuerySet[Attack]:
+    from django.db.models import Sum
+
+    return (
+        Attack.objects.filter(regions=region)
+        .annotate(
+            launched_total=Sum("weapons__launched"), intercepted_total=Sum("weapons__intercepted")
+        )
+        .order_by("-started_at", "-id")[:limit]
+    )
+
+
+def region_facilities(*, region: Region) -> QuerySet[Facility]:
+    return region.facilities.only(
+        "id", "name", "kind", "status", "locality", "is_illustrative"
+    ).order_by("name")
+
+
+def region_outage_series(*, region: Region) -> list[dict[str, object]]:
+    """The region's outage figures grouped per service and unit, each group oldest first."""
+    series: dict[tuple[str, str], dict[str, object]] = {}
+    reports = region.outages.order_by("service", "unit", "as_of", "id")
+    for report in reports:
+        group = series.setdefault(
+            (report.service, report.unit),
+            {
+                "service": report.get_service_display(),
+                "unit": report.get_unit_display(),
+                "reports": [],
+            },
+        )
+        group["reports"].append(report)
+    return list(series.values())

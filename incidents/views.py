@@ -5,11 +5,16 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
 
 from incidents import selectors
-from incidents.models import Attack, Facility, Region
+from incidents.models import Attack, Facility, OutageReport, Region, WeaponUse
+
+# The dashboard's script reads its layers, figures and timeline from here.
+API_ROOT = "/api/v1/"
 
 
 def read_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -24,39 +29,81 @@ def read_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
+def admin_change_url(request: HttpRequest, obj: Model) -> str | None:
+    """The admin page that edits `obj`, for users allowed to change it."""
+    meta = obj._meta
+    if not request.user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+        return None
+    try:
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        # The model is not registered in the admin on this site.
+        return None
+
+
 @read_access
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The map page; its layers, figures and timeline come from the API."""
     context = {
-        "summary": selectors.dashboard_summary(),
-        "recent_attacks": selectors.recent_attacks(limit=15),
-        "current_outages": selectors.current_outages(),
+        "regions": selectors.region_choices(),
+        "weapon_types": WeaponUse.WeaponType.choices,
+        "facility_kinds": Facility.Kind.choices,
+        "facility_statuses": Facility.Status.choices,
+        "services": OutageReport.Service.choices,
+        "verification_statuses": Attack.Verification.choices,
+        "dashboard_config": {
+            "api": API_ROOT,
+            "labels": {
+                "kind": dict(Facility.Kind.choices),
+                "status": dict(Facility.Status.choices),
+                "weapon_type": dict(WeaponUse.WeaponType.choices),
+                "service": dict(OutageReport.Service.choices),
+                "unit": dict(OutageReport.Unit.choices),
+                "qualifier": dict(OutageReport.Qualifier.choices),
+                "verification_status": dict(Attack.Verification.choices),
+            },
+        },
     }
     return render(request, "incidents/dashboard.html", context)
 
 
 @read_access
 def attack_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    attack = get_object_or_404(selectors.attacks_with_details(), pk=pk)
-    return render(request, "incidents/attack_detail.html", {"attack": attack})
+    try:
+        attack = selectors.attack_page(pk=pk)
+    except Attack.DoesNotExist as missing:
+        raise Http404("No such attack.") from missing
+    context = {"attack": attack, "admin_url": admin_change_url(request, attack)}
+    return render(request, "incidents/attack_detail.html", context)
 
 
 @read_access
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     facility = get_object_or_404(Facility.objects.select_related("region"), pk=pk)
-    damages = selectors.facility_damage_history(facility=facility)
-    return render(
-        request, "incidents/facility_detail.html", {"facility": facility, "damages": damages}
-    )
+    context = {
+        "facility": facility,
+        "admin_url": admin_change_url(request, facility),
+        "damages": selectors.facility_damage_history(facility=facility),
+        "restoration_history": selectors.facility_restoration_history(facility=facility),
+        "facility_point": {
+            "lat": facility.location.y,
+            "lng": facility.location.x,
+            "name": facility.name,
+            "status": facility.status,
+        },
+    }
+    return render(request, "incidents/facility_detail.html", context)
 
 
 @read_access
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_object_or_404(Region, code=code.upper())
+    region = get_object_or_404(Region.objects.defer("boundary"), code=code.upper())
     context = {
         "region": region,
-        "attacks": Attack.objects.filter(regions=region).order_by("-started_at")[:50],
-        "facilities": region.facilities.order_by("name"),
-        "outages": region.outages.order_by("service", "unit", "-as_of"),
+        "admin_url": admin_change_url(request, region),
+        "attacks": selectors.region_attacks(region=region, limit=50),
+        "facilities": selectors.region_facilities(region=region),
+        "outage_series": selectors.region_outage_series(region=region),
         "current_outages": selectors.current_outages(regions=[region]),
     }
     return render(request, "incidents/region_detail.html", context)

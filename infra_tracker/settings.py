@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "leaflet",
     "simple_history",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -85,6 +86,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL's JIT compiler spends about a second compiling each large map-layer
+# query, several times what the query itself takes; web requests are short.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     from django.core.exceptions import ImproperlyConfigured
 
@@ -93,6 +97,17 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# API throttle counters live in the cache: with several web processes they must share
+# one (Redis); a single development process is fine with local memory.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -172,11 +187,22 @@ LEAFLET_CONFIG = {
 }
 
 REST_FRAMEWORK = {
+    # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.ReadOrModelPermissions"],
+    "DEFAULT_SCHEMA_CLASS": "incidents.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "incidents.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Infrastructure attack tracker API",
@@ -184,6 +210,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 3.1 describes nullable values in plain JSON Schema, which validators understand.
+    "OAS_VERSION": "3.1.0",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "incidents.models.Source.Kind",
+        "RegionKindEnum": "incidents.models.Region.Kind",
+        "FacilityKindEnum": "incidents.models.Facility.Kind",
+        "ResponseMeasureKindEnum": "incidents.models.ResponseMeasure.Kind",
+    },
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

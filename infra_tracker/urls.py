@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
@@ -10,6 +11,9 @@ admin.site.index_title = "Data entry"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/imports/", include("incidents.api_imports")),
+    path("api/v1/", include("incidents.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("incidents.urls")),
 ]
 if settings.DEBUG:

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 
 from incidents.roles import ANALYST, REVIEWER, VIEWER
@@ -11,6 +12,13 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 OBLASTS_GEOJSON = SHARED_DATA / "ukraine-oblasts.geojson"
 SEED_ARTICLE = SHARED_DATA / "seed-article.txt"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_throttle_counters():
+    # The API's throttle counters live in the cache: each test starts with none used,
+    # so a long run never meets a 429 it did not ask for.
+    cache.clear()
 
 
 def _user(username: str, role: str | None, **extra) -> User:

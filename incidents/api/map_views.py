@@ -1,0 +1,291 @@
+"""The map layers: FeatureCollections built by PostgreSQL, sent with an ETag and gzip.
+
+The body arrives from the database as one string and leaves as bytes; no
+feature is parsed or re-serialised in Python. The ETag is a hash of those
+bytes, so it is right whatever changed (a row, a link table, a derived status),
+and a client that already has the layer receives a body-less 304.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotAcceptable, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents import geojson
+from incidents.api import exports
+from incidents.api.layer_params import FILTER_PARAMETERS, STATUS_PARAMETER, map_filters
+from incidents.geojson import MapFilters
+
+GEOJSON = "application/geo+json"
+# Level 1 is several times faster than the default level 6 and still shrinks a
+# layer several-fold; the layers are big and change often.
+GZIP_LEVEL = 1
+GZIP_MIN_BYTES = 1024
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+class ReadAccess(BasePermission):
+    """Logged-in users read everything; anyone does when PUBLIC_READ is on."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(settings.PUBLIC_READ or request.user.is_authenticated)
+
+
+class GeoJSONRenderer(BaseRenderer):
+    media_type = GEOJSON
+    format = "geojson"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+class LenientNegotiation(DefaultContentNegotiation):
+    """Serve the first format when the Accept header names none we have.
+
+    Browsers and map libraries send all sorts of Accept headers; a layer is
+    better than a 406. An unknown ?format= is a mistake in the URL: a 400.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        requested = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if requested:
+            for renderer in renderers:
+                if renderer.format == requested:
+                    return renderer, renderer.media_type
+            formats = ", ".join(renderer.format for renderer in renderers)
+            raise ValidationError({"format": [f"{requested[:20]!r} is not one of: {formats}."]})
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
+class ReadOnlyAPIView(APIView):
+    """Shared behaviour: read access, lenient negotiation, errors always as JSON."""
+
+    permission_classes = [ReadAccess]
+    content_negotiation_class = LenientNegotiation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors (and OPTIONS) are DRF Responses; render them as JSON whatever
+        # format the client asked for, as the schema declares.
+        if isinstance(response, Response) and not isinstance(
+            getattr(request, "accepted_renderer", None), JSONRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def etag_matches(request: HttpRequest, etag: str) -> bool:
+    """Weak comparison (RFC 9110): W/"x" and "x" name the same content."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(header))
+
+
+def cacheable_response(request: HttpRequest, body: bytes, content_type: str) -> HttpResponse:
+    """Answer with the body, or 304 when the client has it; gzip when the client accepts it."""
+    # md5 here is a fingerprint of the body, not security.
+    etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+    if etag_matches(request, etag):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=content_type)
+        if len(body) >= GZIP_MIN_BYTES and ACCEPTS_GZIP.search(
+            request.headers.get("Accept-Encoding", "")
+        ):
+            response.content = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(response.content))
+    response["ETag"] = etag
+    # Revalidate every time: the ETag makes an unchanged layer cost one query and no bytes.
+    response["Cache-Control"] = "no-cache" if settings.PUBLIC_READ else "private, no-cache"
+    patch_vary_headers(response, ["Accept-Encoding", "Accept", "Cookie"])
+    return response
+
+
+GEOJSON_RESPONSES = {
+    (200, GEOJSON): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="An RFC 7946 FeatureCollection."
+    ),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same rows as CSV."),
+    304: OpenApiResponse(description="Not modified: the If-None-Match ETag is current."),
+    (400, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description='A malformed filter: {"<parameter>": ["message"]}.'
+    ),
+    (401, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Not logged in (and the site is not public)."
+    ),
+    (403, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Not allowed."),
+    (429, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Too many requests; retry after the time given."
+    ),
+}
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["geojson", "csv"],
+    description="geojson (the default) or csv; `Accept: text/csv` works too.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    description="The ETag of a copy the client has; 304 if it is still current.",
+)
+
+
+class LayerView(ReadOnlyAPIView):
+    """A GeoJSON layer, or its rows as CSV."""
+
+    renderer_classes = [GeoJSONRenderer, exports.CSVRenderer]
+    facility_status = False
+    build_geojson: Callable[[MapFilters], str]
+    build_csv: Callable[[MapFilters], exports.Table]
+    csv_name: str
+
+    def get(self, request: Request) -> HttpResponse:
+        filters = map_filters(request.query_params, facility_status=self.facility_status)
+        if request.accepted_renderer.format == "csv":
+            return exports.csv_response(self.build_csv(filters), self.csv_name)
+        body = self.build_geojson(filters).encode()
+        return cacheable_response(request._request, body, GEOJSON)
+
+
+@extend_schema(
+    tags=["map"],
+    summary="Facilities layer",
+    description="Every facility as a point with its status and latest damage. Attack filters "
+    "(dates, weapon type, verification status, service) narrow it to facilities damaged by "
+    "matching attacks.",
+    parameters=[*FILTER_PARAMETERS, STATUS_PARAMETER, FORMAT_PARAMETER, IF_NONE_MATCH],
+    responses=GEOJSON_RESPONSES,
+)
+class FacilitiesLayer(LayerView):
+    facility_status = True
+    build_geojson = staticmethod(geojson.facilities_geojson)
+    build_csv = staticmethod(exports.facilities_table)
+    csv_name = "facilities.csv"
+
+
+@extend_schema(
+    tags=["map"],
+    summary="Attacks layer",
+    description="Attacks with an impact location, newest first, with weapons and facilities hit.",
+    parameters=[*FILTER_PARAMETERS, FORMAT_PARAMETER, IF_NONE_MATCH],
+    responses=GEOJSON_RESPONSES,
+)
+class AttacksLayer(LayerView):
+    build_geojson = staticmethod(geojson.attacks_geojson)
+    build_csv = staticmethod(lambda filters: exports.attacks_table(filters, located_only=True))
+    csv_name = "attacks.csv"
+
+
+@extend_schema(
+    tags=["map"],
+    summary="Regions layer (choropleth)",
+    description="Regions with a boundary, their current outages (the latest figure per "
+    "service and unit within the period) and the number of matching attacks.",
+    parameters=[*FILTER_PARAMETERS, FORMAT_PARAMETER, IF_NONE_MATCH],
+    responses=GEOJSON_RESPONSES,
+)
+class RegionsLayer(LayerView):
+    build_geojson = staticmethod(geojson.regions_geojson)
+    build_csv = staticmethod(exports.regions_table)
+    csv_name = "regions.csv"
+
+
+# --------------------------------------------------------------------------- exports
+
+CSV_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The filtered rows."),
+    (400, "application/json"): GEOJSON_RESPONSES[(400, "application/json")],
+    (401, "application/json"): GEOJSON_RESPONSES[(401, "application/json")],
+    (403, "application/json"): GEOJSON_RESPONSES[(403, "application/json")],
+    (429, "application/json"): GEOJSON_RESPONSES[(429, "application/json")],
+}
+
+
+class ExportView(ReadOnlyAPIView):
+    """A filtered set streamed as CSV, or HXL-tagged CSV."""
+
+    renderer_classes = [exports.CSVRenderer]
+    build_table: Callable[[MapFilters], exports.Table]
+    filename: str
+    hxl = False
+    facility_status = False
+
+    def get(self, request: Request) -> HttpResponse:
+        filters = map_filters(request.query_params, facility_status=self.facility_status)
+        return exports.csv_response(self.build_table(filters), self.filename, hxl=self.hxl)
+
+
+def export_schema(what: str, *, hxl: bool = False, status: bool = False):
+    kind = "HXL-tagged CSV (a row of hashtags under the header)" if hxl else "CSV"
+    return extend_schema(
+        tags=["exports"],
+        summary=f"{what} as {'HXL ' if hxl else ''}CSV",
+        description=f"{what} matching the filters, as {kind}.",
+        parameters=[*FILTER_PARAMETERS, *([STATUS_PARAMETER] if status else [])],
+        responses=CSV_RESPONSES,
+    )
+
+
+@export_schema("Attacks")
+class AttacksCSV(ExportView):
+    build_table = staticmethod(exports.attacks_table)
+    filename = "attacks.csv"
+
+
+@export_schema("Attacks", hxl=True)
+class AttacksHXL(AttacksCSV):
+    filename = "attacks.hxl.csv"
+    hxl = True
+
+
+@export_schema("Outage figures")
+class OutagesCSV(ExportView):
+    build_table = staticmethod(exports.outages_table)
+    filename = "outages.csv"
+
+
+@export_schema("Outage figures", hxl=True)
+class OutagesHXL(OutagesCSV):
+    filename = "outages.hxl.csv"
+    hxl = True
+
+
+@export_schema("Facilities", status=True)
+class FacilitiesCSV(ExportView):
+    build_table = staticmethod(exports.facilities_table)
+    filename = "facilities.csv"
+    facility_status = True
+
+
+@export_schema("Regions and their current outages")
+class RegionsCSV(ExportView):
+    build_table = staticmethod(exports.regions_table)
+    filename = "regions.csv"

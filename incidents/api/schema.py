@@ -1,0 +1,46 @@
+"""OpenAPI generation: every operation also documents the errors it can answer with."""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+
+_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+# A 400 names each parameter or field at fault: {"bbox": ["…"]}, {"intercepted": ["…"]}.
+_FIELD_ERRORS = {
+    "type": "object",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {}},
+            {"type": "string"},
+            {"type": "object"},
+        ]
+    },
+}
+
+
+def _error(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+class ApiAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        errors = {
+            "400": _error("A parameter or field is invalid; the body names it.", _FIELD_ERRORS),
+            "401": _error("Not logged in, or the token is unknown or revoked.", _DETAIL),
+            "403": _error("The user lacks the permission this needs.", _DETAIL),
+            "429": _error("Too many requests; retry after the time in Retry-After.", _DETAIL),
+        }
+        if "{" in self.path:
+            errors["404"] = _error("No such record.", _DETAIL)
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            errors["409"] = _error("The change conflicts with stored data.", _DETAIL)
+        for code, response in errors.items():
+            responses.setdefault(code, response)
+        return responses

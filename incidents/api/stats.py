@@ -1,0 +1,489 @@
+"""Statistics for the dashboard: each endpoint is one SQL statement over the filtered rows.
+
+"Current" outage means the latest figure per region, service and unit
+(DISTINCT ON); figures are only ever added up across regions, never across
+the snapshots of one series.
+"""
+
+# The SQL is assembled from table names and fixed fragments; every value is bound (S608).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from django.conf import settings
+from django.db import connection
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents.api.layer_params import FILTER_PARAMETERS, map_filters
+from incidents.api.map_views import GEOJSON_RESPONSES, ReadOnlyAPIView
+from incidents.geojson import (
+    ATTACK,
+    ATTACK_REGIONS,
+    DAMAGE,
+    FACILITY,
+    OUTAGE,
+    REGION,
+    WEAPON,
+    MapFilters,
+    Where,
+    attack_where,
+    current_outages_sql,
+    envelope,
+    facility_where,
+    iso_utc,
+    outage_where,
+)
+from incidents.models import OutageReport
+
+DAMAGED = ("minor", "moderate", "severe")
+INTERVALS = ("day", "week", "month")
+ERRORS = {
+    400: GEOJSON_RESPONSES[(400, "application/json")],
+    401: GEOJSON_RESPONSES[(401, "application/json")],
+    403: GEOJSON_RESPONSES[(403, "application/json")],
+    429: GEOJSON_RESPONSES[(429, "application/json")],
+}
+
+
+def _json(sql: str, params: list[object]) -> object:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return json.loads(cursor.fetchone()[0])
+
+
+def weapon_where(filters: MapFilters) -> Where:
+    """Weapon rows of the matching attacks; a weapon-type filter also narrows the rows."""
+    where = Where()
+    if filters.weapon_types:
+        where.add("w.weapon_type = ANY(%s)", list(filters.weapon_types))
+    return where
+
+
+def _damage_sql(filters: MapFilters) -> tuple[str, list[object]]:
+    """Per facility hit by a matching attack: whether it was damaged, whether destroyed."""
+    attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
+    places = facility_where(replace(filters, statuses=()))
+    sql = (
+        "SELECT d.facility_id, f.region_id, "
+        "bool_or(d.severity = 'destroyed') AS destroyed, "
+        "bool_or(d.severity = ANY(%s)) AS damaged "
+        f"FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
+        f"JOIN {FACILITY} f ON f.id = d.facility_id "
+        f"WHERE {attacks.sql()} AND {places.sql()} GROUP BY d.facility_id, f.region_id"
+    )
+    return sql, [list(DAMAGED), *attacks.params, *places.params]
+
+
+def _rate(intercepted: str, launched: str) -> str:
+    """Interception rate over the rows where both figures are known."""
+    both = "w.launched IS NOT NULL AND w.intercepted IS NOT NULL"
+    return (
+        f"round(sum({intercepted}) FILTER (WHERE {both})::numeric "
+        f"/ NULLIF(sum({launched}) FILTER (WHERE {both}), 0), 4)"
+    )
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summary(filters: MapFilters) -> dict:
+    attacks = attack_where(filters)
+    weapons = weapon_where(filters)
+    damage, damage_params = _damage_sql(filters)
+    current, current_params = current_outages_sql(filters)
+    sql = (
+        f"WITH a AS (SELECT a.id FROM {ATTACK} a WHERE {attacks.sql()}), "
+        f"wp AS (SELECT sum(w.launched) AS launched, sum(w.intercepted) AS intercepted, "
+        f"{_rate('w.intercepted', 'w.launched')} AS rate FROM {WEAPON} w "
+        f"WHERE w.attack_id IN (SELECT id FROM a) AND {weapons.sql()}), "
+        f"fac AS ({damage}), "
+        "cur AS (SELECT c.service, c.unit, sum(c.count) AS count, count(*) AS regions "
+        f"FROM ({current}) AS c GROUP BY c.service, c.unit) "
+        "SELECT json_build_object("
+        "'attacks', (SELECT count(*) FROM a), "
+        "'facilities_damaged', (SELECT count(*) FROM fac WHERE damaged AND NOT destroyed), "
+        "'facilities_destroyed', (SELECT count(*) FROM fac WHERE destroyed), "
+        "'outages_current', (SELECT COALESCE(json_agg(json_build_object('service', service, "
+        "'unit', unit, 'count', count, 'regions', regions) ORDER BY service, unit), '[]'::json) "
+        "FROM cur), "
+        "'weapons_launched', COALESCE(wp.launched, 0), "
+        "'weapons_intercepted', COALESCE(wp.intercepted, 0), "
+        "'interception_rate', wp.rate)::text FROM wp"
+    )
+    params = [*attacks.params, *weapons.params, *damage_params, *current_params]
+    return _json(sql, params)
+
+
+OUTAGE_TOTAL = inline_serializer(
+    "OutageTotal",
+    {
+        "service": serializers.ChoiceField(OutageReport.Service.choices),
+        "unit": serializers.ChoiceField(OutageReport.Unit.choices),
+        "count": serializers.IntegerField(),
+        "regions": serializers.IntegerField(help_text="Regions the figure adds up."),
+    },
+    many=True,
+)
+
+
+@extend_schema(
+    tags=["statistics"],
+    summary="Summary figures",
+    description="Attacks, facilities damaged and destroyed by them, current outages added up "
+    "over regions (the latest figure per region, service and unit), weapons launched and "
+    "intercepted, and the interception rate over the weapon rows where both are known.",
+    parameters=FILTER_PARAMETERS,
+    responses={
+        200: inline_serializer(
+            "StatsSummary",
+            {
+                "attacks": serializers.IntegerField(),
+                "facilities_damaged": serializers.IntegerField(),
+                "facilities_destroyed": serializers.IntegerField(),
+                "outages_current": OUTAGE_TOTAL,
+                "weapons_launched": serializers.IntegerField(),
+                "weapons_intercepted": serializers.IntegerField(),
+                "interception_rate": serializers.FloatField(allow_null=True),
+            },
+        ),
+        **ERRORS,
+    },
+)
+class SummaryView(ReadOnlyAPIView):
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request) -> Response:
+        return Response(summary(map_filters(request.query_params)))
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def timeline(filters: MapFilters, interval: str) -> list[dict]:
+    """Attacks and weapons per day, week (from Monday) or month in Kyiv time, gaps filled."""
+    attacks = attack_where(filters)
+    weapons = weapon_where(filters)
+    sql = (
+        "WITH a AS (SELECT a.id, "
+        "date_trunc(%s, a.started_at AT TIME ZONE %s)::date AS period "
+        f"FROM {ATTACK} a WHERE {attacks.sql()}), "
+        "per AS (SELECT period, count(*) AS attacks FROM a GROUP BY period), "
+        "wt AS (SELECT a.period, w.weapon_type, sum(w.launched) AS launched, "
+        "sum(w.intercepted) AS intercepted, count(DISTINCT w.attack_id) AS attacks "
+        f"FROM a JOIN {WEAPON} w ON w.attack_id = a.id WHERE {weapons.sql()} "
+        "GROUP BY a.period, w.weapon_type), "
+        "wper AS (SELECT period, sum(launched) AS launched, sum(intercepted) AS intercepted, "
+        "json_object_agg(weapon_type, COALESCE(launched, attacks) ORDER BY weapon_type) AS types "
+        "FROM wt GROUP BY period), "
+        "series AS (SELECT generate_series(min(period), max(period), "
+        "('1 ' || %s)::interval)::date AS period FROM per) "
+        "SELECT COALESCE(json_agg(json_build_object("
+        "'period', to_char(s.period, 'YYYY-MM-DD'), 'attacks', COALESCE(per.attacks, 0), "
+        "'launched', COALESCE(wper.launched, 0), 'intercepted', COALESCE(wper.intercepted, 0), "
+        "'by_weapon_type', COALESCE(wper.types, '{}'::json)) ORDER BY s.period), "
+        "'[]'::json)::text FROM series s LEFT JOIN per ON per.period = s.period "
+        "LEFT JOIN wper ON wper.period = s.period"
+    )
+    params = [interval, settings.TIME_ZONE, *attacks.params, *weapons.params, interval]
+    return _json(sql, params)
+
+
+@extend_schema(
+    tags=["statistics"],
+    summary="Attacks and weapons over time",
+    description="Per interval (Kyiv time; weeks start on Monday): attacks, weapons launched and "
+    "intercepted, and per weapon type the number launched (or, where no number is known, the "
+    "number of attacks that used it). Intervals without attacks are included with zeros.",
+    parameters=[
+        OpenApiParameter("interval", OpenApiTypes.STR, enum=list(INTERVALS), default="day"),
+        *FILTER_PARAMETERS,
+    ],
+    responses={
+        200: inline_serializer(
+            "StatsTimeline",
+            {
+                "interval": serializers.ChoiceField(INTERVALS),
+                "results": inline_serializer(
+                    "TimelinePeriod",
+                    {
+                        "period": serializers.DateField(),
+                        "attacks": serializers.IntegerField(),
+                        "launched": serializers.IntegerField(),
+                        "intercepted": serializers.IntegerField(),
+                        "by_weapon_type": serializers.DictField(child=serializers.IntegerField()),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+        **ERRORS,
+    },
+)
+class TimelineView(ReadOnlyAPIView):
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request) -> Response:
+        interval = request.query_params.get("interval", "day").strip() or "day"
+        errors = {}
+        if interval not in INTERVALS:
+            errors["interval"] = [f"{interval[:20]!r} is not one of: {', '.join(INTERVALS)}."]
+        try:
+            filters = map_filters(request.query_params)
+        except ValidationError as error:
+            errors.update(error.detail)
+        if errors:
+            raise ValidationError(errors)
+        return Response({"interval": interval, "results": timeline(filters, interval)})
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def regions(filters: MapFilters) -> list[dict]:
+    """Per region: attacks, damaged facilities, current and peak outages in the period."""
+    attacks = attack_where(filters, regions=False, bbox=False)
+    damage, damage_params = _damage_sql(replace(filters, bbox=None))
+    current, current_params = current_outages_sql(
+        MapFilters(
+            started_after=filters.started_after,
+            started_before=filters.started_before,
+            services=filters.services,
+        )
+    )
+    outages = outage_where(filters, regions=False)
+    places = Where()
+    if filters.regions:
+        places.add("r.code = ANY(%s)", list(filters.regions))
+    if filters.bbox:
+        box, box_params = envelope(filters.bbox)
+        places.add(f"r.boundary && {box}", *box_params)
+    figure = (
+        "json_agg(json_build_object('service', c.service, 'unit', c.unit, 'count', c.count, "
+        f"'count_qualifier', c.count_qualifier, 'as_of', {iso_utc('c.as_of')}) "
+        "ORDER BY c.service, c.unit)"
+    )
+    sql = (
+        "SELECT COALESCE(json_agg(json_build_object("
+        "'code', r.code, 'name', r.name_en, 'name_uk', r.name_uk, "
+        "'attacks', COALESCE(att.attacks, 0), "
+        "'facilities_damaged', COALESCE(fac.damaged, 0), "
+        "'facilities_destroyed', COALESCE(fac.destroyed, 0), "
+        "'outages_current', COALESCE(cur.figures, '[]'::json), "
+        "'outages_peak', COALESCE(peak.figures, '[]'::json)) ORDER BY r.code), '[]'::json)::text "
+        f"FROM {REGION} r "
+        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
+        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
+        f"WHERE {attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id "
+        "LEFT JOIN (SELECT region_id, "
+        "count(*) FILTER (WHERE damaged AND NOT destroyed) AS damaged, "
+        f"count(*) FILTER (WHERE destroyed) AS destroyed FROM ({damage}) AS x "
+        "GROUP BY region_id) AS fac ON fac.region_id = r.id "
+        f"LEFT JOIN (SELECT c.region_id, {figure} AS figures FROM ({current}) AS c "
+        "GROUP BY c.region_id) AS cur ON cur.region_id = r.id "
+        f"LEFT JOIN (SELECT c.region_id, {figure} AS figures FROM ("
+        "SELECT DISTINCT ON (o.region_id, o.service, o.unit) o.region_id, o.service, o.unit, "
+        f"o.count, o.count_qualifier, o.as_of FROM {OUTAGE} o WHERE {outages.sql()} "
+        "ORDER BY o.region_id, o.service, o.unit, o.count DESC, o.as_of DESC) AS c "
+        "GROUP BY c.region_id) AS peak ON peak.region_id = r.id "
+        f"WHERE {places.sql()}"
+    )
+    params = [
+        *attacks.params,
+        *damage_params,
+        *current_params,
+        *outages.params,
+        *places.params,
+    ]
+    return _json(sql, params)
+
+
+OUTAGE_FIGURE = inline_serializer(
+    "OutageFigure",
+    {
+        "service": serializers.ChoiceField(OutageReport.Service.choices),
+        "unit": serializers.ChoiceField(OutageReport.Unit.choices),
+        "count": serializers.IntegerField(),
+        "count_qualifier": serializers.ChoiceField(OutageReport.Qualifier.choices),
+        "as_of": serializers.DateTimeField(),
+    },
+    many=True,
+)
+
+
+@extend_schema(
+    tags=["statistics"],
+    summary="Figures per region",
+    description="Per region: matching attacks linked to it, facilities in it damaged or "
+    "destroyed by them, the current outage (latest figure per service and unit in the "
+    "period) and the peak (highest figure per service and unit in the period).",
+    parameters=FILTER_PARAMETERS,
+    responses={
+        200: inline_serializer(
+            "StatsRegions",
+            {
+                "results": inline_serializer(
+                    "RegionFigures",
+                    {
+                        "code": serializers.CharField(),
+                        "name": serializers.CharField(),
+                        "name_uk": serializers.CharField(),
+                        "attacks": serializers.IntegerField(),
+                        "facilities_damaged": serializers.IntegerField(),
+                        "facilities_destroyed": serializers.IntegerField(),
+                        "outages_current": OUTAGE_FIGURE,
+                        "outages_peak": OUTAGE_FIGURE,
+                    },
+                    many=True,
+                )
+            },
+        ),
+        **ERRORS,
+    },
+)
+class RegionsView(ReadOnlyAPIView):
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request) -> Response:
+        return Response({"results": regions(map_filters(request.query_params))})
+
+
+# --------------------------------------------------------------------------- weapons
+
+
+def weapons(filters: MapFilters) -> list[dict]:
+    """Per weapon type and month (Kyiv time): launched, intercepted, interception rate."""
+    attacks = attack_where(filters)
+    rows = weapon_where(filters)
+    sql = (
+        "SELECT COALESCE(json_agg(json_build_object('weapon_type', weapon_type, "
+        "'month', month, 'attacks', attacks, 'launched', launched, "
+        "'intercepted', intercepted, 'rate', rate) ORDER BY month, weapon_type), "
+        "'[]'::json)::text FROM ("
+        "SELECT w.weapon_type, "
+        "to_char(date_trunc('month', a.started_at AT TIME ZONE %s), 'YYYY-MM') AS month, "
+        "count(DISTINCT a.id) AS attacks, COALESCE(sum(w.launched), 0) AS launched, "
+        f"COALESCE(sum(w.intercepted), 0) AS intercepted, {_rate('w.intercepted', 'w.launched')} "
+        f"AS rate FROM {WEAPON} w JOIN {ATTACK} a ON a.id = w.attack_id "
+        f"WHERE {attacks.sql()} AND {rows.sql()} GROUP BY 1, 2) AS m"
+    )
+    return _json(sql, [settings.TIME_ZONE, *attacks.params, *rows.params])
+
+
+@extend_schema(
+    tags=["statistics"],
+    summary="Weapons per type and month",
+    description="Per weapon type and month (Kyiv time): attacks that used it, the number "
+    "launched and intercepted, and the interception rate over rows where both are known.",
+    parameters=FILTER_PARAMETERS,
+    responses={
+        200: inline_serializer(
+            "StatsWeapons",
+            {
+                "results": inline_serializer(
+                    "WeaponMonth",
+                    {
+                        "weapon_type": serializers.CharField(),
+                        "month": serializers.CharField(help_text="YYYY-MM"),
+                        "attacks": serializers.IntegerField(),
+                        "launched": serializers.IntegerField(),
+                        "intercepted": serializers.IntegerField(),
+                        "rate": serializers.FloatField(allow_null=True),
+                    },
+                    many=True,
+                )
+            },
+        ),
+        **ERRORS,
+    },
+)
+class WeaponsView(ReadOnlyAPIView):
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request) -> Response:
+        return Response({"results": weapons(map_filters(request.query_params))})
+
+
+# --------------------------------------------------------------------------- outage series
+
+
+def outage_series(filters: MapFilters, region: str, service: str) -> list[dict]:
+    where = outage_where(replace(filters, regions=(), services=()))
+    sql = (
+        "SELECT COALESCE(json_agg(json_build_object("
+        f"'as_of', {iso_utc('o.as_of')}, 'count', o.count, 'unit', o.unit, "
+        "'count_qualifier', o.count_qualifier, 'attack', o.attack_id) "
+        "ORDER BY o.as_of, o.id), '[]'::json)::text "
+        f"FROM {OUTAGE} o JOIN {REGION} r ON r.id = o.region_id "
+        f"WHERE r.code = %s AND o.service = %s AND {where.sql()}"
+    )
+    return _json(sql, [region, service, *where.params])
+
+
+@extend_schema(
+    tags=["statistics"],
+    summary="Outage time series of one region and service",
+    description="Every figure for the region and service in the period, oldest first.",
+    parameters=[
+        OpenApiParameter("region", OpenApiTypes.STR, required=True, description="e.g. UA-30"),
+        OpenApiParameter(
+            "service", OpenApiTypes.STR, required=True, enum=list(OutageReport.Service.values)
+        ),
+        *[p for p in FILTER_PARAMETERS if p.name in ("started_after", "started_before")],
+    ],
+    responses={
+        200: inline_serializer(
+            "OutageSeries",
+            {
+                "region": serializers.CharField(),
+                "service": serializers.ChoiceField(OutageReport.Service.choices),
+                "results": inline_serializer(
+                    "OutagePoint",
+                    {
+                        "as_of": serializers.DateTimeField(),
+                        "count": serializers.IntegerField(),
+                        "unit": serializers.ChoiceField(OutageReport.Unit.choices),
+                        "count_qualifier": serializers.ChoiceField(OutageReport.Qualifier.choices),
+                        "attack": serializers.IntegerField(allow_null=True),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+        **ERRORS,
+    },
+)
+class OutageSeriesView(ReadOnlyAPIView):
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request: Request) -> Response:
+        query = request.query_params
+        errors: dict[str, list[str]] = {}
+        for name in ("region", "service"):
+            values = [value for value in query.getlist(name) if value.strip()]
+            if len(values) != 1 or "," in values[0]:
+                errors[name] = ["Give exactly one value." if values else "This is required."]
+        if errors:
+            raise ValidationError(errors)
+        # The shared parser checks the service name, the dates and that the region exists.
+        filters = map_filters(query)
+        region = filters.regions[0]
+        return Response(
+            {
+                "region": region,
+                "service": filters.services[0],
+                "results": outage_series(filters, region, filters.services[0]),
+            }
+        )

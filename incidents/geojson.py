@@ -1,0 +1,371 @@
+"""Map layers built by PostgreSQL: one statement returns the whole FeatureCollection as text.
+
+The dashboard asks for tens of thousands of features at once. Building the
+GeoJSON with json_build_object / json_agg / ST_AsGeoJSON and handing the text
+straight to the response keeps Python from touching each feature; it is an
+order of magnitude faster than serialising model instances.
+
+Every value that comes from a request is a bound parameter. The only strings
+formatted into the SQL are table names from the models' metadata and the
+condition fragments written below.
+"""
+
+# The SQL is assembled from table names and fixed fragments; every value is bound (S608).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from django.urls import reverse
+
+from incidents.models import Attack, Damage, Facility, OutageReport, Region, WeaponUse
+
+ATTACK = Attack._meta.db_table
+ATTACK_REGIONS = Attack.regions.through._meta.db_table
+WEAPON = WeaponUse._meta.db_table
+DAMAGE = Damage._meta.db_table
+FACILITY = Facility._meta.db_table
+REGION = Region._meta.db_table
+OUTAGE = OutageReport._meta.db_table
+
+# Decimal places of coordinates: 6 is about 0.1 m for points; boundaries are
+# simplified already, so 5 (about 1 m) loses nothing and keeps the layer small.
+POINT_DIGITS = 6
+BOUNDARY_DIGITS = 5
+
+
+def iso_utc(column: str) -> str:
+    """SQL rendering a timestamptz as ISO 8601 in UTC, whatever the session time zone."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE "
+        f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END"
+    )
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """The filters shared by the map layers, statistics and exports, already validated.
+
+    `started_before` is exclusive: a date filter "until 4 February" arrives here
+    as the first instant of 5 February in Kyiv.
+    """
+
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    regions: tuple[str, ...] = ()
+    weapon_types: tuple[str, ...] = ()
+    facility_kinds: tuple[str, ...] = ()
+    verification_statuses: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+
+    @property
+    def narrows_attacks(self) -> bool:
+        """Whether a filter about attacks (not places) is active."""
+        return bool(
+            self.started_after
+            or self.started_before
+            or self.weapon_types
+            or self.verification_statuses
+            or self.services
+        )
+
+
+@dataclass
+class Where:
+    """Conditions joined with AND, and their parameters in order."""
+
+    parts: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+
+    def add(self, sql: str, *params: object) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "TRUE"
+
+
+def envelope(bbox: tuple[float, float, float, float]) -> tuple[str, list[object]]:
+    return "ST_MakeEnvelope(%s, %s, %s, %s, 4326)", list(bbox)
+
+
+def attack_where(
+    filters: MapFilters,
+    alias: str = "a",
+    *,
+    regions: bool = True,
+    facility_kinds: bool = True,
+    bbox: bool = True,
+    services: bool = True,
+) -> Where:
+    """Conditions selecting the attacks the filters describe."""
+    where = Where()
+    started = f"{alias}.started_at"
+    if filters.started_after:
+        where.add(f"{started} >= %s", filters.started_after)
+    if filters.started_before:
+        where.add(f"{started} < %s", filters.started_before)
+    if filters.verification_statuses:
+        where.add(f"{alias}.verification_status = ANY(%s)", list(filters.verification_statuses))
+    if filters.weapon_types:
+        where.add(
+            f"EXISTS (SELECT 1 FROM {WEAPON} fw WHERE fw.attack_id = {alias}.id "
+            "AND fw.weapon_type = ANY(%s))",
+            list(filters.weapon_types),
+        )
+    if regions and filters.regions:
+        where.add(
+            f"EXISTS (SELECT 1 FROM {ATTACK_REGIONS} far JOIN {REGION} frg "
+            f"ON frg.id = far.region_id WHERE far.attack_id = {alias}.id AND frg.code = ANY(%s))",
+            list(filters.regions),
+        )
+    if facility_kinds and filters.facility_kinds:
+        where.add(
+            f"EXISTS (SELECT 1 FROM {DAMAGE} fd JOIN {FACILITY} ff ON ff.id = fd.facility_id "
+            f"WHERE fd.attack_id = {alias}.id AND ff.kind = ANY(%s))",
+            list(filters.facility_kinds),
+        )
+    if services and filters.services:
+        where.add(
+            f"EXISTS (SELECT 1 FROM {OUTAGE} fo WHERE fo.attack_id = {alias}.id "
+            "AND fo.service = ANY(%s))",
+            list(filters.services),
+        )
+    if bbox and filters.bbox:
+        box, params = envelope(filters.bbox)
+        where.add(f"{alias}.impact_location && {box}", *params)
+    return where
+
+
+def facility_where(filters: MapFilters, alias: str = "f") -> Where:
+    """Conditions on the facility itself: kind, status, region, viewport."""
+    where = Where()
+    if filters.facility_kinds:
+        where.add(f"{alias}.kind = ANY(%s)", list(filters.facility_kinds))
+    if filters.statuses:
+        where.add(f"{alias}.status = ANY(%s)", list(filters.statuses))
+    if filters.regions:
+        where.add(
+            f"{alias}.region_id IN (SELECT id FROM {REGION} WHERE code = ANY(%s))",
+            list(filters.regions),
+        )
+    if filters.bbox:
+        box, params = envelope(filters.bbox)
+        where.add(f"{alias}.location && {box}", *params)
+    return where
+
+
+def outage_where(filters: MapFilters, alias: str = "o", *, regions: bool = True) -> Where:
+    """Outage figures in the period, for the services and regions asked for."""
+    where = Where()
+    if filters.started_after:
+        where.add(f"{alias}.as_of >= %s", filters.started_after)
+    if filters.started_before:
+        where.add(f"{alias}.as_of < %s", filters.started_before)
+    if filters.services:
+        where.add(f"{alias}.service = ANY(%s)", list(filters.services))
+    if regions and filters.regions:
+        where.add(
+            f"{alias}.region_id IN (SELECT id FROM {REGION} WHERE code = ANY(%s))",
+            list(filters.regions),
+        )
+    if filters.bbox:
+        box, params = envelope(filters.bbox)
+        where.add(
+            f"{alias}.region_id IN (SELECT id FROM {REGION} WHERE boundary && {box})", *params
+        )
+    return where
+
+
+def current_outages_sql(filters: MapFilters) -> tuple[str, list[object]]:
+    """The latest figure per region, service and unit (never a sum of snapshots)."""
+    where = outage_where(filters)
+    sql = (
+        "SELECT DISTINCT ON (o.region_id, o.service, o.unit) o.id, o.region_id, o.service, "
+        "o.unit, o.count, o.count_qualifier, o.as_of "
+        f"FROM {OUTAGE} o WHERE {where.sql()} "
+        "ORDER BY o.region_id, o.service, o.unit, o.as_of DESC, o.id DESC"
+    )
+    return sql, where.params
+
+
+def labels_join(choices: type, column: str, alias: str) -> tuple[str, list[object]]:
+    """A LEFT JOIN onto (value, label) rows, so labels come from the model's choices."""
+    values = ", ".join(["(%s, %s)"] * len(choices.choices))
+    params: list[object] = []
+    for value, label in choices.choices:
+        params += [value, str(label)]
+    return (
+        f"LEFT JOIN (VALUES {values}) AS {alias}(value, label) ON {alias}.value = {column}",
+        params,
+    )
+
+
+def url_parts(name: str, sample: object) -> tuple[str, str]:
+    """The text before and after the key in a reversed URL, e.g. ('/facilities/', '/')."""
+    url = reverse(name, args=[sample])
+    before, _, after = url.rpartition(str(sample))
+    return before, after
+
+
+def _fetch_text(sql: str, params: list[object]) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _collection(feature_sql: str, order: str) -> str:
+    return (
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+        f"COALESCE(json_agg(feature ORDER BY {order}), '[]'::json))::text "
+        f"FROM ({feature_sql}) AS features"
+    )
+
+
+# --------------------------------------------------------------------------- facilities
+
+
+def last_damage_join(filters: MapFilters) -> tuple[str, list[object]]:
+    """Join `last`: each facility's latest damage (by a matching attack, when filtered).
+
+    Attack filters narrow the facilities to those damaged by matching attacks;
+    without them, every facility shows, with its latest damage if it has one.
+    """
+    attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
+    join = "JOIN" if filters.narrows_attacks else "LEFT JOIN"
+    sql = (
+        f"{join} (SELECT DISTINCT ON (d.facility_id) d.facility_id, d.severity, "
+        f"a.started_at FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
+        f"WHERE {attacks.sql()} ORDER BY d.facility_id, a.started_at DESC, d.id DESC) AS last "
+        "ON last.facility_id = f.id"
+    )
+    return sql, attacks.params
+
+
+def facilities_sql(filters: MapFilters) -> tuple[str, list[object]]:
+    last_join, last_params = last_damage_join(filters)
+    places = facility_where(filters)
+    kinds_join, kinds_params = labels_join(Facility.Kind, "f.kind", "kl")
+    status_join, status_params = labels_join(Facility.Status, "f.status", "sl")
+    url_before, url_after = url_parts("facility-detail", 0)
+    feature_sql = (
+        "SELECT f.id AS sort_id, json_build_object("
+        "'type', 'Feature', 'id', f.id, "
+        f"'geometry', ST_AsGeoJSON(f.location, {POINT_DIGITS}, 0)::json, "
+        "'properties', json_build_object("
+        "'id', f.id, 'name', f.name, 'kind', f.kind, 'kind_label', kl.label, "
+        "'status', f.status, 'status_label', sl.label, 'region', r.code, "
+        "'locality', f.locality, 'last_severity', last.severity, "
+        f"'last_attack_at', {iso_utc('last.started_at')}, "
+        "'url', %s || f.id || %s)) AS feature "
+        f"FROM {FACILITY} f LEFT JOIN {REGION} r ON r.id = f.region_id "
+        f"{kinds_join} {status_join} {last_join} "
+        f"WHERE {places.sql()}"
+    )
+    params = [url_before, url_after, *kinds_params, *status_params, *last_params]
+    params += places.params
+    return _collection(feature_sql, "sort_id"), params
+
+
+def facilities_geojson(filters: MapFilters) -> str:
+    return _fetch_text(*facilities_sql(filters))
+
+
+# --------------------------------------------------------------------------- attacks
+
+
+def attacks_sql(filters: MapFilters) -> tuple[str, list[object]]:
+    where = attack_where(filters)
+    url_before, url_after = url_parts("attack-detail", 0)
+    feature_sql = (
+        # Only the columns the layer shows: the CTE is materialised once and read three times.
+        "WITH a AS (SELECT a.id, a.started_at, a.time_precision, a.summary, "
+        "a.verification_status, a.killed, a.injured, a.impact_location "
+        f"FROM {ATTACK} a WHERE a.impact_location IS NOT NULL AND {where.sql()}), "
+        "w AS (SELECT w.attack_id, "
+        "array_to_json(array_agg(DISTINCT w.weapon_type ORDER BY w.weapon_type)) AS types, "
+        "sum(w.launched) AS launched, sum(w.intercepted) AS intercepted "
+        f"FROM {WEAPON} w WHERE w.attack_id IN (SELECT id FROM a) GROUP BY w.attack_id), "
+        "d AS (SELECT d.attack_id, count(*) AS hits, "
+        "array_to_json((array_agg(f.name ORDER BY f.name))[1:5]) AS names "
+        f"FROM {DAMAGE} d JOIN {FACILITY} f ON f.id = d.facility_id "
+        "WHERE d.attack_id IN (SELECT id FROM a) GROUP BY d.attack_id) "
+        "SELECT a.started_at AS sort_at, a.id AS sort_id, json_build_object("
+        "'type', 'Feature', 'id', a.id, "
+        f"'geometry', ST_AsGeoJSON(a.impact_location, {POINT_DIGITS}, 0)::json, "
+        "'properties', json_build_object("
+        f"'id', a.id, 'started_at', {iso_utc('a.started_at')}, "
+        "'time_precision', a.time_precision, 'summary', a.summary, "
+        "'verification_status', a.verification_status, "
+        "'weapon_types', COALESCE(w.types, '[]'::json), "
+        "'launched', w.launched, 'intercepted', w.intercepted, "
+        "'facilities_hit', COALESCE(d.hits, 0), "
+        "'facility_names', COALESCE(d.names, '[]'::json), "
+        "'killed', a.killed, 'injured', a.injured, "
+        "'url', %s || a.id || %s)) AS feature "
+        "FROM a LEFT JOIN w ON w.attack_id = a.id LEFT JOIN d ON d.attack_id = a.id"
+    )
+    return _collection(feature_sql, "sort_at DESC, sort_id DESC"), [
+        *where.params,
+        url_before,
+        url_after,
+    ]
+
+
+def attacks_geojson(filters: MapFilters) -> str:
+    return _fetch_text(*attacks_sql(filters))
+
+
+# --------------------------------------------------------------------------- regions
+
+
+def regions_sql(filters: MapFilters) -> tuple[str, list[object]]:
+    current, current_params = current_outages_sql(
+        MapFilters(
+            started_after=filters.started_after,
+            started_before=filters.started_before,
+            services=filters.services,
+        )
+    )
+    attacks = attack_where(filters, regions=False, bbox=False)
+    places = Where()
+    places.add("r.boundary IS NOT NULL")
+    if filters.regions:
+        places.add("r.code = ANY(%s)", list(filters.regions))
+    if filters.bbox:
+        box, box_params = envelope(filters.bbox)
+        places.add(f"r.boundary && {box}", *box_params)
+    kinds_join, kinds_params = labels_join(Region.Kind, "r.kind", "kl")
+    url_before, url_after = url_parts("region-detail", "UA-00")
+    feature_sql = (
+        "SELECT r.code AS sort_code, json_build_object("
+        "'type', 'Feature', 'id', r.code, "
+        f"'geometry', ST_AsGeoJSON(r.boundary, {BOUNDARY_DIGITS}, 0)::json, "
+        "'properties', json_build_object("
+        "'code', r.code, 'name', r.name_en, 'name_uk', r.name_uk, 'kind', r.kind, "
+        "'kind_label', kl.label, 'url', %s || r.code || %s, "
+        "'outages', COALESCE(cur.outages, '[]'::json), "
+        "'attacks', COALESCE(att.attacks, 0))) AS feature "
+        f"FROM {REGION} r {kinds_join} "
+        "LEFT JOIN (SELECT c.region_id, json_agg(json_build_object("
+        "'service', c.service, 'unit', c.unit, 'count', c.count, "
+        f"'count_qualifier', c.count_qualifier, 'as_of', {iso_utc('c.as_of')}) "
+        f"ORDER BY c.service, c.unit) AS outages FROM ({current}) AS c "
+        "GROUP BY c.region_id) AS cur ON cur.region_id = r.id "
+        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
+        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
+        f"WHERE {attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id "
+        f"WHERE {places.sql()}"
+    )
+    params = [url_before, url_after, *kinds_params, *current_params, *attacks.params]
+    params += places.params
+    return _collection(feature_sql, "sort_code"), params
+
+
+def regions_geojson(filters: MapFilters) -> str:
+    return _fetch_text(*regions_sql(filters))

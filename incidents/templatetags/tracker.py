@@ -1,0 +1,72 @@
+"""Small formatting helpers for the pages: figures, unknown counts, attack times."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from incidents.models import Attack, OutageReport
+
+register = template.Library()
+
+# How a report's wording of a figure reads in a sentence ("over 1,100 buildings").
+QUALIFIER_WORDS = {
+    OutageReport.Qualifier.EXACT: "",
+    OutageReport.Qualifier.AT_LEAST: "over ",
+    OutageReport.Qualifier.ABOUT: "about ",
+    OutageReport.Qualifier.UP_TO: "up to ",
+}
+
+
+@register.filter
+def count(value: int | None, unknown: str = "unknown") -> str:
+    """A count with thousands separators; an empty value is unknown, not zero."""
+    if value is None or value == "":
+        return unknown
+    return intcomma(value)
+
+
+@register.filter
+def celsius(value: Decimal | None) -> str:
+    """A temperature with a true minus sign (U+2212) rather than a hyphen."""
+    if value is None:
+        return "–"
+    text = f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+    return text.replace("-", "\u2212") + " °C"
+
+
+@register.simple_tag
+def outage_figure(outage: OutageReport, with_unit: bool = True) -> str:
+    words = QUALIFIER_WORDS.get(outage.count_qualifier, "") + intcomma(outage.count)
+    if with_unit:
+        words += " " + outage.get_unit_display().lower()
+    return words
+
+
+def _part_of_day(hour: int) -> str:
+    if hour < 5:
+        return "night"
+    if hour < 12:
+        return "morning"
+    if hour < 17:
+        return "afternoon"
+    return "evening"
+
+
+@register.simple_tag
+def attack_when(attack: Attack) -> str:
+    """When the attack began, in Kyiv time, only as precisely as it is known."""
+    local = timezone.localtime(attack.started_at)
+    day = date_format(local, "j F Y")
+    precision = attack.time_precision
+    if precision == Attack.TimePrecision.DAY:
+        return day
+    if precision == Attack.TimePrecision.PART_OF_DAY:
+        return f"{day}, {_part_of_day(local.hour)} (about {date_format(local, 'H:i')})"
+    if precision == Attack.TimePrecision.HOUR:
+        return f"{day}, about {date_format(local, 'H:i')}"
+    return f"{day}, {date_format(local, 'H:i')}"

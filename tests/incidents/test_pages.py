@@ -1,0 +1,107 @@
+"""The HTML pages: access, content, and a fixed number of queries."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from tests.factories import (
+    AttackFactory,
+    DamageFactory,
+    FacilityFactory,
+    OutageReportFactory,
+    RegionFactory,
+    SourceFactory,
+    WeaponUseFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def february_4():
+    """The strike on the Darnytsia heating plant, with what the report says about it."""
+    kyiv = RegionFactory()
+    attack = AttackFactory(summary="Strike on the Darnytsia heating plant")
+    attack.regions.add(kyiv)
+    attack.sources.add(SourceFactory(url="https://t.me/energy_ministry/1"))
+    WeaponUseFactory(attack=attack, weapon_type="ballistic_missile", model="", launched=None)
+    WeaponUseFactory(attack=attack, weapon_type="attack_drone", model="Shahed-136", launched=1200)
+    plant = FacilityFactory(region=kyiv, name="Darnytsia heating plant")
+    DamageFactory(attack=attack, facility=plant, severity="severe")
+    OutageReportFactory(region=kyiv, attack=attack)
+    return attack
+
+
+def test_a_logged_out_visitor_is_sent_to_the_login_page(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+@override_settings(PUBLIC_READ=True)
+def test_with_public_read_a_logged_out_visitor_sees_the_map(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert b'id="map"' in response.content
+
+
+def test_the_map_page_carries_the_filters_but_not_the_data(client, viewer, february_4):
+    client.force_login(viewer)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<label for="f-region">Region</label>' in html
+    assert '<option value="UA-30">Kyiv</option>' in html
+    assert 'name="weapon_type" value="guided_bomb"' in html
+    assert "favicon.svg" in html
+    assert "leaflet.markercluster.js" in html and "chart.umd.min.js" in html
+    # The layers come from the API; no attack is pasted into the page.
+    assert "Strike on the Darnytsia heating plant" not in html
+
+
+def test_the_attack_page_shows_weapons_damage_outages_and_graded_sources(
+    client, viewer, february_4, django_assert_max_num_queries
+):
+    client.force_login(viewer)
+    with django_assert_max_num_queries(12):
+        response = client.get(february_4.get_absolute_url())
+    html = response.content.decode()
+    assert "4 February 2026, morning (about 05:00)" in html
+    assert "−25 °C" in html
+    assert "1,200" in html and "unknown" in html
+    assert "Severe" in html
+    assert "over 1,100 buildings" in html
+    assert "B2" in html and 'href="https://t.me/energy_ministry/1"' in html
+    assert "Edit in data entry" not in html
+
+
+def test_the_facility_page_shows_its_damage_history(client, viewer, february_4):
+    plant = february_4.damages.get().facility
+    client.force_login(viewer)
+    response = client.get(plant.get_absolute_url())
+    html = response.content.decode()
+    assert "Darnytsia heating plant" in html
+    assert "Severe" in html
+    assert "4 Feb 2026, 05:00" in html
+    assert 'id="facility-point"' in html
+
+
+def test_the_region_page_shows_the_latest_outage_and_the_series(client, viewer, february_4):
+    OutageReportFactory(
+        region=february_4.regions.get(), count=400, as_of=datetime(2026, 2, 6, tzinfo=UTC)
+    )
+    client.force_login(viewer)
+    response = client.get(reverse("region-detail", args=["ua-30"]))
+    html = response.content.decode()
+    assert "over 400 buildings" in html
+    assert "over 1,100" in html
+    assert "Strike on the Darnytsia heating plant" in html
+
+
+def test_unknown_records_are_404s(client, viewer):
+    client.force_login(viewer)
+    assert client.get(reverse("attack-detail", args=[999999])).status_code == 404
+    assert client.get(reverse("facility-detail", args=[999999])).status_code == 404
+    assert client.get(reverse("region-detail", args=["UA-99"])).status_code == 404
