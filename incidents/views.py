@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 
 from incidents import selectors
 from incidents.models import Attack, Facility, OutageReport, Region, WeaponUse
+from incidents.templatetags.tracker import outage_figure
 
 # The dashboard's script reads its layers, figures and timeline from here.
 API_ROOT = "/api/v1/"
@@ -95,15 +96,39 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/facility_detail.html", context)
 
 
+def outage_chart_series(series: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The region's outage groups as chart points: time in ms since the epoch, and the figure.
+
+    Each point carries the report's own wording ("over 1,100 buildings") for the tooltip.
+    """
+    return [
+        {
+            "service": group["service"],
+            "unit": group["unit"],
+            "points": [
+                {
+                    "x": round(report.as_of.timestamp() * 1000),
+                    "y": report.count,
+                    "text": outage_figure(report),
+                }
+                for report in group["reports"]
+            ],
+        }
+        for group in series
+    ]
+
+
 @read_access
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.defer("boundary"), code=code.upper())
+    outage_series = selectors.region_outage_series(region=region)
     context = {
         "region": region,
         "admin_url": admin_change_url(request, region),
         "attacks": selectors.region_attacks(region=region, limit=50),
         "facilities": selectors.region_facilities(region=region),
-        "outage_series": selectors.region_outage_series(region=region),
+        "outage_series": outage_series,
+        "outage_chart_series": outage_chart_series(outage_series),
         "current_outages": selectors.current_outages(regions=[region]),
     }
     return render(request, "incidents/region_detail.html", context)

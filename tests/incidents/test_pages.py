@@ -1,5 +1,7 @@
 """The HTML pages: access, content, and a fixed number of queries."""
 
+import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -100,8 +102,73 @@ def test_the_region_page_shows_the_latest_outage_and_the_series(client, viewer, 
     assert "Strike on the Darnytsia heating plant" in html
 
 
+def test_the_region_page_embeds_each_series_for_its_step_chart(client, viewer, february_4):
+    kyiv = february_4.regions.get()
+    OutageReportFactory(region=kyiv, count=400, as_of=datetime(2026, 2, 6, 9, tzinfo=UTC))
+    OutageReportFactory(
+        region=kyiv, service="electricity", unit="customers", count=52_000, count_qualifier="about"
+    )
+    client.force_login(viewer)
+    response = client.get(reverse("region-detail", args=["UA-30"]))
+    html = response.content.decode()
+    assert html.count("<canvas data-series=") == 2
+    assert "chart.umd.min.js" in html and "incidents/detail.js" in html
+    embedded = re.search(r'<script id="outage-series" type="application/json">(.*?)</script>', html)
+    groups = {group["service"]: group for group in json.loads(embedded.group(1))}
+    heating = groups["Heating"]
+    assert [point["y"] for point in heating["points"]] == [1100, 400]
+    assert heating["points"][1] == {
+        "x": int(datetime(2026, 2, 6, 9, tzinfo=UTC).timestamp() * 1000),
+        "y": 400,
+        "text": "over 400 buildings",
+    }
+    assert groups["Electricity"]["points"][0]["text"] == "about 52,000 customers / users"
+
+
+def test_a_region_without_outage_figures_loads_no_chart_script(client, viewer):
+    RegionFactory(code="UA-46", name_en="Lviv Oblast", name_uk="Львівська область", kind="oblast")
+    client.force_login(viewer)
+    html = client.get(reverse("region-detail", args=["UA-46"])).content.decode()
+    assert "No outage figures reported." in html
+    assert "chart.umd.min.js" not in html
+
+
 def test_unknown_records_are_404s(client, viewer):
     client.force_login(viewer)
     assert client.get(reverse("attack-detail", args=[999999])).status_code == 404
     assert client.get(reverse("facility-detail", args=[999999])).status_code == 404
     assert client.get(reverse("region-detail", args=["UA-99"])).status_code == 404
+
+
+def pages_of(attack) -> list[tuple[str, str]]:
+    """(page URL, admin change URL) for the attack, its damaged facility and its region."""
+    facility = attack.damages.get().facility
+    region = attack.regions.get()
+    return [
+        (attack.get_absolute_url(), reverse("admin:incidents_attack_change", args=[attack.pk])),
+        (
+            facility.get_absolute_url(),
+            reverse("admin:incidents_facility_change", args=[facility.pk]),
+        ),
+        (
+            reverse("region-detail", args=[region.code]),
+            reverse("admin:incidents_region_change", args=[region.pk]),
+        ),
+    ]
+
+
+def test_an_analyst_sees_a_link_to_edit_each_record_in_data_entry(client, analyst, february_4):
+    client.force_login(analyst)
+    for page_url, change_url in pages_of(february_4):
+        html = client.get(page_url).content.decode()
+        assert f'<a class="admin-link" href="{change_url}">Edit in data entry</a>' in html, page_url
+
+
+def test_a_viewer_sees_no_link_to_data_entry(client, viewer, february_4):
+    client.force_login(viewer)
+    for page_url, change_url in pages_of(february_4):
+        response = client.get(page_url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Edit in data entry" not in html, page_url
+        assert change_url not in html, page_url
