@@ -7,6 +7,8 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -74,6 +76,11 @@ class ImportJobListCreate(APIView):
     permission_classes = [IsAuthenticated, CanImport]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
+    @extend_schema(
+        request={"multipart/form-data": ImportJobCreateSerializer},
+        responses={202: ImportJobSerializer},
+        summary="Upload a file to import; the job runs on a worker.",
+    )
     def post(self, request: Request) -> Response:
         serializer = ImportJobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -84,6 +91,11 @@ class ImportJobListCreate(APIView):
 class ImportJobDetail(APIView):
     permission_classes = [IsAuthenticated, CanImport]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={200: ImportJobSerializer},
+        summary="An import job's status, progress and rejected rows.",
+    )
     def get(self, request: Request, pk: str) -> Response:
         # Any segment reaches the view, so a malformed id is a JSON 404, not an HTML page.
         if not pk.isdigit():

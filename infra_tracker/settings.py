@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "RegionKindEnum": "incidents.models.Region.Kind",
         "FacilityKindEnum": "incidents.models.Facility.Kind",
         "ResponseMeasureKindEnum": "incidents.models.ResponseMeasure.Kind",
+        "FacilityStatusEnum": "incidents.models.Facility.Status",
+        "ImportJobStatusEnum": "incidents.models.ImportJob.Status",
     },
 }
 

@@ -325,3 +325,127 @@ class HXLRenderer(CSVRenderer):
 
     format = "hxl"
     hxl = True
+
+
+# --------------------------------------------------------------------------- collections
+#
+# `?format=csv|hxl|geojson` (or the matching Accept header) on a resource collection
+# exports the whole filtered set, not one page: the rows come from the collection's
+# own serializer, so an export holds exactly the fields and filters of the API.
+
+EXPORT_CHUNK = 1000
+
+
+class GeoJSONRenderer(BaseRenderer):
+    """Content negotiation for `?format=geojson`; the list view streams the body itself."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+def point_coordinate(field: str, index: int):
+    """A getter for the longitude (0) or latitude (1) of a serialized GeoJSON point."""
+
+    def get(record: dict) -> object:
+        point = record.get(field)
+        return point["coordinates"][index] if point else None
+
+    return get
+
+
+def joined(field: str):
+    def get(record: dict) -> object:
+        return ";".join(str(item) for item in record.get(field) or [])
+
+    return get
+
+
+def _cell(record: dict, getter) -> object:
+    value = getter(record) if callable(getter) else record.get(getter)
+    return _flatten(value)
+
+
+def _serialized_chunks(view, queryset) -> Iterator[list[dict]]:
+    chunk: list = []
+    for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(obj)
+        if len(chunk) == EXPORT_CHUNK:
+            yield view.get_serializer(chunk, many=True).data
+            chunk = []
+    if chunk:
+        yield view.get_serializer(chunk, many=True).data
+
+
+def _csv_stream(view, queryset, columns, *, hxl: bool) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([name for name, _, _ in columns])
+    if hxl:
+        writer.writerow([tag for _, tag, _ in columns])
+    for records in _serialized_chunks(view, queryset):
+        for record in records:
+            writer.writerow([safe_cell(_cell(record, getter)) for _, _, getter in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _geojson_stream(view, queryset, geometry_field: str) -> Iterator[str]:
+    yield '{"type":"FeatureCollection","features":['
+    first = True
+    for records in _serialized_chunks(view, queryset):
+        parts = []
+        for record in records:
+            properties = dict(record)
+            geometry = properties.pop(geometry_field, None)
+            feature = {
+                "type": "Feature",
+                "id": properties.get("id"),
+                "geometry": geometry,
+                "properties": properties,
+            }
+            parts.append(json.dumps(feature, ensure_ascii=False, default=str))
+        if parts:
+            yield ("" if first else ",") + ",".join(parts)
+            first = False
+    yield "]}"
+
+
+def collection_export(view, queryset, export_format: str, name: str) -> StreamingHttpResponse:
+    """Stream the filtered collection as CSV, HXL-tagged CSV or GeoJSON.
+
+    Raises a DRF ValidationError naming `format` when the collection has no such export.
+    """
+    from rest_framework.exceptions import ValidationError as APIValidationError
+
+    if export_format == "geojson":
+        field = getattr(view, "export_geometry_field", None)
+        if field is None:
+            raise APIValidationError({"format": [f"{name} have no geometry: export them as csv."]})
+        response = StreamingHttpResponse(
+            _geojson_stream(view, queryset, field), content_type="application/geo+json"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+        return response
+    hxl = export_format == "hxl"
+    columns = getattr(view, "hxl_columns", None)
+    if hxl and columns is None:
+        raise APIValidationError(
+            {"format": [f"HXL is offered for attacks and outages, not {name}."]}
+        )
+    if columns is None:
+        fields = view.get_serializer().fields
+        columns = [(field, "", field) for field in fields]
+    response = StreamingHttpResponse(
+        _csv_stream(view, queryset, columns, hxl=hxl), content_type=f"{CSV}; charset=utf-8"
+    )
+    suffix = ".hxl.csv" if hxl else ".csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}"'
+    return response

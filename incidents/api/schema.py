@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 
 _DETAIL = {
     "type": "object",
@@ -22,15 +24,49 @@ _FIELD_ERRORS = {
 }
 
 
+# What a list answers when exported instead of paged (see ServiceModelViewSet.list).
+_EXPORT_SCHEMAS = {
+    "text/csv": {"type": "string", "description": "CSV; the .hxl variant has hashtags."},
+    "application/geo+json": {
+        "type": "object",
+        "description": "A GeoJSON FeatureCollection of the whole filtered set.",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"type": "object"}},
+        },
+        "required": ["type", "features"],
+    },
+}
+
+
 def _error(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 class ApiAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        formats = getattr(self.view, "export_formats", None)
+        if formats and self.method == "GET":
+            parameters.append(
+                OpenApiParameter(
+                    "format",
+                    OpenApiTypes.STR,
+                    enum=formats if self._is_list_view() else ["json", "csv"],
+                    description="json (default, paged); csv, hxl (HXL-tagged CSV) or "
+                    "geojson export the whole filtered set where offered.",
+                )
+            )
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        ok = responses.get("200", {}).get("content", {})
+        for media_type, schema in _EXPORT_SCHEMAS.items():
+            if media_type in ok:
+                ok[media_type] = {"schema": schema}
         errors = {
             "400": _error("A parameter or field is invalid; the body names it.", _FIELD_ERRORS),
             "401": _error("Not logged in, or the token is unknown or revoked.", _DETAIL),

@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
+from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from incidents import services
+from incidents.api import exports
 from incidents.api import filters as api_filters
 from incidents.api import serializers as s
 from incidents.api.pagination import CursorPagination, PageNumberPagination
@@ -31,11 +35,22 @@ from incidents.models import (
     WeaponUse,
 )
 
+# Formats in which a list is exported whole instead of paged.
+EXPORTS = ("csv", "hxl", "geojson")
 FILTER_BACKENDS = [filters.DjangoFilterBackend, api_filters.StrictOrderingFilter]
 
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
-    """CRUD whose writes call services.record_save and services.record_delete."""
+    """CRUD whose writes call services.record_save and services.record_delete.
+
+    A list asked for as csv (or hxl, geojson where offered) with `?format=` or the
+    Accept header exports the whole filtered set instead of one page.
+    """
+
+    # The serialized field holding the geometry of a GeoJSON export, if any.
+    export_geometry_field: str | None = None
+    # (column, HXL hashtag, field or getter) for collections offered as HXL.
+    hxl_columns: list[tuple[str, str, Any]] | None = None
 
     filter_backends = FILTER_BACKENDS
     pagination_class = PageNumberPagination
@@ -43,6 +58,50 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
     # Replacing a whole record with PUT is allowed, but clients usually PATCH.
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @property
+    def export_formats(self) -> list[str]:
+        formats = ["json", "csv"]
+        if self.hxl_columns is not None:
+            formats.append("hxl")
+        if self.export_geometry_field is not None:
+            formats.append("geojson")
+        return formats
+
+    def get_renderers(self):
+        renderers = [JSONRenderer(), BrowsableAPIRenderer(), exports.CSVRenderer()]
+        if getattr(self, "action", None) == "list":
+            if "hxl" in self.export_formats:
+                renderers.append(exports.HXLRenderer())
+            if "geojson" in self.export_formats:
+                renderers.append(exports.GeoJSONRenderer())
+        return renderers
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            offered = ", ".join(self.export_formats)
+            raise ValidationError(
+                {"format": [f"Unknown format: choose one of {offered}."]}
+            ) from None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are always JSON, whatever format the export asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and renderer is not None and renderer.format in EXPORTS:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        export_format = request.accepted_renderer.format
+        if export_format in EXPORTS:
+            queryset = self.filter_queryset(self.get_queryset())
+            # Named after the collection's URL, e.g. "weapon-uses.csv".
+            name = request.path.rstrip("/").rsplit("/", 1)[-1]
+            return exports.collection_export(self, queryset, export_format, name)
+        return super().list(request, *args, **kwargs)
 
     def _many_to_many(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.get_queryset().model
@@ -79,21 +138,30 @@ class RegionViewSet(ServiceModelViewSet):
     filterset_class = api_filters.RegionFilter
     ordering_fields = ("code", "name_en", "updated_at", "id")
 
+    export_geometry_field = "boundary"
+
+    def _exports_geometry(self) -> bool:
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer is not None and renderer.format == "geojson"
+
     def get_queryset(self) -> QuerySet[Region]:
         queryset = super().get_queryset()
-        if self.action == "list":
+        if self.action == "list" and not self._exports_geometry():
             # The boundaries are large; the list does not show them.
             queryset = queryset.defer("boundary")
         return queryset
 
     def get_serializer_class(self):
-        return s.RegionSerializer if self.action == "list" else s.RegionDetailSerializer
+        if self.action == "list" and not self._exports_geometry():
+            return s.RegionSerializer
+        return s.RegionDetailSerializer
 
 
 class FacilityViewSet(ServiceModelViewSet):
     queryset = Facility.objects.select_related("region").order_by("name", "id")
     serializer_class = s.FacilitySerializer
     filterset_class = api_filters.FacilityFilter
+    export_geometry_field = "location"
     ordering_fields = ("name", "kind", "status", "updated_at", "id")
 
 
@@ -141,6 +209,18 @@ class OutageReportViewSet(ServiceModelViewSet):
     )
     serializer_class = s.OutageReportSerializer
     filterset_class = api_filters.OutageReportFilter
+    hxl_columns = [
+        ("id", "#meta+id", "id"),
+        ("as_of", "#date+reported", "as_of"),
+        ("region_code", "#adm1+code", "region"),
+        ("locality", "#loc+name", "locality"),
+        ("service", "#x_outage+service", "service"),
+        ("unit", "#x_outage+unit", "unit"),
+        ("count", "#x_outage+num", "count"),
+        ("count_qualifier", "#x_outage+qualifier", "count_qualifier"),
+        ("attack", "#event+id", "attack"),
+        ("sources", "#meta+source", exports.joined("sources")),
+    ]
     pagination_class = CursorPagination
     ordering_fields = ("as_of", "count", "updated_at", "id")
     ordering = ("-as_of", "-id")
@@ -151,6 +231,24 @@ class AttackViewSet(ServiceModelViewSet):
 
     queryset = Attack.objects.order_by("-started_at", "-id")
     filterset_class = api_filters.AttackFilter
+    export_geometry_field = "impact_location"
+    hxl_columns = [
+        ("id", "#event+id", "id"),
+        ("started_at", "#date+start", "started_at"),
+        ("ended_at", "#date+end", "ended_at"),
+        ("time_precision", "#date+precision", "time_precision"),
+        ("summary", "#event+summary", "summary"),
+        ("perpetrator", "#group+perpetrator", "perpetrator"),
+        ("region_codes", "#adm1+code", exports.joined("regions")),
+        ("reported_region_count", "#adm1+num+reported", "reported_region_count"),
+        ("latitude", "#geo+lat", exports.point_coordinate("impact_location", 1)),
+        ("longitude", "#geo+lon", exports.point_coordinate("impact_location", 0)),
+        ("ambient_temperature_c", "#indicator+temperature", "ambient_temperature_c"),
+        ("killed", "#affected+killed", "killed"),
+        ("injured", "#affected+injured", "injured"),
+        ("verification_status", "#status+verification", "verification_status"),
+        ("sources", "#meta+source", exports.joined("sources")),
+    ]
     pagination_class = CursorPagination
     ordering_fields = ("started_at", "updated_at", "id")
     ordering = ("-started_at", "-id")
