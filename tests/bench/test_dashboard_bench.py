@@ -146,6 +146,25 @@ def gunicorn_server(tmp: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        wait_until_sessions_closed()
+
+
+def wait_until_sessions_closed(timeout_s: float = 15) -> None:
+    """Wait for PostgreSQL to end the server's sessions, so the test database can be dropped.
+
+    A backend ends a moment after its client process: dropping the database at
+    the end of the run would otherwise fail with "being accessed by other users".
+    """
+    deadline = time.monotonic() + timeout_s
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
 
 
 def wait_until_answering(server: subprocess.Popen, url: str, log_path: Path) -> None:
