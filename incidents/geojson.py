@@ -324,15 +324,25 @@ def attacks_geojson(filters: MapFilters) -> str:
 # --------------------------------------------------------------------------- regions
 
 
-def regions_sql(filters: MapFilters) -> tuple[str, list[object]]:
-    current, current_params = current_outages_sql(
+@dataclass(frozen=True)
+class RegionParts:
+    """What the regions layer and the regions export both select from."""
+
+    current_sql: str  # the current outages subquery (alias it yourself)
+    current_params: list[object]
+    attacks: Where  # conditions on attacks counted per region (alias a)
+    places: Where  # conditions on the regions themselves (alias r)
+
+
+def region_parts(filters: MapFilters) -> RegionParts:
+    """Regions with a boundary, narrowed by code and bbox; outages and attacks by date."""
+    current_sql, current_params = current_outages_sql(
         MapFilters(
             started_after=filters.started_after,
             started_before=filters.started_before,
             services=filters.services,
         )
     )
-    attacks = attack_where(filters, regions=False, bbox=False)
     places = Where()
     places.add("r.boundary IS NOT NULL")
     if filters.regions:
@@ -340,6 +350,18 @@ def regions_sql(filters: MapFilters) -> tuple[str, list[object]]:
     if filters.bbox:
         box, box_params = envelope(filters.bbox)
         places.add(f"r.boundary && {box}", *box_params)
+    return RegionParts(
+        current_sql=current_sql,
+        current_params=list(current_params),
+        attacks=attack_where(filters, regions=False, bbox=False),
+        places=places,
+    )
+
+
+def regions_sql(filters: MapFilters) -> tuple[str, list[object]]:
+    parts = region_parts(filters)
+    current, current_params = parts.current_sql, parts.current_params
+    attacks, places = parts.attacks, parts.places
     kinds_join, kinds_params = labels_join(Region.Kind, "r.kind", "kl")
     url_before, url_after = url_parts("region-detail", "UA-00")
     feature_sql = (

@@ -30,14 +30,12 @@ from incidents.geojson import (
     REGION,
     WEAPON,
     MapFilters,
-    Where,
     attack_where,
-    current_outages_sql,
-    envelope,
     facility_where,
     iso_utc,
     last_damage_join,
     outage_where,
+    region_parts,
     url_parts,
 )
 
@@ -246,21 +244,9 @@ REGION_COLUMNS = [
 
 def regions_table(filters: MapFilters) -> Table:
     """One row per region and current outage (one row with empty figures if it has none)."""
-    current, current_params = current_outages_sql(
-        MapFilters(
-            started_after=filters.started_after,
-            started_before=filters.started_before,
-            services=filters.services,
-        )
-    )
-    attacks = attack_where(filters, regions=False, bbox=False)
-    places = Where()
-    places.add("r.boundary IS NOT NULL")
-    if filters.regions:
-        places.add("r.code = ANY(%s)", list(filters.regions))
-    if filters.bbox:
-        box, box_params = envelope(filters.bbox)
-        places.add(f"r.boundary && {box}", *box_params)
+    parts = region_parts(filters)
+    current, current_params = parts.current_sql, parts.current_params
+    attacks, places = parts.attacks, parts.places
     sql = (
         "SELECT r.code, r.name_en, r.name_uk, r.kind, COALESCE(att.attacks, 0), "
         f"c.service, c.unit, c.count, c.count_qualifier, {iso_utc('c.as_of')} "
