@@ -8,7 +8,6 @@ empty list would hide a typo.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -22,6 +21,7 @@ from incidents.api.params import (
     RegionCodeFilter,
     UpdatedSinceMixin,
     bbox_polygon,
+    search_words,
 )
 from incidents.models import (
     Damage,
@@ -44,15 +44,6 @@ __all__ = [
     "StrictOrderingFilter",
     "WeaponUseFilter",
 ]
-
-
-def _search(qs, fields: tuple[str, ...], value: str):
-    for word in value.split():
-        condition = Q()
-        for field in fields:
-            condition |= Q(**{f"{field}__icontains": word})
-        qs = qs.filter(condition)
-    return qs
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -93,7 +84,7 @@ class RegionFilter(UpdatedSinceMixin):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("code", "name_en", "name_uk"), value)
+        return search_words(qs, ("code", "name_en", "name_uk"), value)
 
 
 class FacilityFilter(UpdatedSinceMixin):
@@ -116,7 +107,7 @@ class FacilityFilter(UpdatedSinceMixin):
         return qs.filter(location__within=bbox_polygon(value))
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("name", "name_uk", "locality", "operator"), value)
+        return search_words(qs, ("name", "name_uk", "locality", "operator"), value)
 
 
 class WeaponUseFilter(UpdatedSinceMixin):
@@ -133,7 +124,7 @@ class WeaponUseFilter(UpdatedSinceMixin):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("model",), value)
+        return search_words(qs, ("model",), value)
 
 
 class DamageFilter(UpdatedSinceMixin):
@@ -163,7 +154,7 @@ class DamageFilter(UpdatedSinceMixin):
         return qs.filter(facility__location__within=bbox_polygon(value))
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("description", "facility__name"), value)
+        return search_words(qs, ("description", "facility__name"), value)
 
 
 class OutageReportFilter(UpdatedSinceMixin):
@@ -180,7 +171,7 @@ class OutageReportFilter(UpdatedSinceMixin):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("locality",), value)
+        return search_words(qs, ("locality",), value)
 
 
 class SourceFilter(UpdatedSinceMixin):
@@ -202,7 +193,7 @@ class SourceFilter(UpdatedSinceMixin):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("title", "publisher", "speaker", "quote"), value)
+        return search_words(qs, ("title", "publisher", "speaker", "quote"), value)
 
 
 class ResponseMeasureFilter(UpdatedSinceMixin):
@@ -220,4 +211,4 @@ class ResponseMeasureFilter(UpdatedSinceMixin):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        return _search(qs, ("description", "actor"), value)
+        return search_words(qs, ("description", "actor"), value)

@@ -241,6 +241,16 @@ class UpdatedSinceMixin(django_filters.FilterSet):
     )
 
 
+def search_words(qs: QuerySet, fields: tuple[str, ...], value: str) -> QuerySet:
+    """Rows where every word of the value appears (any case) in one of the fields."""
+    for word in value.split():
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+        qs = qs.filter(condition)
+    return qs
+
+
 class AttackFilter(UpdatedSinceMixin):
     """The attack filters analysts ask for; also used by the attack map layer."""
 
@@ -309,7 +319,4 @@ class AttackFilter(UpdatedSinceMixin):
         return qs.filter(Q(impact_location__within=box) | Q(pk__in=damaged))
 
     def filter_search(self, qs, name, value):
-        words = value.split()
-        for word in words:
-            qs = qs.filter(Q(summary__icontains=word) | Q(description__icontains=word))
-        return qs
+        return search_words(qs, ("summary", "description"), value)
