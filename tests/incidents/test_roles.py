@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-MODELS = (
-    "region",
-    "facility",
-    "attack",
-    "weaponuse",
-    "damage",
-    "outagereport",
-    "source",
-    "responsemeasure",
-)
+from tests.incidents.admin_helpers import MODELS
+
 # Written out by hand so that a change to roles.py has to be made here as well.
 EXPECTED = {
     "analyst": {"view", "add", "change"},
