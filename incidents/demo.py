@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.contrib.gis.geos import GEOSGeometry, Point
+from django.contrib.gis.geos import Point
 from django.db import models, transaction
 
 from incidents import services
@@ -75,16 +75,14 @@ class DemoResult:
         ]
 
 
-def _same(current: Any, wanted: Any) -> bool:
-    if isinstance(current, GEOSGeometry) or isinstance(wanted, GEOSGeometry):
-        if current is None or wanted is None:
-            return current is wanted
-        return current.equals_exact(wanted, 1e-9)
-    return current == wanted
-
-
 class _Writer:
-    """Upserts through the services, writing only what changed."""
+    """Upserts through the services, writing only what changed, and counts the outcomes."""
+
+    OUTCOMES = {
+        services.UPSERT_CREATED: "created",
+        services.UPSERT_UPDATED: "updated",
+        services.UPSERT_UNCHANGED: "unchanged",
+    }
 
     def __init__(self) -> None:
         self.result = DemoResult()
@@ -97,43 +95,11 @@ class _Writer:
         fields: Mapping[str, Any],
         m2m: Mapping[str, Iterable[models.Model]] | None = None,
     ) -> M:
-        tally = self.result.tally[model._meta.verbose_name_plural.capitalize()]
-        m2m = {name: list(values) for name, values in (m2m or {}).items()}
-        instance = model.objects.filter(**lookup).first()
-        if instance is None:
-            instance = services.record_save(instance=model(**lookup, **fields), user=None, m2m=m2m)
-            tally["created"] += 1
-            return instance
-        changes = {
-            name: value
-            for name, value in fields.items()
-            if not _same(self._current(instance, name), self._comparable(instance, name, value))
-        }
-        m2m_changes = {
-            name: values
-            for name, values in m2m.items()
-            if set(getattr(instance, name).values_list("pk", flat=True))
-            != {value.pk for value in values}
-        }
-        if not changes and not m2m_changes:
-            tally["unchanged"] += 1
-            return instance
-        services.record_update(
-            instance=instance, updated_by=None, m2m=m2m_changes or None, **changes
+        instance, outcome = services.record_upsert(
+            model=model, user=None, key=lookup, values=fields, m2m=m2m
         )
-        tally["updated"] += 1
+        self.result.tally[model._meta.verbose_name_plural.capitalize()][self.OUTCOMES[outcome]] += 1
         return instance
-
-    @staticmethod
-    def _current(instance: models.Model, name: str) -> Any:
-        # Foreign keys compare by id, so checking a row costs no extra query.
-        return getattr(instance, instance._meta.get_field(name).attname)
-
-    @staticmethod
-    def _comparable(instance: models.Model, name: str, value: Any) -> Any:
-        if instance._meta.get_field(name).is_relation:
-            return value.pk if value is not None else None
-        return value
 
 
 # --------------------------------------------------------------------------- regions

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point, Polygon
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, models, transaction
@@ -414,6 +414,24 @@ def region_upsert(
 UPSERT_CREATED, UPSERT_UPDATED, UPSERT_UNCHANGED = "created", "updated", "skipped"
 
 
+def _stored_equals(instance: models.Model, name: str, value: Any) -> bool:
+    """Whether the row already holds `value` in field `name`.
+
+    Foreign keys compare by id (no query to load the related row); geometries
+    compare coordinates, allowing for the rounding of a database round trip.
+    """
+    field = instance._meta.get_field(name)
+    if field.is_relation and name == field.name:
+        stored = getattr(instance, field.attname)
+        return stored == (value.pk if isinstance(value, models.Model) else value)
+    stored = getattr(instance, name)
+    if isinstance(stored, GEOSGeometry) or isinstance(value, GEOSGeometry):
+        if stored is None or value is None:
+            return stored is value
+        return stored.equals_exact(value, 1e-9)
+    return stored == value
+
+
 def _same_m2m(instance: models.Model, m2m: Mapping[str, Iterable[models.Model]]) -> bool:
     for field, values in m2m.items():
         stored = set(getattr(instance, field).values_list("pk", flat=True))
@@ -440,7 +458,7 @@ def record_upsert(
     instance = model.objects.select_for_update().filter(**key).first()
     if instance is None:
         return record_save(instance=model(**key, **values), user=user, m2m=m2m), UPSERT_CREATED
-    if all(getattr(instance, name) == value for name, value in values.items()) and _same_m2m(
+    if all(_stored_equals(instance, name, value) for name, value in values.items()) and _same_m2m(
         instance, m2m
     ):
         return instance, UPSERT_UNCHANGED
