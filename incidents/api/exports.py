@@ -68,17 +68,17 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def csv_chunks(table: Table, *, hxl: bool = False) -> Iterator[str]:
+def stream_csv(
+    header: Sequence[str], hashtags: Sequence[str] | None, chunks: Iterable[Iterable[Sequence]]
+) -> Iterator[str]:
+    """CSV text chunk by chunk: the header, the HXL hashtags if given, then the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.header)
-    if hxl:
-        writer.writerow(table.hashtags)
-    for start in range(0, len(table.rows), ROWS_PER_CHUNK):
-        writer.writerows(
-            [safe_cell(value) for value in row]
-            for row in table.rows[start : start + ROWS_PER_CHUNK]
-        )
+    writer.writerow(header)
+    if hashtags is not None:
+        writer.writerow(hashtags)
+    for rows in chunks:
+        writer.writerows([safe_cell(value) for value in row] for row in rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -86,12 +86,22 @@ def csv_chunks(table: Table, *, hxl: bool = False) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def csv_response(table: Table, filename: str, *, hxl: bool = False) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_chunks(table, hxl=hxl), content_type=f"{CSV}; charset=utf-8"
+def csv_chunks(table: Table, *, hxl: bool = False) -> Iterator[str]:
+    chunks = (
+        table.rows[start : start + ROWS_PER_CHUNK]
+        for start in range(0, len(table.rows), ROWS_PER_CHUNK)
     )
+    return stream_csv(table.header, table.hashtags if hxl else None, chunks)
+
+
+def csv_attachment(chunks: Iterable[str], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=f"{CSV}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_response(table: Table, filename: str, *, hxl: bool = False) -> StreamingHttpResponse:
+    return csv_attachment(csv_chunks(table, hxl=hxl), filename)
 
 
 def _rows(sql: str, params: list[object]) -> list[tuple]:
@@ -369,18 +379,12 @@ def _serialized_chunks(view, queryset) -> Iterator[list[dict]]:
 
 
 def _csv_stream(view, queryset, columns, *, hxl: bool) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([name for name, _, _ in columns])
-    if hxl:
-        writer.writerow([tag for _, tag, _ in columns])
-    for records in _serialized_chunks(view, queryset):
-        for record in records:
-            writer.writerow([safe_cell(_cell(record, getter)) for _, _, getter in columns])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    chunks = (
+        [[_cell(record, getter) for _, _, getter in columns] for record in records]
+        for records in _serialized_chunks(view, queryset)
+    )
+    hashtags = [tag for _, tag, _ in columns] if hxl else None
+    return stream_csv([name for name, _, _ in columns], hashtags, chunks)
 
 
 def _geojson_stream(view, queryset, geometry_field: str) -> Iterator[str]:
@@ -429,9 +433,5 @@ def collection_export(view, queryset, export_format: str, name: str) -> Streamin
     if columns is None:
         fields = view.get_serializer().fields
         columns = [(field, "", field) for field in fields]
-    response = StreamingHttpResponse(
-        _csv_stream(view, queryset, columns, hxl=hxl), content_type=f"{CSV}; charset=utf-8"
-    )
     suffix = ".hxl.csv" if hxl else ".csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}"'
-    return response
+    return csv_attachment(_csv_stream(view, queryset, columns, hxl=hxl), f"{name}{suffix}")
