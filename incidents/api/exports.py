@@ -333,11 +333,11 @@ EXPORT_CHUNK = 1000
 
 
 class GeoJSONRenderer(BaseRenderer):
-    """Content negotiation for `?format=geojson`; the list view streams the body itself."""
+    """GeoJSON: the map layers pass PostgreSQL's text through; collections stream their own."""
 
     media_type = "application/geo+json"
     format = "geojson"
-    charset = None
+    charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if isinstance(data, bytes):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import re
 from collections.abc import Callable
 
@@ -23,7 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,23 +47,8 @@ class ReadAccess(BasePermission):
         return bool(settings.PUBLIC_READ or request.user.is_authenticated)
 
 
-class GeoJSONRenderer(BaseRenderer):
-    media_type = GEOJSON
-    format = "geojson"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, ensure_ascii=False).encode()
-
-
-class LenientNegotiation(DefaultContentNegotiation):
-    """Serve the first format when the Accept header names none we have.
-
-    Browsers and map libraries send all sorts of Accept headers; a layer is
-    better than a 406. An unknown ?format= is a mistake in the URL: a 400.
-    """
+class FormatNegotiation(DefaultContentNegotiation):
+    """An unknown ?format= is a mistake in the URL: a 400 naming `format`, not a 404."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         requested = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
@@ -74,6 +58,17 @@ class LenientNegotiation(DefaultContentNegotiation):
                     return renderer, renderer.media_type
             formats = ", ".join(renderer.format for renderer in renderers)
             raise ValidationError({"format": [f"{requested[:20]!r} is not one of: {formats}."]})
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class LenientNegotiation(FormatNegotiation):
+    """Serve the first format when the Accept header names none we have.
+
+    Browsers and map libraries send all sorts of Accept headers; a layer is
+    better than a 406.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except NotAcceptable:
@@ -161,7 +156,7 @@ IF_NONE_MATCH = OpenApiParameter(
 class LayerView(ReadOnlyAPIView):
     """A GeoJSON layer, or its rows as CSV."""
 
-    renderer_classes = [GeoJSONRenderer, exports.CSVRenderer]
+    renderer_classes = [exports.GeoJSONRenderer, exports.CSVRenderer]
     facility_status = False
     build_geojson: Callable[[MapFilters], str]
     build_csv: Callable[[MapFilters], exports.Table]

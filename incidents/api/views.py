@@ -10,18 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
-from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from incidents import services
 from incidents.api import exports
 from incidents.api import filters as api_filters
 from incidents.api import serializers as s
+from incidents.api.map_views import FormatNegotiation
 from incidents.api.pagination import CursorPagination, PageNumberPagination
 from incidents.api.params import DATE_HELP, parse_date_or_datetime, parse_multi
 from incidents.models import (
@@ -56,6 +55,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     pagination_class = PageNumberPagination
     # Any segment reaches the view, so a malformed id is a JSON 404, not Django's HTML page.
     lookup_value_regex = "[^/]+"
+    content_negotiation_class = FormatNegotiation
     # Replacing a whole record with PUT is allowed, but clients usually PATCH.
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -76,15 +76,6 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             if "geojson" in self.export_formats:
                 renderers.append(exports.GeoJSONRenderer())
         return renderers
-
-    def perform_content_negotiation(self, request, force=False):
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            offered = ", ".join(self.export_formats)
-            raise ValidationError(
-                {"format": [f"Unknown format: choose one of {offered}."]}
-            ) from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are always JSON, whatever format the export asked for.
