@@ -207,6 +207,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Infrastructure attack tracker API",
     "VERSION": "1.0.0",
+    # The schema and its docs pages (every drf-spectacular view) follow the API's read
+    # rule: without PUBLIC_READ, the map of every endpoint is for logged-in users only.
+    "SERVE_PERMISSIONS": ["incidents.api.permissions.ReadAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -21,7 +21,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 from incidents import geojson
 from incidents.api import exports
 from incidents.api.layer_params import FILTER_PARAMETERS, STATUS_PARAMETER, map_filters
+from incidents.api.permissions import ReadAccess
 from incidents.geojson import MapFilters
 
 GEOJSON = "application/geo+json"
@@ -38,13 +38,6 @@ GEOJSON = "application/geo+json"
 GZIP_LEVEL = 1
 GZIP_MIN_BYTES = 1024
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-
-
-class ReadAccess(BasePermission):
-    """Logged-in users read everything; anyone does when PUBLIC_READ is on."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(settings.PUBLIC_READ or request.user.is_authenticated)
 
 
 class FormatNegotiation(DefaultContentNegotiation):
