@@ -186,6 +186,13 @@ LEAFLET_CONFIG = {
     ],
 }
 
+# --- Client addresses behind proxies ---------------------------------------------
+# How many proxies in front of the app append to X-Forwarded-For. The client's address
+# is the one the outermost trusted proxy saw; with 0 it is the connection's own address,
+# so a client cannot pick its address (and escape the throttle or the login lockout)
+# by sending a forged X-Forwarded-For.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -199,6 +206,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),
