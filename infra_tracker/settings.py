@@ -186,6 +186,18 @@ LEAFLET_CONFIG = {
     ],
 }
 
+# --- Bounded reads ----------------------------------------------------------------
+# A map layer answers at most this many features and an export at most this many rows;
+# past that the request is refused with a 400 asking to narrow the bbox or the filters.
+MAP_MAX_FEATURES = env_int("MAP_MAX_FEATURES", 50_000, minimum=1)
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 1_000_000, minimum=1)
+# Milliseconds any one statement of a web request may run (0: no limit); the API answers
+# a statement cut short with a 503 asking to narrow the filters. Only web requests pass
+# through this middleware: Celery workers, management commands and migrations keep the
+# database's own default. It needs to run before the view only, so its place is free.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15_000, minimum=0)
+MIDDLEWARE += ["infra_tracker.middleware.StatementTimeoutMiddleware"]
+
 # --- Client addresses behind proxies ---------------------------------------------
 # How many proxies in front of the app append to X-Forwarded-For. The client's address
 # is the one the outermost trusted proxy saw; with 0 it is the connection's own address,

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from incidents.roles import ANALYST, REVIEWER, VIEWER
+from infra_tracker.middleware import forget_statement_timeout
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
@@ -31,6 +32,17 @@ def _fresh_api_throttle_counters():
     # The API's throttle counters live in the cache: each test starts with none used,
     # so a long run never meets a 429 it did not ask for.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_statement_timeout_outside_requests():
+    # Web requests give their database connection a statement timeout that lasts as long
+    # as the connection. In a web process every statement belongs to a request; a test
+    # thread also builds data and flushes tables, so it gets the default back afterwards.
+    yield
+    if connection.connection is not None and forget_statement_timeout(connection.connection):
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
 
 
 def _user(username: str, role: str | None, **extra) -> User:

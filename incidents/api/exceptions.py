@@ -10,7 +10,7 @@ import logging
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -22,6 +22,16 @@ logger = logging.getLogger(__name__)
 
 CONFLICT_MESSAGE = "The record conflicts with stored data."
 MALFORMED_MESSAGE = "A value is out of range or malformed."
+
+
+# PostgreSQL's SQLSTATE for a statement cancelled, here by the web requests' statement_timeout.
+QUERY_CANCELED = "57014"
+
+
+class QueryTooSlow(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The query took too long; narrow the filters."
+    default_code = "query_too_slow"
 
 
 class Conflict(APIException):
@@ -59,4 +69,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DataError):
         _log_database_error(exc, context)
         exc = DRFValidationError({api_settings.NON_FIELD_ERRORS_KEY: [MALFORMED_MESSAGE]})
+    elif (
+        isinstance(exc, OperationalError)
+        and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED
+    ):
+        _log_database_error(exc, context)
+        exc = QueryTooSlow()
     return drf_exception_handler(exc, context)
