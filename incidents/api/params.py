@@ -315,7 +315,7 @@ class SearchField(forms.CharField):
             raise _form_error(exc.detail["search"]) from None
 
 
-class SearchFilter(django_filters.Filter):
+class SearchFilter(django_filters.CharFilter):
     """`search`: rows where every word appears in one of `search_fields` (see parse_search)."""
 
     field_class = SearchField
