@@ -146,11 +146,34 @@ LOGIN_REDIRECT_URL = "/"
 # although every GDAL call this project makes (GeoJSON parsing) works with it.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# --- Transport and headers --------------------------------------------------------
+# Without DEBUG the site is HTTPS only: cookies, a redirect from plain HTTP, and HSTS
+# (browsers then refuse plain HTTP for the site for SECURE_HSTS_SECONDS). A trial over
+# plain HTTP sets SECURE_COOKIES=false, which turns the redirect off too.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading puts the domain into the browsers' built-in HTTPS-only lists, which
+        # takes months to undo and binds every subdomain: the domain's owner opts in with
+        # SECURE_HSTS_PRELOAD=true, so its absence is not a warning (security.W021).
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a reverse proxy that terminates HTTPS, the proxy says in X-Forwarded-Proto
+# whether the client used HTTPS. Only a proxy that sets (not passes on) that header may
+# be trusted with it: otherwise any client could claim HTTPS and dodge the redirect.
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Other sites (the tile server, a source's web page) learn nothing of the page that
+# linked to them: its address holds the filters an analyst was looking at.
+SECURE_REFERRER_POLICY = "same-origin"
+# No page of the app is meant to be framed by another site (clickjacking).
+X_FRAME_OPTIONS = "DENY"
 
 # Region boundaries: a GeoJSON path for `load_regions`, and where to download
 # geoBoundaries' file from when no path is given and the machine is online.

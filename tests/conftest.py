@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -14,6 +15,17 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 OBLASTS_GEOJSON = SHARED_DATA / "ukraine-oblasts.geojson"
 SEED_ARTICLE = SHARED_DATA / "seed-article.txt"
+
+
+def database_url() -> str:
+    """DATABASE_URL naming the test database, for the app started in another process."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    return f"postgis://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 @pytest.fixture(scope="session")

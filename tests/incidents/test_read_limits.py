@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from urllib.parse import quote
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
@@ -20,7 +19,7 @@ from incidents.api import exports, map_views
 from incidents.api.views import SourceViewSet
 from incidents.models import Source
 from infra_tracker.middleware import StatementTimeoutMiddleware
-from tests.conftest import REPO
+from tests.conftest import REPO, database_url
 from tests.factories import (
     DARNYTSIA,
     KHARKIV,
@@ -315,14 +314,6 @@ def test_management_commands_keep_the_databases_default_timeout(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'statement_timeout'")
         (default,) = cursor.fetchone()
-    database = connection.settings_dict
-    login = quote(database["USER"], safe="")
-    if database["PASSWORD"]:
-        login += ":" + quote(database["PASSWORD"], safe="")
-    database_url = (
-        f"postgis://{login}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
     script = (
         "from django.db import connection\n"
         "with connection.cursor() as cursor:\n"
@@ -334,7 +325,7 @@ def test_management_commands_keep_the_databases_default_timeout(db):
         cwd=REPO,
         env={
             **os.environ,
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": database_url(),
             "DATABASE_STATEMENT_TIMEOUT_MS": "1234",
         },
         capture_output=True,
