@@ -217,7 +217,7 @@ EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 1_000_000, minimum=1)
 # Milliseconds any one statement of a web request may run (0: no limit); the API answers
 # a statement cut short with a 503 asking to narrow the filters. Only web requests pass
 # through this middleware: Celery workers, management commands and migrations keep the
-# database's own default. It needs to run before the view only, so its place is free.
+# database's own default. It only has to run before the view, so it goes last.
 DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15_000, minimum=0)
 MIDDLEWARE += ["infra_tracker.middleware.StatementTimeoutMiddleware"]
 

@@ -22,8 +22,6 @@ logger = logging.getLogger(__name__)
 
 CONFLICT_MESSAGE = "The record conflicts with stored data."
 MALFORMED_MESSAGE = "A value is out of range or malformed."
-
-
 # PostgreSQL's SQLSTATE for a statement cancelled, here by the web requests' statement_timeout.
 QUERY_CANCELED = "57014"
 

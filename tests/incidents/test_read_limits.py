@@ -270,6 +270,24 @@ def test_an_export_is_read_from_a_server_side_cursor_one_chunk_at_a_time(api, mo
     assert [int(line.split(",")[0]) for line in lines[1:]] == newest_first
 
 
+@pytest.mark.django_db(transaction=True)
+def test_as_in_production_the_export_runs_in_the_view_and_streams_from_its_own_transaction(
+    api, monkeypatch, twice
+):
+    monkeypatch.setattr(exports, "ROWS_PER_CHUNK", 1)
+
+    response = api.get("/api/v1/exports/attacks.csv")
+
+    # The statement has run and the first row is read; the rest waits behind the cursor.
+    assert connection.in_atomic_block
+    assert open_server_side_cursors() == 1
+    lines = csv_lines(response)
+    assert not connection.in_atomic_block
+    assert open_server_side_cursors() == 0
+    newest_first = [twice["kharkiv_strike"].pk, twice["attack"].pk]
+    assert [int(line.split(",")[0]) for line in lines[1:]] == newest_first
+
+
 # --------------------------------------------------------------------------- statement timeout
 
 
