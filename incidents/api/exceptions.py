@@ -18,9 +18,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from incidents.services import CONFLICT_MESSAGE
+
 logger = logging.getLogger(__name__)
 
-CONFLICT_MESSAGE = "The record conflicts with stored data."
 MALFORMED_MESSAGE = "A value is out of range or malformed."
 # PostgreSQL's SQLSTATE for a statement cancelled, here by the web requests' statement_timeout.
 QUERY_CANCELED = "57014"

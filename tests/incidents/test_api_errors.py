@@ -103,7 +103,8 @@ def test_an_integrity_error_from_the_database_is_a_generic_409_and_logged(
         )
 
     assert response.status_code == 409
-    assert response.json() == {"detail": "The record conflicts with stored data."}
+    assert response.json() == {"detail": services.CONFLICT_MESSAGE}
+    assert services.CONFLICT_MESSAGE.startswith("The record conflicts with stored data")
     assert_no_database_text(response)
     assert "weaponuse_intercepted_lte_launched" in caplog.text
     assert list_url("weapon-uses") in caplog.text
