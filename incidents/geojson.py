@@ -15,6 +15,7 @@ condition fragments written below.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -88,6 +89,46 @@ class Where:
 
     def sql(self) -> str:
         return " AND ".join(self.parts) if self.parts else "TRUE"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows a layer or an export is made of: the tables, with any join that narrows
+    or repeats rows, and the conditions.
+
+    The statement that builds the layer or export selects from exactly these, so
+    counting them (`count_rows`) tells how big the answer would be before it is built.
+    """
+
+    tables: str
+    params: list[object]
+    where: Where
+
+    def sql(self, joins: str = "", joins_params: Sequence[object] = ()) -> tuple[str, list[object]]:
+        """`FROM … WHERE …`, with joins that only add columns between the two."""
+        return (
+            f"FROM {self.tables} {joins} WHERE {self.where.sql()}",
+            [*self.params, *joins_params, *self.where.params],
+        )
+
+
+@dataclass(frozen=True)
+class Query:
+    """One statement that builds a layer or an export, and the rows it is made of."""
+
+    sql: str
+    params: list[object]
+    rows: Selection
+
+
+def count_rows(selection: Selection, *, up_to: int) -> int:
+    """How many rows the selection holds, counting no further than `up_to`."""
+    body, params = selection.sql()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 {body} LIMIT %s) AS counted", [*params, up_to]
+        )
+        return cursor.fetchone()[0]
 
 
 def envelope(bbox: tuple[float, float, float, float]) -> tuple[str, list[object]]:
@@ -213,9 +254,10 @@ def url_parts(name: str, sample: object) -> tuple[str, str]:
     return before, after
 
 
-def _fetch_text(sql: str, params: list[object]) -> str:
+def fetch_text(query: Query) -> str:
+    """The one text value a layer's statement returns."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(query.sql, query.params)
         return cursor.fetchone()[0]
 
 
@@ -247,11 +289,20 @@ def last_damage_join(filters: MapFilters) -> tuple[str, list[object]]:
     return sql, attacks.params
 
 
-def facilities_sql(filters: MapFilters) -> tuple[str, list[object]]:
+def facilities_selection(filters: MapFilters) -> Selection:
+    """Facilities in the place filters, narrowed by the attack filters to those hit."""
     last_join, last_params = last_damage_join(filters)
-    places = facility_where(filters)
+    return Selection(f"{FACILITY} f {last_join}", last_params, facility_where(filters))
+
+
+def facilities_sql(filters: MapFilters) -> Query:
+    rows = facilities_selection(filters)
     kinds_join, kinds_params = labels_join(Facility.Kind, "f.kind", "kl")
     status_join, status_params = labels_join(Facility.Status, "f.status", "sl")
+    body, body_params = rows.sql(
+        f"LEFT JOIN {REGION} r ON r.id = f.region_id {kinds_join} {status_join}",
+        [*kinds_params, *status_params],
+    )
     url_before, url_after = url_parts("facility-detail", 0)
     feature_sql = (
         "SELECT f.id AS sort_id, json_build_object("
@@ -262,31 +313,30 @@ def facilities_sql(filters: MapFilters) -> tuple[str, list[object]]:
         "'status', f.status, 'status_label', sl.label, 'region', r.code, "
         "'locality', f.locality, 'last_severity', last.severity, "
         f"'last_attack_at', {iso_utc('last.started_at')}, "
-        "'url', %s || f.id || %s)) AS feature "
-        f"FROM {FACILITY} f LEFT JOIN {REGION} r ON r.id = f.region_id "
-        f"{kinds_join} {status_join} {last_join} "
-        f"WHERE {places.sql()}"
+        f"'url', %s || f.id || %s)) AS feature {body}"
     )
-    params = [url_before, url_after, *kinds_params, *status_params, *last_params]
-    params += places.params
-    return _collection(feature_sql, "sort_id"), params
-
-
-def facilities_geojson(filters: MapFilters) -> str:
-    return _fetch_text(*facilities_sql(filters))
+    return Query(_collection(feature_sql, "sort_id"), [url_before, url_after, *body_params], rows)
 
 
 # --------------------------------------------------------------------------- attacks
 
 
-def attacks_sql(filters: MapFilters) -> tuple[str, list[object]]:
+def attacks_selection(filters: MapFilters, *, located_only: bool = False) -> Selection:
+    """Attacks matching the filters; with located_only, those with an impact point."""
     where = attack_where(filters)
+    if located_only:
+        where.add("a.impact_location IS NOT NULL")
+    return Selection(f"{ATTACK} a", [], where)
+
+
+def attacks_sql(filters: MapFilters) -> Query:
+    rows = attacks_selection(filters, located_only=True)
+    body, body_params = rows.sql()
     url_before, url_after = url_parts("attack-detail", 0)
     feature_sql = (
         # Only the columns the layer shows: the CTE is materialised once and read three times.
         "WITH a AS (SELECT a.id, a.started_at, a.time_precision, a.summary, "
-        "a.verification_status, a.killed, a.injured, a.impact_location "
-        f"FROM {ATTACK} a WHERE a.impact_location IS NOT NULL AND {where.sql()}), "
+        f"a.verification_status, a.killed, a.injured, a.impact_location {body}), "
         "w AS (SELECT w.attack_id, "
         "array_to_json(array_agg(DISTINCT w.weapon_type ORDER BY w.weapon_type)) AS types, "
         "sum(w.launched) AS launched, sum(w.intercepted) AS intercepted "
@@ -310,15 +360,11 @@ def attacks_sql(filters: MapFilters) -> tuple[str, list[object]]:
         "'url', %s || a.id || %s)) AS feature "
         "FROM a LEFT JOIN w ON w.attack_id = a.id LEFT JOIN d ON d.attack_id = a.id"
     )
-    return _collection(feature_sql, "sort_at DESC, sort_id DESC"), [
-        *where.params,
-        url_before,
-        url_after,
-    ]
-
-
-def attacks_geojson(filters: MapFilters) -> str:
-    return _fetch_text(*attacks_sql(filters))
+    return Query(
+        _collection(feature_sql, "sort_at DESC, sort_id DESC"),
+        [*body_params, url_before, url_after],
+        rows,
+    )
 
 
 # --------------------------------------------------------------------------- regions
@@ -358,11 +404,22 @@ def region_parts(filters: MapFilters) -> RegionParts:
     )
 
 
-def regions_sql(filters: MapFilters) -> tuple[str, list[object]]:
+def regions_sql(filters: MapFilters) -> Query:
     parts = region_parts(filters)
-    current, current_params = parts.current_sql, parts.current_params
-    attacks, places = parts.attacks, parts.places
+    rows = Selection(f"{REGION} r", [], parts.places)
     kinds_join, kinds_params = labels_join(Region.Kind, "r.kind", "kl")
+    body, body_params = rows.sql(
+        f"{kinds_join} "
+        "LEFT JOIN (SELECT c.region_id, json_agg(json_build_object("
+        "'service', c.service, 'unit', c.unit, 'count', c.count, "
+        f"'count_qualifier', c.count_qualifier, 'as_of', {iso_utc('c.as_of')}) "
+        f"ORDER BY c.service, c.unit) AS outages FROM ({parts.current_sql}) AS c "
+        "GROUP BY c.region_id) AS cur ON cur.region_id = r.id "
+        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
+        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
+        f"WHERE {parts.attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id",
+        [*kinds_params, *parts.current_params, *parts.attacks.params],
+    )
     url_before, url_after = url_parts("region-detail", "UA-00")
     feature_sql = (
         "SELECT r.code AS sort_code, json_build_object("
@@ -372,22 +429,6 @@ def regions_sql(filters: MapFilters) -> tuple[str, list[object]]:
         "'code', r.code, 'name', r.name_en, 'name_uk', r.name_uk, 'kind', r.kind, "
         "'kind_label', kl.label, 'url', %s || r.code || %s, "
         "'outages', COALESCE(cur.outages, '[]'::json), "
-        "'attacks', COALESCE(att.attacks, 0))) AS feature "
-        f"FROM {REGION} r {kinds_join} "
-        "LEFT JOIN (SELECT c.region_id, json_agg(json_build_object("
-        "'service', c.service, 'unit', c.unit, 'count', c.count, "
-        f"'count_qualifier', c.count_qualifier, 'as_of', {iso_utc('c.as_of')}) "
-        f"ORDER BY c.service, c.unit) AS outages FROM ({current}) AS c "
-        "GROUP BY c.region_id) AS cur ON cur.region_id = r.id "
-        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
-        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
-        f"WHERE {attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id "
-        f"WHERE {places.sql()}"
+        f"'attacks', COALESCE(att.attacks, 0))) AS feature {body}"
     )
-    params = [url_before, url_after, *kinds_params, *current_params, *attacks.params]
-    params += places.params
-    return _collection(feature_sql, "sort_code"), params
-
-
-def regions_geojson(filters: MapFilters) -> str:
-    return _fetch_text(*regions_sql(filters))
+    return Query(_collection(feature_sql, "sort_code"), [url_before, url_after, *body_params], rows)

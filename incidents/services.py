@@ -7,6 +7,7 @@ derived data (a facility's region and status) in step.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from incidents.models import (
     Tracked,
     WeaponUse,
 )
+
+logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=models.Model)
 User = AbstractBaseUser | AnonymousUser | None
@@ -74,6 +77,27 @@ def _after_save(instance: models.Model, previous: Mapping[str, Any]) -> None:
             facility_refresh_status(facility_id=previous["facility_id"])
 
 
+CONFLICT_MESSAGE = (
+    "The record conflicts with stored data; another change may have come first. "
+    "Reload it and try again."
+)
+
+
+def database_rule_message(instance: models.Model, exc: IntegrityError) -> str:
+    """The model's own message for the constraint the database enforced, else a plain one.
+
+    Only messages written for users qualify: a constraint's default message names it.
+    """
+    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    for constraint in instance._meta.constraints:
+        if (
+            constraint.name == name
+            and constraint.violation_error_message != constraint.default_violation_error_message
+        ):
+            return constraint.get_violation_error_message()
+    return CONFLICT_MESSAGE
+
+
 @transaction.atomic
 def record_save(
     *,
@@ -102,8 +126,12 @@ def record_save(
     try:
         instance.save()
     except IntegrityError as exc:
-        # A concurrent writer got past full_clean's uniqueness check first.
-        raise ValidationError(f"The record conflicts with an existing one: {exc}") from exc
+        # A concurrent writer got past full_clean's checks first. The database's text
+        # names constraints and values: it goes to the log, the user gets the rule.
+        logger.warning(
+            "Saving %s %s broke a database rule: %s", instance._meta.label, instance.pk, exc
+        )
+        raise ValidationError(database_rule_message(instance, exc)) from exc
     for field, values in (m2m or {}).items():
         getattr(instance, field).set(list(values))
     _after_save(instance, previous)

@@ -15,8 +15,15 @@ _FALSE = {"false", "0", "no", "off"}
 
 def load_dotenv(path: Path) -> None:
     """Read KEY=VALUE lines from a .env file into os.environ (the environment wins)."""
+    for key, value in read_dotenv(path).items():
+        os.environ.setdefault(key, value)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of a .env file; nothing if there is no file."""
+    values: dict[str, str] = {}
     if not path.is_file():
-        return
+        return values
     for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -29,7 +36,8 @@ def load_dotenv(path: Path) -> None:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
-        os.environ.setdefault(key.strip(), value)
+        values[key.strip()] = value
+    return values
 
 
 def env_str(name: str, default: str | None = None) -> str:

@@ -146,11 +146,34 @@ LOGIN_REDIRECT_URL = "/"
 # although every GDAL call this project makes (GeoJSON parsing) works with it.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# --- Transport and headers --------------------------------------------------------
+# Without DEBUG the site is HTTPS only: cookies, a redirect from plain HTTP, and HSTS
+# (browsers then refuse plain HTTP for the site for SECURE_HSTS_SECONDS). A trial over
+# plain HTTP sets SECURE_COOKIES=false, which turns the redirect off too.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading puts the domain into the browsers' built-in HTTPS-only lists, which
+        # takes months to undo and binds every subdomain: the domain's owner opts in with
+        # SECURE_HSTS_PRELOAD=true, so its absence is not a warning (security.W021).
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a reverse proxy that terminates HTTPS, the proxy says in X-Forwarded-Proto
+# whether the client used HTTPS. Only a proxy that sets (not passes on) that header may
+# be trusted with it: otherwise any client could claim HTTPS and dodge the redirect.
+TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Other sites (the tile server, a source's web page) learn nothing of the page that
+# linked to them: its address holds the filters an analyst was looking at.
+SECURE_REFERRER_POLICY = "same-origin"
+# No page of the app is meant to be framed by another site (clickjacking).
+X_FRAME_OPTIONS = "DENY"
 
 # Region boundaries: a GeoJSON path for `load_regions`, and where to download
 # geoBoundaries' file from when no path is given and the machine is online.
@@ -186,6 +209,25 @@ LEAFLET_CONFIG = {
     ],
 }
 
+# --- Bounded reads ----------------------------------------------------------------
+# A map layer answers at most this many features and an export at most this many rows;
+# past that the request is refused with a 400 asking to narrow the bbox or the filters.
+MAP_MAX_FEATURES = env_int("MAP_MAX_FEATURES", 50_000, minimum=1)
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 1_000_000, minimum=1)
+# Milliseconds any one statement of a web request may run (0: no limit); the API answers
+# a statement cut short with a 503 asking to narrow the filters. Only web requests pass
+# through this middleware: Celery workers, management commands and migrations keep the
+# database's own default. It only has to run before the view, so it goes last.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15_000, minimum=0)
+MIDDLEWARE += ["infra_tracker.middleware.StatementTimeoutMiddleware"]
+
+# --- Client addresses behind proxies ---------------------------------------------
+# How many proxies in front of the app append to X-Forwarded-For. The client's address
+# is the one the outermost trusted proxy saw; with 0 it is the connection's own address,
+# so a client cannot pick its address (and escape the throttle or the login lockout)
+# by sending a forged X-Forwarded-For.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -199,6 +241,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),
@@ -207,6 +250,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Infrastructure attack tracker API",
     "VERSION": "1.0.0",
+    # The schema and its docs pages (every drf-spectacular view) follow the API's read
+    # rule: without PUBLIC_READ, the map of every endpoint is for logged-in users only.
+    "SERVE_PERMISSIONS": ["incidents.api.permissions.ReadAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -8,11 +9,23 @@ from django.core.management import call_command
 from django.db import connection
 
 from incidents.roles import ANALYST, REVIEWER, VIEWER
+from infra_tracker.middleware import forget_statement_timeout
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 OBLASTS_GEOJSON = SHARED_DATA / "ukraine-oblasts.geojson"
 SEED_ARTICLE = SHARED_DATA / "seed-article.txt"
+
+
+def database_url() -> str:
+    """DATABASE_URL naming the test database, for the app started in another process."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or "5432"
+    return f"postgis://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +44,17 @@ def _fresh_api_throttle_counters():
     # The API's throttle counters live in the cache: each test starts with none used,
     # so a long run never meets a 429 it did not ask for.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_statement_timeout_outside_requests():
+    # Web requests give their database connection a statement timeout that lasts as long
+    # as the connection. In a web process every statement belongs to a request; a test
+    # thread also builds data and flushes tables, so it gets the default back afterwards.
+    yield
+    if connection.connection is not None and forget_statement_timeout(connection.connection):
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
 
 
 def _user(username: str, role: str | None, **extra) -> User:

@@ -1,16 +1,36 @@
-"""One exception handler: errors from the services become 400s with field-level messages."""
+"""One exception handler: errors from the services become 400s with field-level messages.
+
+Errors from the database itself become plain messages: its text names
+constraints, columns and values, which is for the log, not for API clients.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from incidents.services import CONFLICT_MESSAGE
+
+logger = logging.getLogger(__name__)
+
+MALFORMED_MESSAGE = "A value is out of range or malformed."
+# PostgreSQL's SQLSTATE for a statement cancelled, here by the web requests' statement_timeout.
+QUERY_CANCELED = "57014"
+
+
+class QueryTooSlow(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The query took too long; narrow the filters."
+    default_code = "query_too_slow"
 
 
 class Conflict(APIException):
@@ -28,6 +48,12 @@ def _detail(exc: DjangoValidationError) -> dict[str, list[str]]:
     return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
 
 
+def _log_database_error(exc: Exception, context: dict) -> None:
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else "API"
+    logger.warning("%s: %s: %s", where, type(exc).__name__, exc)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = DRFValidationError(detail=_detail(exc))
@@ -37,7 +63,15 @@ def exception_handler(exc, context):
             {api_settings.NON_FIELD_ERRORS_KEY: [f"Other records refer to this one: {names}."]}
         )
     elif isinstance(exc, IntegrityError):
-        exc = Conflict(f"The record conflicts with stored data: {exc}".strip())
+        _log_database_error(exc, context)
+        exc = Conflict(CONFLICT_MESSAGE)
     elif isinstance(exc, DataError):
-        exc = DRFValidationError({api_settings.NON_FIELD_ERRORS_KEY: [f"Invalid value: {exc}"]})
+        _log_database_error(exc, context)
+        exc = DRFValidationError({api_settings.NON_FIELD_ERRORS_KEY: [MALFORMED_MESSAGE]})
+    elif (
+        isinstance(exc, OperationalError)
+        and getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED
+    ):
+        _log_database_error(exc, context)
+        exc = QueryTooSlow()
     return drf_exception_handler(exc, context)

@@ -1,9 +1,12 @@
 """Exports: the filtered rows as CSV, and as HXL-tagged CSV for humanitarian tools.
 
 Rows come from one SQL statement each (the same conditions as the map layers,
-so an export holds exactly what the map shows) and are streamed out with
-csv.writer. HXL (https://hxlstandard.org) adds a row of hashtags under the
-header so that tools such as HXL Proxy and HDX recognise the columns.
+so an export holds exactly what the map shows), read from a server-side cursor
+a chunk at a time and streamed out with csv.writer. An export first counts its
+rows and refuses to start past EXPORT_MAX_ROWS.
+
+HXL (https://hxlstandard.org) adds a row of hashtags under the header so that
+tools such as HXL Proxy and HDX recognise the columns.
 """
 
 # The SQL is assembled from table names and fixed fragments; every value is bound (S608).
@@ -13,14 +16,18 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
+from incidents.api.limits import ensure_within
 from incidents.geojson import (
     ATTACK,
     ATTACK_REGIONS,
@@ -30,27 +37,31 @@ from incidents.geojson import (
     REGION,
     WEAPON,
     MapFilters,
-    attack_where,
-    facility_where,
+    Query,
+    Selection,
+    attacks_selection,
+    facilities_selection,
     iso_utc,
-    last_damage_join,
     outage_where,
     region_parts,
     url_parts,
 )
 
 CSV = "text/csv"
+# Rows read from the database, and written out, at a time.
 ROWS_PER_CHUNK = 1000
+T = TypeVar("T")
+_NOTHING = object()
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
 class Table:
-    """Column names, their HXL hashtags, and the rows."""
+    """Column names, their HXL hashtags, and the statement that selects the rows."""
 
     columns: Sequence[tuple[str, str]]
-    rows: Sequence[Sequence[object]]
+    query: Query
 
     @property
     def header(self) -> list[str]:
@@ -86,12 +97,44 @@ def stream_csv(
         yield buffer.getvalue()
 
 
-def csv_chunks(table: Table, *, hxl: bool = False) -> Iterator[str]:
-    chunks = (
-        table.rows[start : start + ROWS_PER_CHUNK]
-        for start in range(0, len(table.rows), ROWS_PER_CHUNK)
-    )
-    return stream_csv(table.header, table.hashtags if hxl else None, chunks)
+def _in_one_transaction(chunks: Iterator[T]) -> Iterator[T]:
+    with transaction.atomic():
+        yield from chunks
+
+
+def started(chunks: Iterator[T]) -> Iterator[T]:
+    """The chunks, read inside one transaction, the first of them now.
+
+    Inside a transaction a server-side cursor needs no WITH HOLD. A held cursor is
+    computed whole when the statement that declares it commits, where the web
+    requests' statement_timeout does not reach; unheld, each FETCH is a statement
+    the timeout bounds.
+
+    The first chunk is read while the view can still answer with an error: the
+    statement runs (and may fail, for taking too long say) before the first byte is
+    sent, so a failure is a JSON error instead of a file cut short. Not when a
+    transaction is already open (ATOMIC_REQUESTS, a test): the cursor would be
+    closed when it ends, before the response streams, so there the statement starts
+    with the stream.
+    """
+    chunks = _in_one_transaction(chunks)
+    if not connection.get_autocommit():
+        return chunks
+    first = next(chunks, _NOTHING)
+    if first is _NOTHING:
+        return iter(())
+    return itertools.chain([first], chunks)
+
+
+def fetch_in_chunks(query: Query) -> Iterator[list[tuple]]:
+    """The statement's rows from a server-side cursor, ROWS_PER_CHUNK at a time.
+
+    However many rows an export has, the web process holds one chunk of them.
+    """
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(query.sql, query.params)
+        while rows := cursor.fetchmany(ROWS_PER_CHUNK):
+            yield rows
 
 
 def csv_attachment(chunks: Iterable[str], filename: str) -> StreamingHttpResponse:
@@ -101,13 +144,12 @@ def csv_attachment(chunks: Iterable[str], filename: str) -> StreamingHttpRespons
 
 
 def csv_response(table: Table, filename: str, *, hxl: bool = False) -> StreamingHttpResponse:
-    return csv_attachment(csv_chunks(table, hxl=hxl), filename)
-
-
-def _rows(sql: str, params: list[object]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    """The table streamed as CSV; a 400 instead when it has more than EXPORT_MAX_ROWS rows."""
+    ensure_within(table.query.rows, settings.EXPORT_MAX_ROWS, what="rows", bbox=True)
+    chunks = started(fetch_in_chunks(table.query))
+    return csv_attachment(
+        stream_csv(table.header, table.hashtags if hxl else None, chunks), filename
+    )
 
 
 # --------------------------------------------------------------------------- attacks
@@ -139,12 +181,11 @@ ATTACK_COLUMNS = [
 
 def attacks_table(filters: MapFilters, *, located_only: bool = False) -> Table:
     """Attacks matching the filters, newest first; lists are joined with ';'."""
-    where = attack_where(filters)
-    if located_only:
-        where.add("a.impact_location IS NOT NULL")
+    rows = attacks_selection(filters, located_only=located_only)
+    body, body_params = rows.sql()
     url_before, url_after = url_parts("attack-detail", 0)
     sql = (
-        f"WITH a AS (SELECT * FROM {ATTACK} a WHERE {where.sql()}), "
+        f"WITH a AS (SELECT * {body}), "
         "w AS (SELECT attack_id, "
         "string_agg(DISTINCT weapon_type, ';' ORDER BY weapon_type) AS types, "
         "string_agg(DISTINCT NULLIF(model, ''), ';' ORDER BY NULLIF(model, '')) AS models, "
@@ -166,7 +207,7 @@ def attacks_table(filters: MapFilters, *, located_only: bool = False) -> Table:
         "FROM a LEFT JOIN w ON w.attack_id = a.id LEFT JOIN d ON d.attack_id = a.id "
         "LEFT JOIN rg ON rg.attack_id = a.id ORDER BY a.started_at DESC, a.id DESC"
     )
-    return Table(ATTACK_COLUMNS, _rows(sql, [*where.params, url_before, url_after]))
+    return Table(ATTACK_COLUMNS, Query(sql, [*body_params, url_before, url_after], rows))
 
 
 # --------------------------------------------------------------------------- outages
@@ -187,14 +228,13 @@ OUTAGE_COLUMNS = [
 
 def outages_table(filters: MapFilters) -> Table:
     """Every outage figure in the period (the whole series, not only the current one)."""
-    where = outage_where(filters)
+    rows = Selection(f"{OUTAGE} o JOIN {REGION} r ON r.id = o.region_id", [], outage_where(filters))
+    body, params = rows.sql()
     sql = (
         f"SELECT o.id, {iso_utc('o.as_of')}, r.code, r.name_en, o.locality, o.service, o.unit, "
-        f"o.count, o.count_qualifier, o.attack_id FROM {OUTAGE} o "
-        f"JOIN {REGION} r ON r.id = o.region_id WHERE {where.sql()} "
-        "ORDER BY o.as_of DESC, o.id DESC"
+        f"o.count, o.count_qualifier, o.attack_id {body} ORDER BY o.as_of DESC, o.id DESC"
     )
-    return Table(OUTAGE_COLUMNS, _rows(sql, where.params))
+    return Table(OUTAGE_COLUMNS, Query(sql, params, rows))
 
 
 # --------------------------------------------------------------------------- facilities
@@ -221,19 +261,17 @@ FACILITY_COLUMNS = [
 
 
 def facilities_table(filters: MapFilters) -> Table:
-    last_join, last_params = last_damage_join(filters)
-    places = facility_where(filters)
+    rows = facilities_selection(filters)
+    body, body_params = rows.sql(f"LEFT JOIN {REGION} r ON r.id = f.region_id")
     url_before, url_after = url_parts("facility-detail", 0)
     sql = (
         "SELECT f.id, f.name, f.name_uk, f.kind, f.status, r.code, f.locality, "
         "round(ST_Y(f.location)::numeric, 6), round(ST_X(f.location)::numeric, 6), "
         "f.location_approximate, f.operator, f.electric_capacity_mw, f.thermal_capacity_mw, "
         f"f.use, last.severity, {iso_utc('last.started_at')}, %s || f.id || %s "
-        f"FROM {FACILITY} f LEFT JOIN {REGION} r ON r.id = f.region_id {last_join} "
-        f"WHERE {places.sql()} ORDER BY f.id"
+        f"{body} ORDER BY f.id"
     )
-    params = [url_before, url_after, *last_params, *places.params]
-    return Table(FACILITY_COLUMNS, _rows(sql, params))
+    return Table(FACILITY_COLUMNS, Query(sql, [url_before, url_after, *body_params], rows))
 
 
 # --------------------------------------------------------------------------- regions
@@ -255,19 +293,23 @@ REGION_COLUMNS = [
 def regions_table(filters: MapFilters) -> Table:
     """One row per region and current outage (one row with empty figures if it has none)."""
     parts = region_parts(filters)
-    current, current_params = parts.current_sql, parts.current_params
-    attacks, places = parts.attacks, parts.places
+    rows = Selection(
+        f"{REGION} r LEFT JOIN ({parts.current_sql}) AS c ON c.region_id = r.id",
+        parts.current_params,
+        parts.places,
+    )
+    body, params = rows.sql(
+        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
+        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
+        f"WHERE {parts.attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id",
+        parts.attacks.params,
+    )
     sql = (
         "SELECT r.code, r.name_en, r.name_uk, r.kind, COALESCE(att.attacks, 0), "
         f"c.service, c.unit, c.count, c.count_qualifier, {iso_utc('c.as_of')} "
-        f"FROM {REGION} r LEFT JOIN ({current}) AS c ON c.region_id = r.id "
-        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
-        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
-        f"WHERE {attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id "
-        f"WHERE {places.sql()} ORDER BY r.code, c.service, c.unit"
+        f"{body} ORDER BY r.code, c.service, c.unit"
     )
-    params = [*current_params, *attacks.params, *places.params]
-    return Table(REGION_COLUMNS, _rows(sql, params))
+    return Table(REGION_COLUMNS, Query(sql, params, rows))
 
 
 # --------------------------------------------------------------------------- DRF renderers
@@ -309,11 +351,10 @@ class CSVRenderer(BaseRenderer):
         if columns is None:
             keys: Iterable[str] = records[0].keys() if records else []
             columns = [(key, "") for key in keys]
-        table = Table(
-            columns,
-            [[_flatten(record.get(name)) for name, _ in columns] for record in records],
-        )
-        return "".join(csv_chunks(table, hxl=self.hxl)).encode()
+        rows = [[_flatten(record.get(name)) for name, _ in columns] for record in records]
+        header = [name for name, _ in columns]
+        hashtags = [tag for _, tag in columns] if self.hxl else None
+        return "".join(stream_csv(header, hashtags, [rows])).encode()
 
 
 class HXLRenderer(CSVRenderer):
@@ -328,8 +369,6 @@ class HXLRenderer(CSVRenderer):
 # `?format=csv|hxl|geojson` (or the matching Accept header) on a resource collection
 # exports the whole filtered set, not one page: the rows come from the collection's
 # own serializer, so an export holds exactly the fields and filters of the API.
-
-EXPORT_CHUNK = 1000
 
 
 class GeoJSONRenderer(BaseRenderer):
@@ -369,28 +408,28 @@ def _cell(record: dict, getter) -> object:
 
 def _serialized_chunks(view, queryset) -> Iterator[list[dict]]:
     chunk: list = []
-    for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
+    for obj in queryset.iterator(chunk_size=ROWS_PER_CHUNK):
         chunk.append(obj)
-        if len(chunk) == EXPORT_CHUNK:
+        if len(chunk) == ROWS_PER_CHUNK:
             yield view.get_serializer(chunk, many=True).data
             chunk = []
     if chunk:
         yield view.get_serializer(chunk, many=True).data
 
 
-def _csv_stream(view, queryset, columns, *, hxl: bool) -> Iterator[str]:
+def _csv_stream(chunks_of_records, columns, *, hxl: bool) -> Iterator[str]:
     chunks = (
         [[_cell(record, getter) for _, _, getter in columns] for record in records]
-        for records in _serialized_chunks(view, queryset)
+        for records in chunks_of_records
     )
     hashtags = [tag for _, tag, _ in columns] if hxl else None
     return stream_csv([name for name, _, _ in columns], hashtags, chunks)
 
 
-def _geojson_stream(view, queryset, geometry_field: str) -> Iterator[str]:
+def _geojson_stream(chunks_of_records, geometry_field: str) -> Iterator[str]:
     yield '{"type":"FeatureCollection","features":['
     first = True
-    for records in _serialized_chunks(view, queryset):
+    for records in chunks_of_records:
         parts = []
         for record in records:
             properties = dict(record)
@@ -411,27 +450,32 @@ def _geojson_stream(view, queryset, geometry_field: str) -> Iterator[str]:
 def collection_export(view, queryset, export_format: str, name: str) -> StreamingHttpResponse:
     """Stream the filtered collection as CSV, HXL-tagged CSV or GeoJSON.
 
-    Raises a DRF ValidationError naming `format` when the collection has no such export.
+    Raises a DRF ValidationError naming `format` when the collection has no such
+    export, and one naming the filters when it holds more than EXPORT_MAX_ROWS rows.
     """
     from rest_framework.exceptions import ValidationError as APIValidationError
 
-    if export_format == "geojson":
-        field = getattr(view, "export_geometry_field", None)
-        if field is None:
-            raise APIValidationError({"format": [f"{name} have no geometry: export them as csv."]})
-        response = StreamingHttpResponse(
-            _geojson_stream(view, queryset, field), content_type="application/geo+json"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
-        return response
+    geometry_field = getattr(view, "export_geometry_field", None)
+    if export_format == "geojson" and geometry_field is None:
+        raise APIValidationError({"format": [f"{name} have no geometry: export them as csv."]})
     hxl = export_format == "hxl"
     columns = getattr(view, "hxl_columns", None)
     if hxl and columns is None:
         raise APIValidationError(
             {"format": [f"HXL is offered for attacks and outages, not {name}."]}
         )
+    filterset = getattr(view, "filterset_class", None)
+    takes_bbox = filterset is not None and "bbox" in filterset.base_filters
+    ensure_within(queryset, settings.EXPORT_MAX_ROWS, what="rows", bbox=takes_bbox)
+    records = started(_serialized_chunks(view, queryset))
+    if export_format == "geojson":
+        response = StreamingHttpResponse(
+            _geojson_stream(records, geometry_field), content_type="application/geo+json"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.geojson"'
+        return response
     if columns is None:
         fields = view.get_serializer().fields
         columns = [(field, "", field) for field in fields]
     suffix = ".hxl.csv" if hxl else ".csv"
-    return csv_attachment(_csv_stream(view, queryset, columns, hxl=hxl), f"{name}{suffix}")
+    return csv_attachment(_csv_stream(records, columns, hxl=hxl), f"{name}{suffix}")

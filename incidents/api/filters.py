@@ -19,9 +19,9 @@ from incidents.api.params import (
     CsvMultipleChoiceFilter,
     DateOrDateTimeFilter,
     RegionCodeFilter,
+    SearchFilter,
     UpdatedSinceMixin,
     bbox_polygon,
-    search_words,
 )
 from incidents.models import (
     Damage,
@@ -75,16 +75,14 @@ class StrictOrderingFilter(OrderingFilter):
 
 class RegionFilter(UpdatedSinceMixin):
     kind = CsvMultipleChoiceFilter(choices=Region.Kind.choices)
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the code or the English or Ukrainian name."
+    search = SearchFilter(
+        search_fields=("code", "name_en", "name_uk"),
+        help_text="Words in the code or the English or Ukrainian name.",
     )
 
     class Meta:
         model = Region
         fields: list[str] = []
-
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("code", "name_en", "name_uk"), value)
 
 
 class FacilityFilter(UpdatedSinceMixin):
@@ -94,8 +92,9 @@ class FacilityFilter(UpdatedSinceMixin):
     )
     status = CsvMultipleChoiceFilter(choices=Facility.Status.choices, help_text="Repeatable.")
     bbox = BboxFilter(method="filter_bbox")
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the name, locality or operator."
+    search = SearchFilter(
+        search_fields=("name", "name_uk", "locality", "operator"),
+        help_text="Words in the name, locality or operator.",
     )
 
     class Meta:
@@ -106,9 +105,6 @@ class FacilityFilter(UpdatedSinceMixin):
     def filter_bbox(self, qs, name, value):
         return qs.filter(location__within=bbox_polygon(value))
 
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("name", "name_uk", "locality", "operator"), value)
-
 
 class WeaponUseFilter(UpdatedSinceMixin):
     attack = django_filters.NumberFilter(field_name="attack_id", help_text="Attack id.")
@@ -117,14 +113,11 @@ class WeaponUseFilter(UpdatedSinceMixin):
     )
     started_after = DateOrDateTimeFilter(field_name="attack__started_at", lookup_expr="gte")
     started_before = DateOrDateTimeFilter(field_name="attack__started_at", lookup_expr="lte")
-    search = django_filters.CharFilter(method="filter_search", help_text="Words in the model.")
+    search = SearchFilter(search_fields=("model",), help_text="Words in the model.")
 
     class Meta:
         model = WeaponUse
         fields: list[str] = []
-
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("model",), value)
 
 
 class DamageFilter(UpdatedSinceMixin):
@@ -141,8 +134,9 @@ class DamageFilter(UpdatedSinceMixin):
     started_after = DateOrDateTimeFilter(field_name="attack__started_at", lookup_expr="gte")
     started_before = DateOrDateTimeFilter(field_name="attack__started_at", lookup_expr="lte")
     bbox = BboxFilter(method="filter_bbox", help_text="Damaged facilities inside the box.")
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the description or the facility's name."
+    search = SearchFilter(
+        search_fields=("description", "facility__name"),
+        help_text="Words in the description or the facility's name.",
     )
 
     class Meta:
@@ -153,9 +147,6 @@ class DamageFilter(UpdatedSinceMixin):
     def filter_bbox(self, qs, name, value):
         return qs.filter(facility__location__within=bbox_polygon(value))
 
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("description", "facility__name"), value)
-
 
 class OutageReportFilter(UpdatedSinceMixin):
     region = RegionCodeFilter(field_name="region__code")
@@ -164,14 +155,11 @@ class OutageReportFilter(UpdatedSinceMixin):
     attack = django_filters.NumberFilter(field_name="attack_id", help_text="Attack id.")
     as_of_after = DateOrDateTimeFilter(field_name="as_of", lookup_expr="gte")
     as_of_before = DateOrDateTimeFilter(field_name="as_of", lookup_expr="lte")
-    search = django_filters.CharFilter(method="filter_search", help_text="Words in the locality.")
+    search = SearchFilter(search_fields=("locality",), help_text="Words in the locality.")
 
     class Meta:
         model = OutageReport
         fields: list[str] = []
-
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("locality",), value)
 
 
 class SourceFilter(UpdatedSinceMixin):
@@ -184,16 +172,14 @@ class SourceFilter(UpdatedSinceMixin):
     )
     published_after = DateOrDateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = DateOrDateTimeFilter(field_name="published_at", lookup_expr="lte")
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the title, publisher, speaker or quote."
+    search = SearchFilter(
+        search_fields=("title", "publisher", "speaker", "quote"),
+        help_text="Words in the title, publisher, speaker or quote.",
     )
 
     class Meta:
         model = Source
         fields: list[str] = []
-
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("title", "publisher", "speaker", "quote"), value)
 
 
 class ResponseMeasureFilter(UpdatedSinceMixin):
@@ -202,13 +188,10 @@ class ResponseMeasureFilter(UpdatedSinceMixin):
     attack = django_filters.NumberFilter(field_name="attack_id", help_text="Attack id.")
     started_after = DateOrDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = DateOrDateTimeFilter(field_name="started_at", lookup_expr="lte")
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the description or actor."
+    search = SearchFilter(
+        search_fields=("description", "actor"), help_text="Words in the description or actor."
     )
 
     class Meta:
         model = ResponseMeasure
         fields: list[str] = []
-
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("description", "actor"), value)

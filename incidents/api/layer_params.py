@@ -9,8 +9,6 @@ the API answers with 400 {"<param>": ["message"]}; nothing here can give a 500.
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import TextChoices
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
@@ -23,46 +21,15 @@ from incidents.api.params import (
     parse_bbox,
     parse_date_or_datetime,
     parse_multi,
+    parse_region_codes,
 )
 from incidents.geojson import MapFilters
-from incidents.models import Attack, Facility, OutageReport, Region, WeaponUse
-
-MAX_VALUES = 50
-REGION_CODE = re.compile(r"^[A-Z0-9]{1,3}-[A-Z0-9]{1,3}$")
+from incidents.models import Attack, Facility, OutageReport, WeaponUse
 
 
 def _as_lists(detail: dict) -> dict[str, list[str]]:
     """{"param": "message"} and {"param": ["message"]} both become the latter."""
     return {key: value if isinstance(value, list) else [value] for key, value in detail.items()}
-
-
-def parse_regions(query: QueryDict) -> tuple[str, ...]:
-    """Region codes, repeatable or comma-separated; an unknown code is an error.
-
-    Checking the codes costs one query, and only when the parameter is given.
-    """
-    codes: list[str] = []
-    for raw in query.getlist("region"):
-        codes += [part.strip().upper() for part in raw.split(",") if part.strip()]
-    codes = list(dict.fromkeys(codes))
-    if not codes:
-        return ()
-    if len(codes) > MAX_VALUES:
-        raise ValidationError({"region": [f"Give at most {MAX_VALUES} region codes."]})
-    # A value that cannot be a code (stray bytes, long text) is unknown without asking.
-    plausible = [code for code in codes if REGION_CODE.match(code)]
-    known = set(Region.objects.filter(code__in=plausible).values_list("code", flat=True))
-    unknown = [code[:20] for code in codes if code not in known]
-    if unknown:
-        raise ValidationError(
-            {
-                "region": [
-                    f"Unknown region code(s): {', '.join(unknown)}. "
-                    "Use ISO 3166-2 codes, e.g. UA-30."
-                ]
-            }
-        )
-    return tuple(codes)
 
 
 def _moment(name: str, value: str, *, end_of_day: bool):
@@ -106,7 +73,7 @@ def map_filters(query: QueryDict, *, facility_status: bool = False) -> MapFilter
         attempt("statuses", lambda: _choices(query, "status", Facility.Status))
     # Checked last and only when the rest is valid: it is the one check that queries.
     if not errors:
-        attempt("regions", lambda: parse_regions(query))
+        attempt("regions", lambda: parse_region_codes(query.getlist("region")))
     after, before = values.get("started_after"), values.get("started_before")
     if after and before and after >= before:
         errors.setdefault("started_before", ["This must come after started_after."])

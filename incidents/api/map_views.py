@@ -21,7 +21,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +29,8 @@ from rest_framework.views import APIView
 from incidents import geojson
 from incidents.api import exports
 from incidents.api.layer_params import FILTER_PARAMETERS, STATUS_PARAMETER, map_filters
+from incidents.api.limits import ensure_within
+from incidents.api.permissions import ReadAccess
 from incidents.geojson import MapFilters
 
 GEOJSON = "application/geo+json"
@@ -38,13 +39,6 @@ GEOJSON = "application/geo+json"
 GZIP_LEVEL = 1
 GZIP_MIN_BYTES = 1024
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-
-
-class ReadAccess(BasePermission):
-    """Logged-in users read everything; anyone does when PUBLIC_READ is on."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(settings.PUBLIC_READ or request.user.is_authenticated)
 
 
 class FormatNegotiation(DefaultContentNegotiation):
@@ -158,7 +152,7 @@ class LayerView(ReadOnlyAPIView):
 
     renderer_classes = [exports.GeoJSONRenderer, exports.CSVRenderer]
     facility_status = False
-    build_geojson: Callable[[MapFilters], str]
+    build_geojson: Callable[[MapFilters], geojson.Query]
     build_csv: Callable[[MapFilters], exports.Table]
     csv_name: str
 
@@ -166,7 +160,9 @@ class LayerView(ReadOnlyAPIView):
         filters = map_filters(request.query_params, facility_status=self.facility_status)
         if request.accepted_renderer.format == "csv":
             return exports.csv_response(self.build_csv(filters), self.csv_name)
-        body = self.build_geojson(filters).encode()
+        layer = self.build_geojson(filters)
+        ensure_within(layer.rows, settings.MAP_MAX_FEATURES, what="features", bbox=True)
+        body = geojson.fetch_text(layer).encode()
         return cacheable_response(request._request, body, GEOJSON)
 
 
@@ -181,7 +177,7 @@ class LayerView(ReadOnlyAPIView):
 )
 class FacilitiesLayer(LayerView):
     facility_status = True
-    build_geojson = staticmethod(geojson.facilities_geojson)
+    build_geojson = staticmethod(geojson.facilities_sql)
     build_csv = staticmethod(exports.facilities_table)
     csv_name = "facilities.csv"
 
@@ -194,7 +190,7 @@ class FacilitiesLayer(LayerView):
     responses=GEOJSON_RESPONSES,
 )
 class AttacksLayer(LayerView):
-    build_geojson = staticmethod(geojson.attacks_geojson)
+    build_geojson = staticmethod(geojson.attacks_sql)
     build_csv = staticmethod(lambda filters: exports.attacks_table(filters, located_only=True))
     csv_name = "attacks.csv"
 
@@ -208,7 +204,7 @@ class AttacksLayer(LayerView):
     responses=GEOJSON_RESPONSES,
 )
 class RegionsLayer(LayerView):
-    build_geojson = staticmethod(geojson.regions_geojson)
+    build_geojson = staticmethod(geojson.regions_sql)
     build_csv = staticmethod(exports.regions_table)
     csv_name = "regions.csv"
 

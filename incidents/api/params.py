@@ -95,6 +95,65 @@ def parse_date_or_datetime(name: str, value: str, *, end_of_day: bool = False) -
     return moment
 
 
+# Limits on what one request may ask for: each search word is one more pattern match
+# over every searched column, and each region code one more value to look up.
+SEARCH_MAX_WORDS = 10
+SEARCH_MAX_CHARS = 100
+MAX_REGION_CODES = 50
+REGION_CODE = re.compile(r"^[A-Z0-9]{1,3}-[A-Z0-9]{1,3}$")
+
+
+def parse_search(value: str, name: str = "search") -> list[str]:
+    """The words of a search, at most SEARCH_MAX_WORDS of them in SEARCH_MAX_CHARS characters."""
+    text = str(value).strip()
+    if len(text) > SEARCH_MAX_CHARS:
+        raise ValidationError(
+            {name: [f"Give at most {SEARCH_MAX_CHARS} characters to search for; got {len(text)}."]}
+        )
+    words = text.split()
+    if len(words) > SEARCH_MAX_WORDS:
+        raise ValidationError(
+            {name: [f"Give at most {SEARCH_MAX_WORDS} words to search for; got {len(words)}."]}
+        )
+    return words
+
+
+def parse_region_codes(values: Iterable[str], name: str = "region") -> tuple[str, ...]:
+    """ISO 3166-2 codes, repeated or comma-separated, at most MAX_REGION_CODES of them.
+
+    An unknown code is an error: an empty result would hide a typo. Checking the
+    codes costs one query, and only when codes are given.
+    """
+    codes = list(
+        dict.fromkeys(
+            part.strip().upper()
+            for value in values
+            for part in str(value).split(",")
+            if part.strip()
+        )
+    )
+    if not codes:
+        return ()
+    if len(codes) > MAX_REGION_CODES:
+        raise ValidationError(
+            {name: [f"Give at most {MAX_REGION_CODES} region codes; got {len(codes)}."]}
+        )
+    # A value that cannot be a code (stray bytes, long text) is unknown without asking.
+    plausible = [code for code in codes if REGION_CODE.match(code)]
+    known = set(Region.objects.filter(code__in=plausible).values_list("code", flat=True))
+    unknown = [code[:20] for code in codes if code not in known]
+    if unknown:
+        raise ValidationError(
+            {
+                name: [
+                    f"Unknown region code(s): {', '.join(unknown)}. "
+                    "Use ISO 3166-2 codes, e.g. UA-30."
+                ]
+            }
+        )
+    return tuple(codes)
+
+
 def parse_multi(name: str, values: Iterable[str], choices: Iterable[str]) -> list[str]:
     """Split repeated and comma-separated values; each must be one of the choices."""
     allowed = list(choices)
@@ -185,27 +244,21 @@ class CsvMultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
 
 class RegionCodeField(forms.Field):
-    """ISO 3166-2 codes, repeatable or comma-separated; an unknown code is an error."""
+    """ISO 3166-2 codes, repeatable or comma-separated; parse_region_codes decides."""
 
     widget = forms.SelectMultiple
 
-    def to_python(self, value):
+    def to_python(self, value) -> list[str]:
         if not value:
             return []
-        if isinstance(value, str):
-            value = [value]
-        return [item.strip() for part in value for item in part.split(",") if item.strip()]
+        return [value] if isinstance(value, str) else list(value)
 
-    def validate(self, value) -> None:
-        super().validate(value)
-        if not value:
-            return
-        known = set(Region.objects.filter(code__in=value).values_list("code", flat=True))
-        unknown = [code for code in value if code not in known]
-        if unknown:
-            raise _form_error(
-                f"Unknown region code(s): {', '.join(unknown)}. Use ISO 3166-2 codes, e.g. UA-30."
-            )
+    def clean(self, value) -> list[str]:
+        value = super().clean(value)
+        try:
+            return list(parse_region_codes(value))
+        except ValidationError as exc:
+            raise _form_error(exc.detail["region"]) from None
 
 
 class RegionCodeFilter(django_filters.Filter):
@@ -241,14 +294,42 @@ class UpdatedSinceMixin(django_filters.FilterSet):
     )
 
 
-def search_words(qs: QuerySet, fields: tuple[str, ...], value: str) -> QuerySet:
-    """Rows where every word of the value appears (any case) in one of the fields."""
-    for word in value.split():
+def search_words(qs: QuerySet, fields: tuple[str, ...], words: Iterable[str]) -> QuerySet:
+    """Rows where every word appears (any case) in one of the fields."""
+    for word in words:
         condition = Q()
         for field in fields:
             condition |= Q(**{f"{field}__icontains": word})
         qs = qs.filter(condition)
     return qs
+
+
+class SearchField(forms.CharField):
+    def clean(self, value) -> list[str]:
+        value = super().clean(value)
+        if not value:
+            return []
+        try:
+            return parse_search(value)
+        except ValidationError as exc:
+            raise _form_error(exc.detail["search"]) from None
+
+
+class SearchFilter(django_filters.CharFilter):
+    """`search`: rows where every word appears in one of `search_fields` (see parse_search)."""
+
+    field_class = SearchField
+
+    def __init__(self, *args, search_fields: tuple[str, ...], **kwargs) -> None:
+        self.search_fields = search_fields
+        kwargs["help_text"] = (
+            f"{kwargs.get('help_text', 'Words to look for.')} Every word must appear; "
+            f"at most {SEARCH_MAX_WORDS} words and {SEARCH_MAX_CHARS} characters."
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
+        return search_words(qs, self.search_fields, value) if value else qs
 
 
 class AttackFilter(UpdatedSinceMixin):
@@ -284,8 +365,8 @@ class AttackFilter(UpdatedSinceMixin):
         method="filter_bbox",
         help_text="Attacks whose impact point or a damaged facility lies in the box. " + BBOX_HELP,
     )
-    search = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the summary or description."
+    search = SearchFilter(
+        search_fields=("summary", "description"), help_text="Words in the summary or description."
     )
 
     class Meta:
@@ -317,6 +398,3 @@ class AttackFilter(UpdatedSinceMixin):
         box = bbox_polygon(value)
         damaged = Damage.objects.filter(facility__location__within=box).values("attack_id")
         return qs.filter(Q(impact_location__within=box) | Q(pk__in=damaged))
-
-    def filter_search(self, qs, name, value):
-        return search_words(qs, ("summary", "description"), value)

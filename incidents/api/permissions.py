@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
-from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+
+if TYPE_CHECKING:
+    # DRF loads this module while rest_framework.views is still importing.
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class ReadAccess(BasePermission):
+    """Logged-in users read everything; anyone does when PUBLIC_READ is on.
+
+    The one read rule of the API: the resources, map layers, statistics,
+    exports, and the OpenAPI schema and its docs page all apply it.
+    """
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(settings.PUBLIC_READ or (request.user and request.user.is_authenticated))
 
 
 class ReadOrModelPermissions(DjangoModelPermissions):
-    """Read: any logged-in user, or anyone when PUBLIC_READ=true.
+    """Read: as ReadAccess says.
 
     Write: the model permission the method needs, which the roles grant:
     analysts add and change, reviewers also delete; viewers only read.
     """
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
-            return bool(settings.PUBLIC_READ or (request.user and request.user.is_authenticated))
+            return ReadAccess().has_permission(request, view)
         return super().has_permission(request, view)

@@ -26,7 +26,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -34,7 +33,7 @@ from django.db import connection
 from playwright.sync_api import Browser, Page
 
 from tests.bench.generate import generate_attacks, generate_facilities
-from tests.conftest import OBLASTS_GEOJSON, REPO
+from tests.conftest import OBLASTS_GEOJSON, REPO, database_url
 from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by name.
     LAPTOP,
     browser,
@@ -77,17 +76,6 @@ def big_site(django_db_setup, django_db_blocker) -> Iterator[str]:
                 yield url
         finally:
             call_command("flush", interactive=False, verbosity=0)
-
-
-def database_url() -> str:
-    """DATABASE_URL naming the test database this process has just filled."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgis://{credentials}@{host}:{port}/{db['NAME']}"
 
 
 def free_port() -> int:

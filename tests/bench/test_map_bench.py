@@ -135,12 +135,12 @@ def test_the_attacks_layer_against_the_sql_floor_and_drf_gis(request, client, vi
         )
         return response.content
 
-    sql, params = geojson.attacks_sql(geojson.MapFilters(bbox=VIEWPORT))
+    layer = geojson.attacks_sql(geojson.MapFilters(bbox=VIEWPORT))
 
     def floor() -> str:
         # The raw psycopg connection under Django's, in the same transaction.
         with connection.connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(layer.sql, layer.params)
             return cursor.fetchone()[0]
 
     def drf_gis() -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -552,6 +554,40 @@ def test_anonymous_requests_are_throttled_per_address(settings, world):
     statuses = [client.get(list_url("sources")).status_code for _ in range(limit + 1)]
     assert statuses[:limit] == [200] * limit
     assert statuses[limit] == 429
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_anonymous_throttle(
+    settings, monkeypatch, world
+):
+    settings.PUBLIC_READ = True
+    monkeypatch.setattr(AnonRateThrottle, "rate", "60/minute", raising=False)
+    forger = random.Random(6)
+    client = APIClient()
+    statuses = [
+        client.get(
+            list_url("sources"),
+            HTTP_X_FORWARDED_FOR=str(ipaddress.IPv4Address(forger.getrandbits(32))),
+        ).status_code
+        for _ in range(100)
+    ]
+    assert statuses.count(200) == 60
+    assert statuses[60:] == [429] * 40
+
+
+def test_behind_one_proxy_each_client_address_the_proxy_saw_has_its_own_allowance(
+    settings, monkeypatch, world
+):
+    settings.PUBLIC_READ = True
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    monkeypatch.setattr(AnonRateThrottle, "rate", "2/minute", raising=False)
+    client = APIClient()
+
+    def get(forwarded_for: str) -> int:
+        return client.get(list_url("sources"), HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    # The proxy appends the address it saw; whatever the client put before it is ignored.
+    assert [get(f"10.0.0.{n}, 198.51.100.7") for n in range(3)] == [200, 200, 429]
+    assert get("198.51.100.8") == 200
 
 
 def test_an_admin_issues_and_revokes_a_users_token_in_the_admin(client, superuser, analyst):

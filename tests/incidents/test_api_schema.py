@@ -7,6 +7,7 @@ import copy
 import pytest
 from django.urls import reverse
 from jsonschema import Draft202012Validator
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.incidents.test_api_resources import (
@@ -34,7 +35,9 @@ def _strict(node):
 
 @pytest.fixture
 def openapi(viewer) -> dict:
-    response = APIClient().get(reverse("api-schema"), {"format": "json"})
+    client = APIClient()
+    client.force_login(viewer)
+    response = client.get(reverse("api-schema"), {"format": "json"})
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.1")
@@ -129,10 +132,28 @@ def test_the_schema_documents_the_filters(openapi):
     assert {"as_of_after", "as_of_before", "service", "region", "updated_since"} <= outages
 
 
-def test_the_docs_page_serves_swagger_ui_from_the_apps_own_static_files(db):
-    response = APIClient().get(reverse("api-docs"))
+def test_the_docs_page_serves_swagger_ui_from_the_apps_own_static_files(viewer):
+    client = APIClient()
+    client.force_login(viewer)
+    response = client.get(reverse("api-docs"))
     assert response.status_code == 200
     page = response.content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn." not in page
     assert "unpkg" not in page
+
+
+@pytest.mark.parametrize("name", ["api-schema", "api-docs"])
+def test_the_schema_and_its_docs_follow_the_apis_read_rule(settings, viewer, name):
+    settings.PUBLIC_READ = False
+    assert APIClient().get(reverse(name)).status_code in (401, 403)
+    client = APIClient()
+    client.force_login(viewer)
+    assert client.get(reverse(name)).status_code == 200
+    token = Token.objects.create(user=viewer)
+    machine = APIClient()
+    machine.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert machine.get(reverse(name)).status_code == 200
+
+    settings.PUBLIC_READ = True
+    assert APIClient().get(reverse(name)).status_code == 200
