@@ -155,7 +155,14 @@ class ServiceAdminMixin:
         )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.record_save(instance=obj, user=request.user)
+        # The links go through the service too, so its rules see them; Django's
+        # save_related sets the same links again afterwards, which changes nothing.
+        m2m = {
+            field.name: form.cleaned_data[field.name]
+            for field in obj._meta.many_to_many
+            if field.name in form.cleaned_data
+        }
+        services.record_save(instance=obj, user=request.user, m2m=m2m)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
@@ -501,6 +508,19 @@ class AttackAdmin(TrackedAdmin):
     @admin.display(description="facilities hit", ordering="facilities_n")
     def facilities_hit(self, obj: Attack) -> int:
         return obj.facilities_n
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        was_verified = form.initial.get("verification_status") == Attack.Verification.VERIFIED
+        if change and was_verified:
+            form.instance.refresh_from_db(fields=["verification_status"])
+            if form.instance.verification_status == Attack.Verification.CORROBORATED:
+                self.message_user(
+                    request,
+                    "This attack was verified; your changes take it back to corroborated "
+                    "until a reviewer verifies it again.",
+                    messages.WARNING,
+                )
 
     def has_verify_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(VERIFY_PERMISSION)
