@@ -78,10 +78,28 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Only administrators see endpoints: each holds the secret its receiver trusts.
+
+    Analysts and reviewers attach endpoints to rules in the rule form, which
+    lists them by name; they never open this admin, whatever their groups hold.
+    """
+
     list_display = ("name", "url", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "url")
     actions = ["rotate_secret"]
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":
@@ -90,25 +108,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None) -> list[str]:
         fields = ["name", "url", "active"]
-        if obj is None:
-            return fields
-        # Only administrators may read the secret that receivers check signatures with.
-        return [*fields, "signing_secret" if request.user.is_superuser else "hidden_secret"]
+        return fields if obj is None else [*fields, "signing_secret"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
-        return ["signing_secret", "hidden_secret"]
+        return ["signing_secret"]
 
     @admin.display(description="secret")
     def signing_secret(self, endpoint: WebhookEndpoint) -> str:
         return format_html("<code>{}</code>", endpoint.secret)
 
-    @admin.display(description="secret")
-    def hidden_secret(self, endpoint: WebhookEndpoint) -> str:
-        return "Hidden: only administrators can see it."
-
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if not change and request.user.is_superuser:
+        if not change:
             messages.info(request, f"Signing secret for {obj}: {obj.secret}")
 
     @admin.action(description="Replace the signing secret", permissions=["change"])

@@ -8,11 +8,14 @@ a field message, never a server error.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -123,15 +126,13 @@ class ServiceAdminMixin:
             {"user": request.user, "service_error": getattr(request, SERVICE_ERROR_ATTR, None)},
         )
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
+    def _with_service_errors_on_the_form(
+        self, request: HttpRequest, view: Callable[[], HttpResponse]
     ) -> HttpResponse:
+        """Run a form view; a service error while saving shows on the form, not as a 500."""
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            with transaction.atomic():
+                return view()
         except ValidationError as exc:
             # A rule the forms could not see (e.g. one spanning an inline and its
             # attack) failed while saving; the transaction is rolled back, and the
@@ -139,10 +140,29 @@ class ServiceAdminMixin:
             if request.method != "POST" or hasattr(request, SERVICE_ERROR_ATTR):
                 raise
             setattr(request, SERVICE_ERROR_ATTR, exc)
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return view()
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        parent = super().changeform_view
+        return self._with_service_errors_on_the_form(
+            request, lambda: parent(request, object_id, form_url, extra_context)
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.record_save(instance=obj, user=request.user)
+        # The links go through the service too, so its rules see them; Django's
+        # save_related sets the same links again afterwards, which changes nothing.
+        m2m = {
+            field.name: form.cleaned_data[field.name]
+            for field in obj._meta.many_to_many
+            if field.name in form.cleaned_data
+        }
+        services.record_save(instance=obj, user=request.user, m2m=m2m)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
@@ -168,6 +188,48 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
     # A source URL typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return readonly
+        # Someone who may only look sees every field as text: Django does this on the
+        # change page itself, and the history's old versions need it as well.
+        # (get_fieldsets would build a form without fieldsets, which asks this method again.)
+        editable = [
+            field.name
+            for field in self.opts.get_fields()
+            if field.concrete and field.editable and not field.primary_key
+        ]
+        shown = flatten_fieldsets(self.fieldsets) if self.fieldsets else editable
+        return [*readonly, *(name for name in shown if name not in readonly)]
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        """An old version of a row; posting its form writes that version back (a revert).
+
+        django-simple-history lets anyone who may view the row post the form, so
+        the change permission is checked here: without it the page is read-only
+        and a POST is refused before anything is written. A revert saves through
+        the same services as every other edit (`save_model`).
+        """
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            allowed = self.has_change_permission(request, obj)
+            if obj is None:
+                # Reverting a deleted row brings it back: that is an addition too.
+                allowed = allowed and self.has_add_permission(request)
+            if not allowed:
+                raise PermissionDenied
+        parent = super().history_form_view
+        return self._with_service_errors_on_the_form(
+            request, lambda: parent(request, object_id, version_id, extra_context)
+        )
 
 
 class ServiceInlineMixin:
@@ -446,6 +508,19 @@ class AttackAdmin(TrackedAdmin):
     @admin.display(description="facilities hit", ordering="facilities_n")
     def facilities_hit(self, obj: Attack) -> int:
         return obj.facilities_n
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        was_verified = form.initial.get("verification_status") == Attack.Verification.VERIFIED
+        if change and was_verified:
+            form.instance.refresh_from_db(fields=["verification_status"])
+            if form.instance.verification_status == Attack.Verification.CORROBORATED:
+                self.message_user(
+                    request,
+                    "This attack was verified; your changes take it back to corroborated "
+                    "until a reviewer verifies it again.",
+                    messages.WARNING,
+                )
 
     def has_verify_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(VERIFY_PERMISSION)

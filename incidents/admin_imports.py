@@ -104,7 +104,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "format",
-        "file",
+        "file_name",
         "options_display",
         "status",
         "rows_total",
@@ -124,6 +124,11 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description="progress")
     def progress(self, job: ImportJob) -> str:
         return f"{job.progress_percent} %"
+
+    @admin.display(description="file")
+    def file_name(self, job: ImportJob) -> str:
+        # Uploaded files are never web-served, so the name is shown without a link.
+        return job.file.name
 
     @admin.display(description="options")
     def options_display(self, job: ImportJob) -> str:

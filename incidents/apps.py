@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_migrate
 
 
@@ -8,9 +9,19 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+
         from incidents import checks  # noqa: F401  (registers the system checks)
+        from incidents.admin_secrets import guard_registered_admins
+        from incidents.logins import log_failed_login, log_lockout
         from incidents.roles import ensure_roles
+
+        # The admin has imported every app's admin module by now (it comes first in
+        # INSTALLED_APPS); a system check reports any admin registered later.
+        guard_registered_admins()
 
         # Permissions only exist after migrate has run, so the role groups are
         # (re)built then; ensure_roles is idempotent.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="incidents.ensure_roles")
+        user_login_failed.connect(log_failed_login, dispatch_uid="incidents.log_failed_login")
+        user_locked_out.connect(log_lockout, dispatch_uid="incidents.log_lockout")

@@ -14,8 +14,13 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from incidents import services
 from incidents.models import Attack, Facility
 
-VERIFY_PERMISSION = "incidents.verify_attack"
+VERIFY_PERMISSION = services.VERIFY_PERMISSION
 REVIEWER_ONLY_MESSAGE = "Only reviewers can mark an attack verified or disputed."
+UNVERIFY_WARNING = (
+    "A reviewer verified this attack. Saving a change to it, or to its weapons, damages, "
+    "outage figures or responses, takes it back to corroborated until a reviewer verifies "
+    "it again."
+)
 
 
 def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -54,6 +59,8 @@ class AttackForm(ServiceCheckedForm):
         field = self.fields.get("verification_status")
         if field is None or self.can_verify:
             return
+        if self.instance.verification_status == Attack.Verification.VERIFIED:
+            field.help_text = UNVERIFY_WARNING
         # An attack a reviewer already verified keeps its state when an analyst edits it.
         current = self.instance.verification_status if self.instance.pk else None
         field.choices = [

@@ -112,7 +112,12 @@ def record_save(
     real_user = _real_user(user)
     previous: dict[str, Any] = {}
     if instance.pk is not None and isinstance(instance, Damage):
-        previous = type(instance).objects.filter(pk=instance.pk).values("facility_id").first() or {}
+        previous = (
+            type(instance).objects.filter(pk=instance.pk).values("facility_id", "attack_id").first()
+            or {}
+        )
+    elif instance.pk is not None and isinstance(instance, ATTACK_PARTS):
+        previous = type(instance).objects.filter(pk=instance.pk).values("attack_id").first() or {}
     elif instance.pk is not None and isinstance(instance, Attack):
         previous = Attack.objects.filter(pk=instance.pk).values("verification_status").first() or {}
     if isinstance(instance, Tracked):
@@ -121,6 +126,12 @@ def record_save(
         instance.updated_by = real_user
     _check_rules(instance, user)
     instance.full_clean()
+    if isinstance(instance, Attack):
+        attack_unverify_on_edit(attack=instance, user=user, previous=previous, m2m=m2m)
+    elif isinstance(instance, ATTACK_PARTS):
+        attack_ids = {instance.attack_id, previous.get("attack_id")} - {None}
+        if _edit_unverifies(user, attack_ids) and _differs_from_stored(instance, m2m):
+            attacks_unverify(attack_ids=attack_ids, user=user)
     # django-simple-history reads the author from here outside a request.
     instance._history_user = real_user
     try:
@@ -147,6 +158,8 @@ def record_delete(*, instance: models.Model, user: User) -> None:
         facility_ids = {instance.facility_id}
     elif isinstance(instance, Attack):
         facility_ids = set(instance.damages.values_list("facility_id", flat=True))
+    if isinstance(instance, ATTACK_PARTS) and _edit_unverifies(user, {instance.attack_id}):
+        attacks_unverify(attack_ids={instance.attack_id}, user=user)
     instance._history_user = _real_user(user)
     try:
         instance.delete()
@@ -176,6 +189,16 @@ def record_update(
 
 # --------------------------------------------------------------------------- attacks
 
+VERIFY_PERMISSION = "incidents.verify_attack"
+# The rows that describe what one attack did; editing one edits what was verified.
+ATTACK_PARTS = (WeaponUse, Damage, OutageReport, ResponseMeasure)
+UNVERIFIED_REASON = "Edited by someone who may not verify: back to corroborated"
+
+
+def may_verify(user: User) -> bool:
+    """Commands and imports run without a user; people need the reviewer's permission."""
+    return user is None or user.has_perm(VERIFY_PERMISSION)
+
 
 def check_attack_verification(attack: Attack, user: User) -> None:
     if attack.verification_status not in Attack.REVIEWER_STATES:
@@ -189,11 +212,71 @@ def check_attack_verification(attack: Attack, user: User) -> None:
         )
     if stored == attack.verification_status:
         return
-    # Commands and imports run without a user; people need the reviewer's permission.
-    if user is not None and not user.has_perm("incidents.verify_attack"):
+    if not may_verify(user):
         raise ValidationError(
             {"verification_status": "Only reviewers can mark an attack verified or disputed."}
         )
+
+
+def _differs_from_stored(
+    instance: models.Model, m2m: Mapping[str, Iterable[models.Model]] | None
+) -> bool:
+    """Whether saving `instance` (and `m2m`) changes what is stored; a new row always does.
+
+    The audit fields are left out: a save that changes nothing else is no edit.
+    """
+    stored = type(instance).objects.filter(pk=instance.pk).first() if instance.pk else None
+    if stored is None:
+        return True
+    for field in instance._meta.concrete_fields:
+        if not field.editable or field.primary_key:
+            continue
+        if not _stored_equals(stored, field.name, getattr(instance, field.attname)):
+            return True
+    return not _same_m2m(stored, {name: list(values) for name, values in (m2m or {}).items()})
+
+
+def _edit_unverifies(user: User, attack_ids: Iterable[int]) -> bool:
+    """Whether an edit by `user` touches a verified attack that it must take back."""
+    ids = set(attack_ids) - {None}
+    if not ids or may_verify(user):
+        return False
+    verified = Attack.objects.filter(pk__in=ids, verification_status=Attack.Verification.VERIFIED)
+    return verified.exists()
+
+
+def attack_unverify_on_edit(
+    *,
+    attack: Attack,
+    user: User,
+    previous: Mapping[str, Any],
+    m2m: Mapping[str, Iterable[models.Model]] | None,
+) -> None:
+    """A verified attack edited by someone who may not verify goes back to corroborated.
+
+    What a reviewer verified is no longer what is stored; only a reviewer can
+    verify it again (check_attack_verification). Leaving the status as it was
+    is what the edit form offers, so an unchanged "verified" is taken back;
+    any other status the editor chose stands.
+    """
+    verified = Attack.Verification.VERIFIED
+    if previous.get("verification_status") != verified or attack.verification_status != verified:
+        return
+    if may_verify(user) or not _differs_from_stored(attack, m2m):
+        return
+    attack.verification_status = Attack.Verification.CORROBORATED
+    attack._change_reason = UNVERIFIED_REASON
+
+
+def attacks_unverify(*, attack_ids: Iterable[int], user: User) -> None:
+    """Take verified attacks back to corroborated because one of their parts was edited."""
+    attacks = Attack.objects.select_for_update().filter(
+        pk__in=set(attack_ids), verification_status=Attack.Verification.VERIFIED
+    )
+    for attack in attacks:
+        attack.verification_status = Attack.Verification.CORROBORATED
+        attack._change_reason = UNVERIFIED_REASON
+        record_save(instance=attack, user=user)
 
 
 def attack_create(
@@ -587,7 +670,9 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
     enforced by the insert itself rather than by one query per row and
     constraint, and uniqueness by looking up the batch's external ids at once.
     The author check of `record_save` for verification states does not apply:
-    imported attacks are "reported". History rows are written in bulk too.
+    imported attacks are "reported". An update keeps the stored status, except
+    that a verified attack updated by someone who may not verify goes back to
+    corroborated, as with every other edit. History rows are written in bulk too.
     An IntegrityError (a constraint the row broke) aborts the whole batch, so
     callers fall back to `record_upsert` row by row to find and report it.
     """
@@ -635,6 +720,10 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
             attack.pk = stored[key].pk
             attack.created_at = stored[key].created_at
             attack.created_by_id = stored[key].created_by_id
+            status = row.fields.get("verification_status", stored[key].verification_status)
+            if status == Attack.Verification.VERIFIED and not may_verify(user):
+                status = Attack.Verification.CORROBORATED
+            attack.verification_status = status
         else:
             attack.created_by = real_user
             attack.created_at = now
@@ -660,7 +749,9 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
         _copy_insert(Attack, list(new.values()))
         _history_from_table(Attack, [a.pk for a in new.values()], "+", real_user)
     if changed:
-        field_names = [*rows[0].fields, "updated_at", "updated_by"]
+        field_names = list(
+            dict.fromkeys([*rows[0].fields, "verification_status", "updated_at", "updated_by"])
+        )
         Attack.objects.bulk_update(list(changed.values()), fields=field_names)
         changed_ids = [attack.pk for attack in changed.values()]
         _history_from_table(Attack, changed_ids, "~", real_user)

@@ -6,6 +6,7 @@ has a production default: without DEBUG=true, SECRET_KEY must be set.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -111,7 +112,10 @@ CACHES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -336,3 +340,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Login protection -----------------------------------------------------------
+# django-axes refuses logins for an account, and separately for a client address,
+# once LOGIN_FAILURE_LIMIT logins failed within LOGIN_LOCKOUT_MINUTES; the lock
+# lasts that long after the last failure (an administrator can lift it sooner),
+# and a successful login clears the count. incidents/logins.py has the page a
+# locked-out person sees and the log of failed logins.
+#
+# Reverse proxies in front of the app, each appending to X-Forwarded-For: with
+# 0 only the connection's address counts, so a forged header changes nothing.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+INSTALLED_APPS += ["axes"]
+# Axes must run first to refuse a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Last, so it turns a refused login into the lockout page whatever the view returned.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock are refused without extending it, so it ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "incidents.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "incidents.logins.lockout_response"
+# No start-up banner on every management command; failures are logged as warnings.
+AXES_VERBOSE = False

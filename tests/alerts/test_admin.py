@@ -53,12 +53,72 @@ def test_an_outage_rule_without_a_threshold_is_refused_with_a_field_message(clie
     assert not AlertRule.objects.exists()
 
 
-def test_only_an_administrator_sees_a_webhook_secret(client, superuser, analyst, endpoint):
-    url = reverse("admin:alerts_webhookendpoint_change", args=[endpoint.pk])
-    client.force_login(analyst)
-    assert endpoint.secret not in client.get(url).content.decode()
+@pytest.mark.parametrize("role", ["analyst", "reviewer", "viewer"])
+def test_only_an_administrator_opens_the_webhook_endpoints(client, request, role, endpoint):
+    client.force_login(request.getfixturevalue(role))
+
+    for url in (
+        reverse("admin:alerts_webhookendpoint_changelist"),
+        reverse("admin:alerts_webhookendpoint_change", args=[endpoint.pk]),
+        reverse("admin:alerts_webhookendpoint_add"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert endpoint.secret not in response.content.decode()
+    index = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:alerts_webhookendpoint_changelist") not in index
+
+
+@pytest.mark.parametrize("role", ["analyst", "reviewer", "viewer"])
+def test_no_role_can_change_or_rotate_a_webhook_endpoint(client, request, role, endpoint):
+    secret = endpoint.secret
+    client.force_login(request.getfixturevalue(role))
+
+    changed = client.post(
+        reverse("admin:alerts_webhookendpoint_change", args=[endpoint.pk]),
+        {"name": "Attacker", "url": "https://attacker.example.org/", "active": "on"},
+    )
+    rotated = client.post(
+        reverse("admin:alerts_webhookendpoint_changelist"),
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk]},
+    )
+
+    assert (changed.status_code, rotated.status_code) == (403, 403)
+    endpoint.refresh_from_db()
+    assert (endpoint.name, endpoint.secret) == ("Partner", secret)
+
+
+def test_an_administrator_manages_endpoints_and_sees_their_secret(client, superuser, endpoint):
     client.force_login(superuser)
-    assert endpoint.secret in client.get(url).content.decode()
+
+    listing = client.get(reverse("admin:alerts_webhookendpoint_changelist"))
+    page = client.get(reverse("admin:alerts_webhookendpoint_change", args=[endpoint.pk]))
+
+    assert listing.status_code == 200
+    assert "Partner" in listing.content.decode()
+    assert page.status_code == 200
+    assert endpoint.secret in page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["analyst", "reviewer"])
+def test_a_rule_editor_picks_endpoints_by_name_without_seeing_their_secrets(
+    client, request, role, endpoint
+):
+    client.force_login(request.getfixturevalue(role))
+    rule = AlertRule.objects.create(
+        name="Verified attacks", kind="attack_verified", facility_kinds=[]
+    )
+    rule.webhooks.add(endpoint)
+
+    for url in (
+        reverse("admin:alerts_alertrule_add"),
+        reverse("admin:alerts_alertrule_change", args=[rule.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        choices = dict(response.context["adminform"].form.fields["webhooks"].choices)
+        assert choices == {endpoint.pk: "Partner"}
+        assert endpoint.secret not in response.content.decode()
 
 
 def test_a_viewer_cannot_open_the_rules(client, viewer):

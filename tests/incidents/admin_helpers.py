@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.gis.geos import GEOSGeometry
+from django.forms import MultiWidget
 from django.urls import reverse
 
 from incidents.models import Attack
@@ -94,3 +96,24 @@ def weapon_row(index: int = 0, **values) -> dict[str, str]:
     row = {"weapon_type": "cruise_missile", "model": "Kh-101", "launched": "10", "intercepted": "8"}
     row.update(values)
     return {f"weapons-{index}-{name}": value for name, value in row.items()}
+
+
+def form_post_data(form) -> dict:
+    """A change form as the browser posts it back unchanged: each field with its shown value."""
+    data: dict = {"_save": "Save"}
+    for bound in form:
+        value = bound.value()
+        widget = bound.field.widget
+        if isinstance(widget, MultiWidget):
+            parts = widget.decompress(value)
+            data |= {f"{bound.html_name}_{i}": "" if p is None else p for i, p in enumerate(parts)}
+        elif isinstance(value, GEOSGeometry):
+            data[bound.html_name] = value.json
+        elif isinstance(value, bool):
+            if value:
+                data[bound.html_name] = "on"
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = [str(item) for item in value]
+        else:
+            data[bound.html_name] = "" if value is None else value
+    return data

@@ -314,7 +314,7 @@ def test_a_reviewer_can_mark_an_attack_verified(client, reviewer):
     assert Attack.objects.get().verification_status == Attack.Verification.VERIFIED
 
 
-def test_an_analyst_can_edit_an_attack_a_reviewer_verified(client, analyst):
+def test_an_analysts_edit_takes_an_attack_a_reviewer_verified_back_to_corroborated(client, analyst):
     attack = AttackFactory(verification_status="verified")
     client.force_login(analyst)
     data = attack_data(summary="Strike on Darnytsia CHP", verification_status="verified")
@@ -323,7 +323,10 @@ def test_an_analyst_can_edit_an_attack_a_reviewer_verified(client, analyst):
 
     assert response.status_code == 302
     attack.refresh_from_db()
-    assert (attack.summary, attack.verification_status) == ("Strike on Darnytsia CHP", "verified")
+    assert (attack.summary, attack.verification_status) == (
+        "Strike on Darnytsia CHP",
+        "corroborated",
+    )
 
 
 def test_the_corroborate_action_is_open_to_analysts(client, analyst):

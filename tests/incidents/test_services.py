@@ -60,12 +60,14 @@ def test_an_analyst_cannot_mark_an_attack_verified(analyst):
     assert attack.verification_status == Attack.Verification.REPORTED
 
 
-def test_a_reviewer_can_verify_and_an_analyst_may_still_edit_a_verified_attack(analyst, reviewer):
+def test_a_reviewer_can_verify_and_an_analysts_edit_takes_it_back_to_corroborated(
+    analyst, reviewer
+):
     attack = AttackFactory()
     services.record_update(instance=attack, updated_by=reviewer, verification_status="verified")
     services.record_update(instance=attack, updated_by=analyst, summary="Corrected summary")
     attack.refresh_from_db()
-    assert (attack.verification_status, attack.summary) == ("verified", "Corrected summary")
+    assert (attack.verification_status, attack.summary) == ("corroborated", "Corrected summary")
 
 
 @pytest.mark.parametrize(
