@@ -347,10 +347,7 @@ LOGGING = {
 # lasts that long after the last failure (an administrator can lift it sooner),
 # and a successful login clears the count. incidents/logins.py has the page a
 # locked-out person sees and the log of failed logins.
-#
-# Reverse proxies in front of the app, each appending to X-Forwarded-For: with
-# 0 only the connection's address counts, so a forged header changes nothing.
-NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+# The client's address is read with NUM_PROXIES, as the API throttles read it.
 INSTALLED_APPS += ["axes"]
 # Axes must run first to refuse a locked-out login before the password is checked.
 AUTHENTICATION_BACKENDS = [
