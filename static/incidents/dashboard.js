@@ -656,7 +656,14 @@
   }
 
   let moveTimer = null;
+  // A popup that pans the map to fit itself keeps its marker: reloading the layers for
+  // that small move would replace the marker and close the popup the user just opened.
+  let popupPanning = false;
   function onMoveEnd() {
+    if (popupPanning) {
+      popupPanning = false;
+      return;
+    }
     clearTimeout(moveTimer);
     const startedAt = performance.now();
     // A short pause lets a drag or a zoom animation finish before fetching.
@@ -757,6 +764,7 @@
     loadTimeline();
     loadSeries();
     redraw("initial", everyLayer(), startedAt).then(() => {
+      map.on("autopanstart", () => (popupPanning = true));
       map.on("moveend", onMoveEnd);
     });
   };

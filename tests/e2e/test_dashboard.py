@@ -222,3 +222,21 @@ def test_the_map_and_the_filters_stack_on_a_phone(phone: Page, demo_site):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "facility-darnytsia-phone")
 
+
+def test_a_popup_that_pans_the_map_to_fit_stays_open(page: Page, demo_site):
+    open_map(page, demo_site.url, "region=UA-30&map=12/50.4460/30.6400")
+    # Bring the plant to the top edge, so its popup must pan the map to fit.
+    before = drawn(page)
+    page.evaluate(
+        "(() => { const map = window.trackerDashboard.map;"
+        " map.panBy([0, map.getSize().y / 2 - 30], { animate: false }); })()"
+    )
+    wait_for_redraw(page, before)
+    page.locator('.facility-icon[title="Darnytsia heating plant"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Darnytsia heating plant")
+    # Long enough for a reload of the layers, which would close the popup with its marker.
+    page.wait_for_timeout(1500)
+    expect(popup).to_be_visible()
+    popup.get_by_role("link", name="Facility details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Darnytsia heating plant")
