@@ -580,18 +580,29 @@
   }
 
   /** Run the named loaders; record how long they took from `startedAt` to drawn markers. */
+  let redrawsInFlight = 0;
   async function redraw(kind, loaders, startedAt) {
     const names = Object.keys(loaders);
     const parts = {};
-    const results = await Promise.allSettled(
-      names.map(async (name) => {
-        await loaders[name]();
-        parts[name] = Math.round(performance.now() - startedAt);
-      }),
-    );
-    if (results.some((r) => r.status === "rejected" && isAbort(r.reason))) return;
+    redrawsInFlight += 1;
+    let results;
+    try {
+      results = await Promise.allSettled(
+        names.map(async (name) => {
+          await loaders[name]();
+          parts[name] = Math.round(performance.now() - startedAt);
+        }),
+      );
+    } finally {
+      redrawsInFlight -= 1;
+    }
+    // A request replaced by a newer one belongs to a redraw still running, which reports
+    // for both; when two redraws replaced each other's requests, the last to settle does.
+    if (results.some((r) => r.status === "rejected" && isAbort(r.reason)) && redrawsInFlight > 0) return;
+    // Whichever redraw completes first makes the map ready.
+    if (timings.interactive === null) kind = "initial";
     results.forEach((r, i) => {
-      if (r.status === "rejected") {
+      if (r.status === "rejected" && !isAbort(r.reason)) {
         layerState[names[i]] = "error";
         console.error(r.reason);
       }

@@ -240,3 +240,19 @@ def test_a_popup_that_pans_the_map_to_fit_stays_open(page: Page, demo_site):
     expect(popup).to_be_visible()
     popup.get_by_role("link", name="Facility details").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Darnytsia heating plant")
+
+
+def test_a_pan_during_a_filter_change_still_finishes_drawing(page: Page, demo_site):
+    open_map(page, demo_site.url)
+    # Slow answers make the pan's requests and the filter change's requests overlap, so
+    # each replaces one of the other's.
+    page.evaluate(
+        "(() => { const fetch = window.fetch; window.fetch = (url, options) =>"
+        " new Promise((resolve) => setTimeout(resolve, 300)).then(() => fetch(url, options)); })()"
+    )
+    before = drawn(page)
+    page.get_by_label("Outages of").select_option("electricity")
+    page.evaluate("window.trackerDashboard.map.panBy([40, 0], { animate: false })")
+    wait_for_redraw(page, before)
+    expect(page.locator("#map-status")).to_be_hidden()
+    assert "service=electricity" in page.url
