@@ -90,6 +90,17 @@ def test_the_api_docs_list_every_operation_under_the_policy(watched, site):
     assert_nothing_refused(watch)
 
 
+def test_the_browsable_api_works_under_the_policy(watched, site):
+    context, watch = watched
+    page = logged_in_page(context, site.url, "olena.analyst")
+    page.goto(f"{site.url}/api/v1/attacks/")
+    expect(page.locator(".response-info")).to_contain_text("Drone strike")
+    # Its scripts (jQuery, Bootstrap) run: the format menu opens.
+    page.locator(".format-selection .dropdown-toggle").first.click()
+    expect(page.locator(".format-selection .dropdown-menu").first).to_be_visible()
+    assert_nothing_refused(watch)
+
+
 def test_an_analyst_places_a_new_facility_with_the_admin_map_and_the_point_is_stored(
     watched, site, django_db_blocker
 ):
