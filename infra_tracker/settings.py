@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
+from infra_tracker.security import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.humanize",
+    # Django's own widget templates, for the project-wide FORM_RENDERER below.
+    "django.forms",
     "leaflet",
     "simple_history",
     "rest_framework",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Records request.user as the author of every change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -79,6 +84,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates, so templates/leaflet/ replaces
+# django-leaflet's map widget (which carries inline script) in the admin too.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -191,6 +200,7 @@ REGIONS_DOWNLOAD_TIMEOUT = env_int("REGIONS_DOWNLOAD_TIMEOUT", 10, minimum=1)
 # is rejected; the boundaries are simplified, so points near a border need slack.
 REGION_TOLERANCE_M = env_int("REGION_TOLERANCE_M", 5000, minimum=0)
 
+MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (48.6, 31.2),
     "DEFAULT_ZOOM": 6,
@@ -200,7 +210,7 @@ LEAFLET_CONFIG = {
     "TILES": [
         (
             "Map",
-            env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+            MAP_TILES_URL,
             {
                 "attribution": env_str(
                     "MAP_TILES_ATTRIBUTION",
@@ -231,6 +241,9 @@ MIDDLEWARE += ["infra_tracker.middleware.StatementTimeoutMiddleware"]
 # so a client cannot pick its address (and escape the throttle or the login lockout)
 # by sending a forged X-Forwarded-For.
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+
+# Scripts only from the site's own files; images also from the tile server.
+CONTENT_SECURITY_POLICY = content_security_policy(tiles_url=MAP_TILES_URL)
 
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.

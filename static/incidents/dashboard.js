@@ -41,7 +41,7 @@
     const state = {};
     for (const name of SINGLE) state[name] = params.get(name) || "";
     for (const name of MULTI) state[name] = params.getAll(name).filter(Boolean);
-    if (!LABELS.service[state.service]) state.service = DEFAULT_SERVICE;
+    if (!Object.hasOwn(LABELS.service, state.service)) state.service = DEFAULT_SERVICE;
     return state;
   }
 
@@ -195,8 +195,12 @@
     other: '<circle cx="8" cy="8" r="4"/>',
   };
 
+  /** table[key] for the table's own keys only: a value from the API never reaches Object's prototype. */
+  const lookup = (table, key, fallback) => (Object.hasOwn(table, key) ? table[key] : fallback);
+
+  /** A fixed glyph's markup: nothing from the data goes into it, the kind only picks one. */
   function glyph(kind, size = 16) {
-    const body = KIND_GLYPHS[kind] || KIND_GLYPHS.other;
+    const body = lookup(KIND_GLYPHS, kind, KIND_GLYPHS.other);
     return `<svg viewBox="0 0 16 16" width="${size}" height="${size}" aria-hidden="true" focusable="false" fill="currentColor">${body}</svg>`;
   }
 
@@ -206,7 +210,7 @@
     if (!facilityIcons.has(key)) {
       facilityIcons.set(key, L.divIcon({
         className: "facility-icon",
-        html: `<span class="facility-pin" style="--c:${STATUS_COLOURS[status] || "#555"}">${glyph(kind)}</span>`,
+        html: `<span class="facility-pin" style="--c:${lookup(STATUS_COLOURS, status, "#555")}">${glyph(kind)}</span>`,
         iconSize: [26, 26],
         iconAnchor: [13, 13],
         popupAnchor: [0, -12],
@@ -224,7 +228,7 @@
     if (!attackIcons.has(key)) {
       const step = 100 / types.length;
       const stops = types
-        .map((t, i) => `${WEAPON_COLOURS[t] || WEAPON_COLOURS.unknown} ${i * step}% ${(i + 1) * step}%`)
+        .map((t, i) => `${lookup(WEAPON_COLOURS, t, WEAPON_COLOURS.unknown)} ${i * step}% ${(i + 1) * step}%`)
         .join(",");
       attackIcons.set(key, L.divIcon({
         className: "attack-icon",
@@ -260,13 +264,28 @@
     return (OUTAGE_BINS.find((bin) => count >= bin.min) || OUTAGE_BINS[OUTAGE_BINS.length - 1]).colour;
   };
 
-  function escapeHtml(text) {
-    return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  /**
+   * A DOM element. Strings among the children become text nodes, never markup: names,
+   * summaries and localities are what analysts typed or imports brought. Attributes are
+   * set one by one; `style` is an object of CSS properties.
+   */
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "style") for (const [property, v] of Object.entries(value)) node.style.setProperty(property, v);
+      else node.setAttribute(name, value);
+    }
+    node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== ""));
+    return node;
   }
 
+  /** Links in popups come from the API: only paths on this site are followed. */
+  const sitePath = (url) => (typeof url === "string" && /^\/(?![/\\])/.test(url) ? url : "#");
+
   function outageText(outage) {
-    const qualifier = { at_least: "over ", about: "about ", up_to: "up to " }[outage.count_qualifier] || "";
-    const unit = (LABELS.unit[outage.unit] || outage.unit || "").toLowerCase();
+    const qualifier = lookup({ at_least: "over ", about: "about ", up_to: "up to " }, outage.count_qualifier, "");
+    const unit = String(lookup(LABELS.unit, outage.unit, outage.unit || "")).toLowerCase();
     return `${qualifier}${fmtNumber(outage.count)} ${unit}`;
   }
 
@@ -306,39 +325,61 @@
     ].map((v) => v.toFixed(4)).join(",");
   }
 
+  // Popups and tooltips are built from DOM nodes: Leaflet would parse a string as HTML.
+
   function facilityPopup(p) {
-    const kind = escapeHtml(p.kind_label || LABELS.kind[p.kind] || p.kind);
-    const status = escapeHtml(p.status_label || LABELS.status[p.status] || p.status);
-    const last = p.last_attack_at ? `<br>Last hit ${fmtDateTime(p.last_attack_at)}${p.last_severity ? ` (${escapeHtml(p.last_severity)})` : ""}` : "";
-    return `<div class="popup"><strong>${escapeHtml(p.name)}</strong><br>${kind}<br>` +
-      `<span class="status-badge" style="--c:${STATUS_COLOURS[p.status] || "#555"}">${status}</span>` +
-      `${p.locality ? `<br>${escapeHtml(p.locality)}` : ""}${last}` +
-      `<br><a href="${escapeHtml(p.url)}">Facility details</a></div>`;
+    const kind = p.kind_label || lookup(LABELS.kind, p.kind, p.kind);
+    const status = p.status_label || lookup(LABELS.status, p.status, p.status);
+    const severity = p.last_severity ? ` (${p.last_severity})` : "";
+    return el("div", { class: "popup" },
+      el("strong", {}, p.name), el("br"), kind, el("br"),
+      el("span", { class: "status-badge", style: { "--c": lookup(STATUS_COLOURS, p.status, "#555") } }, status),
+      p.locality ? [el("br"), p.locality] : null,
+      p.last_attack_at ? [el("br"), `Last hit ${fmtDateTime(p.last_attack_at)}${severity}`] : null,
+      el("br"), el("a", { href: sitePath(p.url) }, "Facility details"));
   }
 
   function attackPopup(p) {
-    const weapons = (p.weapon_types || []).map((t) => escapeHtml(LABELS.weapon_type[t] || t)).join(", ") || "unknown";
+    const weapons = (p.weapon_types || []).map((t) => lookup(LABELS.weapon_type, t, t)).join(", ") || "unknown";
     const launched = p.launched === null || p.launched === undefined ? "unknown" : fmtNumber(p.launched);
     const intercepted = p.intercepted === null || p.intercepted === undefined ? "unknown" : fmtNumber(p.intercepted);
-    const names = (p.facility_names || []).map(escapeHtml).join(", ");
+    const names = (p.facility_names || []).join(", ");
     const more = p.facilities_hit > (p.facility_names || []).length ? ` and ${fmtNumber(p.facilities_hit - p.facility_names.length)} more` : "";
-    return `<div class="popup"><strong>${fmtDateTime(p.started_at)}</strong> <span class="muted">Kyiv time</span>` +
-      `<br>${escapeHtml(p.summary)}` +
-      `<br>Weapons: ${weapons}` +
-      `<br>Launched ${launched}, intercepted ${intercepted}` +
-      `<br>Facilities hit: ${fmtNumber(p.facilities_hit || 0)}${names ? ` (${names}${more})` : ""}` +
-      `<br>${escapeHtml(LABELS.verification_status[p.verification_status] || p.verification_status || "")}` +
-      `<br><a href="${escapeHtml(p.url)}">Attack details</a></div>`;
+    return el("div", { class: "popup" },
+      el("strong", {}, fmtDateTime(p.started_at)), " ", el("span", { class: "muted" }, "Kyiv time"),
+      el("br"), p.summary,
+      el("br"), `Weapons: ${weapons}`,
+      el("br"), `Launched ${launched}, intercepted ${intercepted}`,
+      el("br"), `Facilities hit: ${fmtNumber(p.facilities_hit || 0)}${names ? ` (${names}${more})` : ""}`,
+      el("br"), lookup(LABELS.verification_status, p.verification_status, p.verification_status || ""),
+      el("br"), el("a", { href: sitePath(p.url) }, "Attack details"));
   }
 
   function regionTooltip(p) {
     const outages = (p.outages || []).filter((o) => o.service === state.service);
-    const service = (LABELS.service[state.service] || state.service).toLowerCase();
+    const service = String(lookup(LABELS.service, state.service, state.service)).toLowerCase();
     const lines = outages.length
-      ? outages.map((o) => `Without ${service}: ${outageText(o)}<br><span class="muted">as of ${fmtDateTime(o.as_of)}</span>`).join("<br>")
-      : `No ${service} outage reported`;
-    const attacks = p.attacks !== undefined ? `<br>${fmtNumber(p.attacks)} attack${p.attacks === 1 ? "" : "s"} in the period` : "";
-    return `<strong>${escapeHtml(p.name)}</strong><br>${lines}${attacks}`;
+      ? outages.map((o, i) => [
+        i ? el("br") : null,
+        `Without ${service}: ${outageText(o)}`, el("br"),
+        el("span", { class: "muted" }, `as of ${fmtDateTime(o.as_of)}`),
+      ])
+      : [`No ${service} outage reported`];
+    const attacks = p.attacks !== undefined
+      ? [el("br"), `${fmtNumber(p.attacks)} attack${p.attacks === 1 ? "" : "s"} in the period`]
+      : null;
+    return el("div", {}, el("strong", {}, p.name), el("br"), ...lines.flat(), attacks);
+  }
+
+  function regionPopup(p) {
+    const only = el("button", { type: "button", class: "link-button" }, "Show only this region");
+    // Leaflet keeps clicks inside a popup from reaching the document, so the button listens itself.
+    only.addEventListener("click", () => {
+      map.closePopup();
+      applyState({ ...state, region: [p.code] });
+    });
+    return el("div", { class: "popup" },
+      regionTooltip(p), el("a", { href: sitePath(p.url) }, "Region details"), el("br"), only);
   }
 
   function regionFigure(p) {
@@ -492,7 +533,9 @@
     await new Promise((resolve) => {
       attacksDrawn = resolve;
       attacksLayer.addLayers(markers, true);
-      if (!markers.length) resolve();
+      // A hidden layer (switched off in the layer control) only stores its markers until
+      // it is shown again, and reports no progress: there is nothing to wait for.
+      if (!markers.length || !map.hasLayer(attacksLayer)) resolve();
     });
     attackMode = "markers";
     attackCount = markers.length;
@@ -532,37 +575,34 @@
   function onEachRegion(feature, layer) {
     layer.bindTooltip(() => regionTooltip(feature.properties), { sticky: true, className: "region-tooltip" });
     layer.on("click", (event) => {
-      const p = feature.properties;
-      L.popup()
-        .setLatLng(event.latlng)
-        .setContent(
-          `<div class="popup">${regionTooltip(p)}<br><a href="${escapeHtml(p.url)}">Region details</a>` +
-          `<br><button type="button" class="link-button" data-region="${escapeHtml(p.code)}">Show only this region</button></div>`,
-        )
-        .openOn(map);
+      L.popup().setLatLng(event.latlng).setContent(regionPopup(feature.properties)).openOn(map);
     });
   }
 
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-region]");
-    if (!button) return;
-    map.closePopup();
-    applyState({ ...state, region: [button.dataset.region] });
-  });
-
   /** Run the named loaders; record how long they took from `startedAt` to drawn markers. */
+  let redrawsInFlight = 0;
   async function redraw(kind, loaders, startedAt) {
     const names = Object.keys(loaders);
     const parts = {};
-    const results = await Promise.allSettled(
-      names.map(async (name) => {
-        await loaders[name]();
-        parts[name] = Math.round(performance.now() - startedAt);
-      }),
-    );
-    if (results.some((r) => r.status === "rejected" && isAbort(r.reason))) return;
+    redrawsInFlight += 1;
+    let results;
+    try {
+      results = await Promise.allSettled(
+        names.map(async (name) => {
+          await loaders[name]();
+          parts[name] = Math.round(performance.now() - startedAt);
+        }),
+      );
+    } finally {
+      redrawsInFlight -= 1;
+    }
+    // A request replaced by a newer one belongs to a redraw still running, which reports
+    // for both; when two redraws replaced each other's requests, the last to settle does.
+    if (results.some((r) => r.status === "rejected" && isAbort(r.reason)) && redrawsInFlight > 0) return;
+    // Whichever redraw completes first makes the map ready.
+    if (timings.interactive === null) kind = "initial";
     results.forEach((r, i) => {
-      if (r.status === "rejected") {
+      if (r.status === "rejected" && !isAbort(r.reason)) {
         layerState[names[i]] = "error";
         console.error(r.reason);
       }
@@ -627,7 +667,14 @@
   }
 
   let moveTimer = null;
+  // A popup that pans the map to fit itself keeps its marker: reloading the layers for
+  // that small move would replace the marker and close the popup the user just opened.
+  let popupPanning = false;
   function onMoveEnd() {
+    if (popupPanning) {
+      popupPanning = false;
+      return;
+    }
     clearTimeout(moveTimer);
     const startedAt = performance.now();
     // A short pause lets a drag or a zoom animation finish before fetching.
@@ -641,28 +688,27 @@
     const legend = L.control({ position: "bottomleft" });
     legend.onAdd = () => {
       const box = L.DomUtil.create("div", "map-legend");
+      const swatch = (colour, round) => el("span", { class: round ? "swatch round" : "swatch", style: { background: colour } });
       const statuses = Object.entries(LABELS.status)
-        .map(([value, label]) => `<li><span class="swatch round" style="background:${STATUS_COLOURS[value]}"></span>${escapeHtml(label)}</li>`)
-        .join("");
-      const kinds = Object.entries(LABELS.kind)
-        .map(([value, label]) => `<li><span class="glyph">${glyph(value, 14)}</span>${escapeHtml(label)}</li>`)
-        .join("");
+        .map(([value, label]) => el("li", {}, swatch(lookup(STATUS_COLOURS, value, "#555"), true), label));
+      const kinds = Object.entries(LABELS.kind).map(([value, label]) => {
+        const icon = el("span", { class: "glyph" });
+        icon.innerHTML = glyph(value, 14);
+        return el("li", {}, icon, label);
+      });
       const weapons = Object.entries(LABELS.weapon_type)
-        .map(([value, label]) => `<li><span class="swatch round" style="background:${WEAPON_COLOURS[value]}"></span>${escapeHtml(label)}</li>`)
-        .join("");
-      const bins = [...OUTAGE_BINS].reverse()
-        .map((bin, i, all) => {
-          const upper = all[i + 1] ? `–${numberFormat.format(all[i + 1].min - 1)}` : "+";
-          return `<li><span class="swatch" style="background:${bin.colour}"></span>${numberFormat.format(bin.min)}${upper}</li>`;
-        })
-        .join("");
-      box.innerHTML =
-        `<details ${window.matchMedia("(min-width: 900px)").matches ? "open" : ""}><summary>Legend</summary>` +
-        `<h3>Facility status</h3><ul class="cols">${statuses}</ul>` +
-        `<details class="kinds-box"><summary>Facility kinds</summary><ul class="cols">${kinds}</ul></details>` +
-        `<h3>Attacks: colour = weapons used, size = number launched</h3><ul class="cols">${weapons}</ul>` +
-        `<h3>Regions: without <span class="legend-service"></span> now</h3><ul class="cols">${bins}<li><span class="swatch" style="background:#f7f7f7"></span>none reported</li></ul>` +
-        `</details>`;
+        .map(([value, label]) => el("li", {}, swatch(lookup(WEAPON_COLOURS, value, WEAPON_COLOURS.unknown), true), label));
+      const bins = [...OUTAGE_BINS].reverse().map((bin, i, all) => {
+        const upper = all[i + 1] ? `–${numberFormat.format(all[i + 1].min - 1)}` : "+";
+        return el("li", {}, swatch(bin.colour), `${numberFormat.format(bin.min)}${upper}`);
+      });
+      box.append(el("details", { open: window.matchMedia("(min-width: 900px)").matches ? "" : null },
+        el("summary", {}, "Legend"),
+        el("h3", {}, "Facility status"), el("ul", { class: "cols" }, statuses),
+        el("details", { class: "kinds-box" }, el("summary", {}, "Facility kinds"), el("ul", { class: "cols" }, kinds)),
+        el("h3", {}, "Attacks: colour = weapons used, size = number launched"), el("ul", { class: "cols" }, weapons),
+        el("h3", {}, "Regions: without ", el("span", { class: "legend-service" }), " now"),
+        el("ul", { class: "cols" }, bins, el("li", {}, swatch("#f7f7f7"), "none reported"))));
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
@@ -671,8 +717,8 @@
   }
 
   function updateLegendService() {
-    for (const el of document.querySelectorAll(".legend-service")) {
-      el.textContent = (LABELS.service[state.service] || state.service).toLowerCase();
+    for (const node of document.querySelectorAll(".legend-service")) {
+      node.textContent = String(lookup(LABELS.service, state.service, state.service)).toLowerCase();
     }
   }
 
@@ -729,6 +775,7 @@
     loadTimeline();
     loadSeries();
     redraw("initial", everyLayer(), startedAt).then(() => {
+      map.on("autopanstart", () => (popupPanning = true));
       map.on("moveend", onMoveEnd);
     });
   };
@@ -741,7 +788,7 @@
     const rows = (outages || []).filter((o) => o.service === service && o.count);
     if (!rows.length) return "none reported";
     return rows
-      .map((o) => `${fmtNumber(o.count)} ${(LABELS.unit[o.unit] || o.unit).toLowerCase()}` +
+      .map((o) => `${fmtNumber(o.count)} ${String(lookup(LABELS.unit, o.unit, o.unit)).toLowerCase()}` +
         (o.regions ? ` in ${fmtNumber(o.regions)} region${o.regions === 1 ? "" : "s"}` : ""))
       .join("; ");
   }
@@ -936,7 +983,7 @@
       return;
     }
     const rows = data.results || [];
-    const service = (LABELS.service[state.service] || state.service).toLowerCase();
+    const service = String(lookup(LABELS.service, state.service, state.service)).toLowerCase();
     if (!rows.length) {
       hint.textContent = `No ${service} outage figures for ${regionName}.`;
       hint.hidden = false;
@@ -951,7 +998,7 @@
     const chartData = {
       labels: labels.map(fmtDateTime),
       datasets: units.map((unit, i) => ({
-        label: `Without ${service} (${(LABELS.unit[unit] || unit).toLowerCase()})`,
+        label: `Without ${service} (${String(lookup(LABELS.unit, unit, unit)).toLowerCase()})`,
         data: labels.map((at) => {
           const row = rows.find((r) => r.unit === unit && r.as_of === at);
           return row ? row.count : null;

@@ -9,9 +9,13 @@
   window.facilityMapInit = function (map) {
     const point = JSON.parse(document.getElementById("facility-point").textContent);
     const position = [point.lat, point.lng];
+    // Leaflet parses a string as HTML; the name is an analyst's text, so it goes in as a text node.
+    const label = document.createElement("span");
+    label.textContent = point.name;
+    const colour = Object.hasOwn(STATUS_COLOURS, point.status) ? STATUS_COLOURS[point.status] : "#555";
     L.circleMarker(position, {
-      radius: 9, color: "#fff", weight: 2, fillColor: STATUS_COLOURS[point.status] || "#555", fillOpacity: 1,
-    }).addTo(map).bindTooltip(point.name, { permanent: false });
+      radius: 9, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 1,
+    }).addTo(map).bindTooltip(label, { permanent: false });
     map.setView(position, 12);
   };
 

@@ -38,6 +38,7 @@ from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by 
     LAPTOP,
     browser,
     log_in,
+    wait_until,
 )
 from tests.e2e.conftest import _user as create_user
 
@@ -198,7 +199,7 @@ def timings(page: Page) -> dict:
 
 def settle(page: Page) -> None:
     """Wait until the page has no request in flight (summary and timeline included)."""
-    page.wait_for_function("!window.trackerTimings.pending", timeout=60_000)
+    wait_until(page, "!window.trackerTimings.pending", timeout=60_000)
 
 
 def redraw(page: Page, action: str) -> dict:
@@ -207,10 +208,11 @@ def redraw(page: Page, action: str) -> dict:
     before = page.evaluate("window.trackerTimings.redraws.length")
     started = page.evaluate("performance.now()")
     page.evaluate(action)
-    page.wait_for_function(f"window.trackerTimings.redraws.length > {before}", timeout=30_000)
+    wait_until(page, f"window.trackerTimings.redraws.length > {before}", timeout=30_000)
     # A moveend right after a filter change may start a second draw; wait for quiet.
     page.wait_for_timeout(150)
-    page.wait_for_function(
+    wait_until(
+        page,
         "!document.querySelector('#map-status').classList.contains('is-loading')",
         timeout=30_000,
     )

@@ -6,13 +6,16 @@ module the database is flushed, leaving it empty for the tests that follow.
 """
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from incidents.roles import ANALYST, VIEWER
@@ -37,6 +40,19 @@ LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests need the test database, though only their module fixtures touch it.
+
+    pytest-django creates it only when a collected test asks for a database; without this,
+    running tests/e2e alone would point the live server at the development database.
+    Each test then runs inside a transaction that the live server cannot see into: data
+    the server must see is written by the module's seed (or by another thread).
+    """
+    for item in items:
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -53,9 +69,9 @@ def _user(username: str, role: str) -> User:
     return user
 
 
-@pytest.fixture(scope="module")
-def demo_site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
-    """A live server with the regions, the demo data set and two users.
+@contextmanager
+def live_site(django_db_blocker, seed: Callable[[], None]) -> Iterator[LiveServer]:
+    """A live server over the regions and what `seed` adds, flushed afterwards.
 
     The database stays open for the whole module: the server's thread reads it
     while the tests drive the browser.
@@ -64,9 +80,7 @@ def demo_site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
         # An interrupted earlier run may have left its rows behind.
         call_command("flush", interactive=False, verbosity=0)
         call_command("load_regions", str(OBLASTS_GEOJSON), verbosity=0)
-        call_command("load_demo", verbosity=0)
-        _user("maria.viewer", VIEWER)
-        _user("olena.analyst", ANALYST)
+        seed()
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
@@ -75,6 +89,19 @@ def demo_site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
             server._live_server_modified_settings.disable()
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+    """A live server with the regions, the demo data set and two users."""
+
+    def seed() -> None:
+        call_command("load_demo", verbosity=0)
+        _user("maria.viewer", VIEWER)
+        _user("olena.analyst", ANALYST)
+
+    with live_site(django_db_blocker, seed) as server:
+        yield server
 
 
 def log_in(context: BrowserContext, base_url: str, username: str) -> None:
@@ -87,10 +114,20 @@ def log_in(context: BrowserContext, base_url: str, username: str) -> None:
     page.close()
 
 
-def new_context(browser: Browser, base_url: str, *, viewport: dict, user: str) -> BrowserContext:
+def logged_in_page(context: BrowserContext, base_url: str, user: str) -> Page:
+    log_in(context, base_url, user)
+    return context.new_page()
+
+
+def offline_context(browser: Browser, *, viewport: dict) -> BrowserContext:
     context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="UTC")
     # Tests never depend on the network: base tiles are refused, as on a closed network.
     context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
+    return context
+
+
+def new_context(browser: Browser, base_url: str, *, viewport: dict, user: str) -> BrowserContext:
+    context = offline_context(browser, viewport=viewport)
     log_in(context, base_url, user)
     return context
 
@@ -112,6 +149,71 @@ def phone(browser: Browser, demo_site: LiveServer) -> Iterator[Page]:
     context = new_context(browser, demo_site.url, viewport=PHONE, user="maria.viewer")
     page = context.new_page()
     yield page
+    context.close()
+
+
+def wait_until(page: Page, expression: str, timeout: float = 15_000) -> None:
+    """Wait until the JavaScript `expression` is true in the page.
+
+    Playwright's own wait_for_function evaluates its predicate with eval inside the page,
+    which the Content-Security-Policy refuses; page.evaluate goes through the DevTools
+    protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression!r} was still false after {timeout:.0f} ms")
+        page.wait_for_timeout(50)
+
+
+def open_map(page: Page, base_url: str, query: str = "") -> None:
+    """The dashboard, once its first layers are drawn."""
+    page.goto(f"{base_url}/{'?' + query if query else ''}")
+    page.wait_for_selector("html[data-map-ready]", timeout=15_000)
+
+
+@dataclass
+class ScriptWatch:
+    """What a page showed of scripts: refusals by the policy, dialogs, uncaught errors."""
+
+    violations: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+# Runs in every document before the page's own scripts; the policy does not apply to it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const what = event.blockedURI || "inline code";
+  window.reportViolation(`${event.effectiveDirective} refused ${what} on ${location.pathname}` +
+    ` (${event.sourceFile}:${event.lineNumber}) ${event.sample}`);
+}, true);
+"""
+
+
+def watch_scripts(context: BrowserContext) -> ScriptWatch:
+    """Record every Content-Security-Policy violation, dialog and uncaught error in `context`."""
+    watch = ScriptWatch()
+    context.expose_function("reportViolation", lambda text: watch.violations.append(text))
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def on_dialog(dialog: Dialog) -> None:
+        # Leaving a form with unsaved changes asks first; that is the site, not a script.
+        if dialog.type != "beforeunload":
+            watch.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    context.on("dialog", on_dialog)
+    context.on("weberror", lambda error: watch.errors.append(str(error.error)))
+    return watch
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[tuple[BrowserContext, ScriptWatch]]:
+    """A laptop-sized context, not logged in, that records what ScriptWatch lists."""
+    context = offline_context(browser, viewport=LAPTOP)
+    watch = watch_scripts(context)
+    yield context, watch
     context.close()
 
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from playwright.sync_api import Page, expect
 
 from incidents.models import Attack, Facility
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import open_map, screenshot, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -19,21 +19,11 @@ def drawn(page: Page) -> int:
     return int(page.evaluate("Number(document.documentElement.dataset.drawn || 0)"))
 
 
-def open_map(page: Page, base_url: str, query: str = "") -> None:
-    page.goto(f"{base_url}/{'?' + query if query else ''}")
-    page.wait_for_selector("html[data-map-ready]", timeout=15_000)
-
-
 def wait_for_redraw(page: Page, before: int) -> None:
-    page.wait_for_function(
-        f"Number(document.documentElement.dataset.drawn || 0) > {before}", timeout=15_000
-    )
+    wait_until(page, f"Number(document.documentElement.dataset.drawn || 0) > {before}")
     # A pan may follow a new filter (the map moves to a chosen region); let it finish.
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "!document.querySelector('#map-status').classList.contains('is-loading')",
-        timeout=15_000,
-    )
+    wait_until(page, "!document.querySelector('#map-status').classList.contains('is-loading')")
 
 
 def counts(page: Page) -> dict:
@@ -188,7 +178,7 @@ def test_the_kyiv_region_shows_its_heating_outage_even_without_base_tiles(page: 
 
 def test_clicking_a_timeline_bar_narrows_the_map_to_that_period(page: Page, demo_site):
     open_map(page, demo_site.url)
-    page.wait_for_function("Number(document.querySelector('#timeline-chart').dataset.periods) > 0")
+    wait_until(page, "Number(document.querySelector('#timeline-chart').dataset.periods) > 0")
     everything = counts(page)["attacks"]
     page.locator("#timeline-chart").scroll_into_view_if_needed()
     # The foot of the tallest bar, from the chart's own layout.
@@ -231,3 +221,38 @@ def test_the_map_and_the_filters_stack_on_a_phone(phone: Page, demo_site):
     expect(phone.get_by_role("heading", level=1)).to_have_text("Darnytsia heating plant")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "facility-darnytsia-phone")
+
+
+def test_a_popup_that_pans_the_map_to_fit_stays_open(page: Page, demo_site):
+    open_map(page, demo_site.url, "region=UA-30&map=12/50.4460/30.6400")
+    # Bring the plant to the top edge, so its popup must pan the map to fit.
+    before = drawn(page)
+    page.evaluate(
+        "(() => { const map = window.trackerDashboard.map;"
+        " map.panBy([0, map.getSize().y / 2 - 30], { animate: false }); })()"
+    )
+    wait_for_redraw(page, before)
+    page.locator('.facility-icon[title="Darnytsia heating plant"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Darnytsia heating plant")
+    # Long enough for a reload of the layers, which would close the popup with its marker.
+    page.wait_for_timeout(1500)
+    expect(popup).to_be_visible()
+    popup.get_by_role("link", name="Facility details").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Darnytsia heating plant")
+
+
+def test_a_pan_during_a_filter_change_still_finishes_drawing(page: Page, demo_site):
+    open_map(page, demo_site.url)
+    # Slow answers make the pan's requests and the filter change's requests overlap, so
+    # each replaces one of the other's.
+    page.evaluate(
+        "(() => { const fetch = window.fetch; window.fetch = (url, options) =>"
+        " new Promise((resolve) => setTimeout(resolve, 300)).then(() => fetch(url, options)); })()"
+    )
+    before = drawn(page)
+    page.get_by_label("Outages of").select_option("electricity")
+    page.evaluate("window.trackerDashboard.map.panBy([40, 0], { animate: false })")
+    wait_for_redraw(page, before)
+    expect(page.locator("#map-status")).to_be_hidden()
+    assert "service=electricity" in page.url

@@ -1,0 +1,31 @@
+/* The import job's progress bar in the admin: polls the job until it finishes, then
+ * reloads the page once to show the final figures and the rejected rows. */
+(function () {
+  "use strict";
+
+  const box = document.getElementById("import-progress");
+  if (!box || box.dataset.finished === "true") return;
+  const bar = document.getElementById("import-progress-bar");
+  const text = document.getElementById("import-progress-text");
+  const labels = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  async function poll() {
+    let job;
+    try {
+      const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      job = await response.json();
+    } catch (error) {
+      // A dropped connection or a restarting server: ask again a little later.
+      return setTimeout(poll, 2000);
+    }
+    bar.value = job.progress_percent;
+    bar.textContent = job.progress_percent + " %";
+    text.textContent = `${labels[job.status]}: ${job.rows_processed} of ${job.rows_total ?? "?"} rows ` +
+      `(${job.rows_created} created, ${job.rows_updated} updated, ` +
+      `${job.rows_skipped} skipped, ${job.rows_rejected} rejected)`;
+    // A finished job reloads once to show its rejected rows and final figures.
+    if (job.status === "done" || job.status === "failed") return window.location.reload();
+    setTimeout(poll, 1000);
+  }
+  setTimeout(poll, 1000);
+})();
