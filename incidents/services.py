@@ -654,6 +654,36 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
     return outcomes
 
 
+def file_size_text(size: int) -> str:
+    """A size as people read it: "812 bytes", "14.2 KB", "250.3 MB", "1.4 GB"."""
+    for unit, factor in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size:,} bytes"
+
+
+def import_file_size_check(*, size: int) -> None:
+    """Refuse a file larger than IMPORT_MAX_BYTES, saying how large it is and what the limit is.
+
+    The admin form, the API and the command call this before anything is stored,
+    and `import_job_create` once more, for any other caller.
+    """
+    limit = settings.IMPORT_MAX_BYTES
+    if size <= limit:
+        return
+    shown, most = file_size_text(size), file_size_text(limit)
+    if shown == most:  # Rounded alike, they would not show why the file is refused.
+        shown, most = f"{size:,} bytes", f"{limit:,} bytes"
+    raise ValidationError(
+        {
+            "file": ValidationError(
+                f"The file is {shown}; imports take at most {most} (IMPORT_MAX_BYTES).",
+                code="file_too_large",
+            )
+        }
+    )
+
+
 def import_job_create(
     *,
     created_by: User,
@@ -663,6 +693,7 @@ def import_job_create(
     enqueue: bool = True,
 ) -> ImportJob:
     """Store an uploaded file as a queued import and hand it to a worker after commit."""
+    import_file_size_check(size=file.size)
     job = ImportJob(format=format, options=dict(options or {}))
     job.file.save(os.path.basename(file.name or "upload"), file, save=False)
     try:
