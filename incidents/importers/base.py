@@ -7,6 +7,8 @@ rejected rows are committed in one transaction. A worker that dies mid-file
 therefore leaves the job exactly at the end of its last committed batch, and
 the next run skips that many records and goes on: no row is lost, and because
 every write is an upsert on (external source, external id), none is doubled.
+Any error a run does not expect ends the job as failed, with a message, never
+leaving it "running".
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import services
 from incidents.models import ImportJob, Region
 
 logger = logging.getLogger(__name__)
@@ -313,8 +316,8 @@ class CsvImporter(Importer):
 
 def run(job: ImportJob, importer_class: type[Importer]) -> ImportJob:
     """Import (or resume importing) a claimed, running job; returns it finished."""
-    importer = importer_class(job=job)
     try:
+        importer = importer_class(job=job)
         text = read_text(job)
         total, records = importer.open(text)
         if total <= 0:
@@ -324,12 +327,17 @@ def run(job: ImportJob, importer_class: type[Importer]) -> ImportJob:
         job.rows_total = total
         _process(job, importer, records)
     except FileUnusable as exc:
-        return finish(job, status=ImportJob.Status.FAILED, error_message=str(exc))
+        return services.import_job_finish(
+            job=job, status=ImportJob.Status.FAILED, error_message=str(exc)
+        )
     except JobLost:
         logger.warning("Import job %s was taken over by another worker.", job.pk)
         job.refresh_from_db()
         return job
-    return finish(job, status=ImportJob.Status.DONE)
+    except Exception as exc:  # Whatever it was, the job must end, and say why.
+        logger.exception("Import job %s stopped on an unexpected error.", job.pk)
+        return services.import_job_failed_unexpectedly(job=job, error=exc)
+    return services.import_job_finish(job=job, status=ImportJob.Status.DONE)
 
 
 def _process(job: ImportJob, importer: Importer, records: Iterable[Record]) -> None:
@@ -379,30 +387,3 @@ def _commit_batch(job: ImportJob, importer: Importer, batch: Sequence[Record]) -
     ).update(**fields)
     if updated != 1:
         raise JobLost()
-
-
-def finish(job: ImportJob, *, status: str, error_message: str = "") -> ImportJob:
-    """Record how the run ended (through save, so the history keeps it)."""
-    job.status = status
-    job.error_message = error_message
-    job.finished_at = timezone.now()
-    if job.started_at is None or job.started_at > job.finished_at:
-        job.started_at = job.finished_at
-    job._history_user = job.created_by
-    job.save(
-        update_fields=[
-            "status",
-            "error_message",
-            "finished_at",
-            "started_at",
-            "rows_total",
-            "rows_processed",
-            "rows_created",
-            "rows_updated",
-            "rows_skipped",
-            "rows_rejected",
-            "row_errors",
-            "updated_at",
-        ]
-    )
-    return job
