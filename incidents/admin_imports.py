@@ -61,6 +61,13 @@ class ImportJobForm(forms.ModelForm):
         model = ImportJob
         fields = ["format", "file"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("file") is not None:
+            # Refused before anything is stored, as the file's own field error.
+            services.import_file_size_check(size=cleaned["file"].size)
+        return cleaned
+
     def clean_property_map(self) -> dict:
         value = self.cleaned_data.get("property_map") or {}
         if not isinstance(value, dict):

@@ -8,7 +8,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -33,6 +33,11 @@ class ImportJobCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ImportJob.Format.choices)
     file = serializers.FileField()
     options = serializers.JSONField(required=False, default=dict)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Refused before anything is stored; the error is keyed "file".
+        services.import_file_size_check(size=attrs["file"].size)
+        return attrs
 
     def validate_options(self, value: Any) -> dict:
         # In a multipart form the options arrive as a JSON string.
@@ -78,8 +83,15 @@ class ImportJobListCreate(APIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportJobCreateSerializer},
-        responses={202: ImportJobSerializer},
-        summary="Upload a file to import; the job runs on a worker.",
+        responses={
+            202: ImportJobSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='Field errors, e.g. {"file": ["The file is 250.3 MB; imports take '
+                'at most 200 MB (IMPORT_MAX_BYTES)."]}.',
+            ),
+        },
+        summary="Upload a file to import (at most IMPORT_MAX_BYTES); the job runs on a worker.",
     )
     def post(self, request: Request) -> Response:
         serializer = ImportJobCreateSerializer(data=request.data)

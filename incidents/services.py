@@ -773,6 +773,48 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
     return outcomes
 
 
+def file_size_text(size: int) -> str:
+    """A size as people read it: "812 bytes", "14.2 KB", "250.3 MB", "1.4 GB"."""
+    for unit, factor in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if size >= factor:
+            return f"{size / factor:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size:,} bytes"
+
+
+def import_file_size_check(*, size: int) -> None:
+    """Refuse a file larger than IMPORT_MAX_BYTES, saying how large it is and what the limit is.
+
+    The admin form, the API and the command call this before anything is stored,
+    and `import_job_create` once more, for any other caller.
+    """
+    limit = settings.IMPORT_MAX_BYTES
+    if size <= limit:
+        return
+    shown, most = file_size_text(size), file_size_text(limit)
+    if shown == most:  # Rounded alike, they would not show why the file is refused.
+        shown, most = f"{size:,} bytes", f"{limit:,} bytes"
+    raise ValidationError(
+        {
+            "file": ValidationError(
+                f"The file is {shown}; imports take at most {most} (IMPORT_MAX_BYTES).",
+                code="file_too_large",
+            )
+        }
+    )
+
+
+# What a run counts as it goes; written with each batch, read back after an error.
+_JOB_COUNTERS = [
+    "rows_total",
+    "rows_processed",
+    "rows_created",
+    "rows_updated",
+    "rows_skipped",
+    "rows_rejected",
+    "row_errors",
+]
+
+
 def import_job_create(
     *,
     created_by: User,
@@ -782,6 +824,7 @@ def import_job_create(
     enqueue: bool = True,
 ) -> ImportJob:
     """Store an uploaded file as a queued import and hand it to a worker after commit."""
+    import_file_size_check(size=file.size)
     job = ImportJob(format=format, options=dict(options or {}))
     job.file.save(os.path.basename(file.name or "upload"), file, save=False)
     try:
@@ -803,27 +846,91 @@ def import_job_enqueue(*, job_id: int) -> None:
 def import_job_claim(*, job_id: int) -> ImportJob | None:
     """Take a queued job, or a running one whose worker stopped reporting; None if taken.
 
-    One conditional UPDATE decides, so two workers never run the same job.
+    One conditional UPDATE decides, so two workers never run the same job. A job
+    already started IMPORT_MAX_ATTEMPTS times is not started again: its last
+    worker stopped without finishing it (a file that exhausts the memory or
+    crashes the parser takes its worker down with no handler running), and the
+    next one would most likely go the same way. It is marked failed instead.
     """
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
-    claimed = (
-        ImportJob.objects.filter(pk=job_id)
-        .filter(
-            Q(status=ImportJob.Status.QUEUED)
-            | Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale_before)
-            | Q(status=ImportJob.Status.RUNNING, heartbeat_at__isnull=True)
-        )
-        .update(
-            status=ImportJob.Status.RUNNING,
-            started_at=Coalesce("started_at", Value(now)),
-            heartbeat_at=now,
-            attempts=F("attempts") + 1,
-        )
+    claimable = ImportJob.objects.filter(pk=job_id).filter(
+        Q(status=ImportJob.Status.QUEUED)
+        | Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale_before)
+        | Q(status=ImportJob.Status.RUNNING, heartbeat_at__isnull=True)
     )
-    if claimed != 1:
-        return None
-    return ImportJob.objects.select_related("created_by").get(pk=job_id)
+    claimed = claimable.filter(attempts__lt=settings.IMPORT_MAX_ATTEMPTS).update(
+        status=ImportJob.Status.RUNNING,
+        started_at=Coalesce("started_at", Value(now)),
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
+    if claimed == 1:
+        return ImportJob.objects.select_related("created_by").get(pk=job_id)
+    # The same condition takes the job to be given up, so only one caller records it.
+    given_up = claimable.update(status=ImportJob.Status.FAILED, heartbeat_at=None)
+    if given_up == 1:
+        job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+        import_job_finish(job=job, status=ImportJob.Status.FAILED, error_message=_gave_up(job))
+    return None
+
+
+def _gave_up(job: ImportJob) -> str:
+    message = (
+        f"The import was tried {job.attempts} times and the last attempt did not finish: its "
+        "worker stopped, which a file can cause (for example by exhausting the memory). It "
+        "will not be tried again (IMPORT_MAX_ATTEMPTS)."
+    )
+    return message + _rows_kept(job)
+
+
+def _rows_kept(job: ImportJob) -> str:
+    if not job.rows_processed:
+        return ""
+    total = f" of {job.rows_total:,}" if job.rows_total else ""
+    return f" {job.rows_processed:,}{total} rows were processed before it stopped; they are kept."
+
+
+def import_job_failed_unexpectedly(*, job: ImportJob, error: BaseException) -> ImportJob:
+    """End a run that raised something no importer expects, with a message for a person.
+
+    The counters are read back first: the batch that was being written when the
+    error came was rolled back, so only committed rows count.
+    """
+    job.refresh_from_db(fields=_JOB_COUNTERS)
+    detail = " ".join(str(error).split())
+    if len(detail) > 300:
+        detail = detail[:299] + "…"
+    what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    return import_job_finish(
+        job=job,
+        status=ImportJob.Status.FAILED,
+        error_message=(
+            f"The import stopped on an unexpected error ({what}); the file was not fully "
+            "imported." + _rows_kept(job)
+        ),
+    )
+
+
+def import_job_finish(*, job: ImportJob, status: str, error_message: str = "") -> ImportJob:
+    """Record how a run ended (through save, so the history keeps it)."""
+    job.status = status
+    job.error_message = error_message
+    job.finished_at = timezone.now()
+    if job.started_at is None or job.started_at > job.finished_at:
+        job.started_at = job.finished_at
+    job._history_user = job.created_by
+    job.save(
+        update_fields=[
+            "status",
+            "error_message",
+            "finished_at",
+            "started_at",
+            *_JOB_COUNTERS,
+            "updated_at",
+        ]
+    )
+    return job
 
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
@@ -839,7 +946,8 @@ def requeue_running_imports() -> list[int]:
     A worker that was killed mid-file leaves its job "running" and its message
     unacknowledged until the broker's visibility timeout. Queuing it again is
     harmless: the task's claim skips a job another live worker still holds
-    (it retries once that worker's heartbeat would be stale) and a finished one.
+    (it retries once that worker's heartbeat would be stale) and a finished one,
+    and gives up a job that has had all its attempts.
     """
     job_ids = list(
         ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list("pk", flat=True)

@@ -22,7 +22,8 @@ def run_import(self, job_id: int) -> str:
     worker that is killed gives it back (reject_on_worker_lost). The claim lets
     exactly one worker run the job; a job still held by a live worker is tried
     again once that worker would count as gone, and a job that is done needs
-    nothing more.
+    nothing more. A job started IMPORT_MAX_ATTEMPTS times already is marked
+    failed by the claim rather than run again, on this path as on every other.
     """
     job = services.import_job_claim(job_id=job_id)
     if job is None:

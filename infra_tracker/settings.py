@@ -296,10 +296,15 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Imports: the queue their tasks go to, and how long (seconds) a running import
-# may go without committing a batch before another worker may take it over.
+# Imports: the queue their tasks go to; how long (seconds) a running import may
+# go without committing a batch before another worker may take it over; the
+# largest file (bytes) the admin, the API and the command accept; how many times
+# a job is started before it is given up (a file that kills its worker must not
+# kill worker after worker).
 IMPORT_QUEUE = env_str("IMPORT_QUEUE", "celery")
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 120, minimum=1)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3, minimum=1)
 # Alerts: the queue their tasks go to; webhook timeout (seconds); how often a
 # delivery is tried in all; the retry backoff base (the wait before try n+1 is
 # 2**n times the base); how old (hours) an open outage's latest figure may get

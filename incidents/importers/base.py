@@ -1,26 +1,31 @@
 """The row loop every importer shares.
 
 An importer turns records of a file into calls of `incidents.services`. The
-loop here reads the file (UTF-8, a BOM is fine), checks the header, and feeds
-records in batches; each batch's writes and the job's counters, progress and
-rejected rows are committed in one transaction. A worker that dies mid-file
-therefore leaves the job exactly at the end of its last committed batch, and
-the next run skips that many records and goes on: no row is lost, and because
-every write is an upsert on (external source, external id), none is doubled.
+loop here has the importer read the file twice as a stream, never whole into
+memory (UTF-8, a BOM is fine): a first pass checks its structure and counts its
+records, a second feeds them in batches; each batch's writes and the job's
+counters, progress and rejected rows are committed in one transaction. A worker
+that dies mid-file therefore leaves the job exactly at the end of its last
+committed batch, and the next run skips that many records and goes on: no row
+is lost, and because every write is an upsert on (external source, external
+id), none is doubled. Any error a run does not expect ends the job as failed,
+with a message, never leaving it "running".
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as date_parser
@@ -29,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import services
 from incidents.models import ImportJob, Region
 
 logger = logging.getLogger(__name__)
@@ -195,23 +201,59 @@ def point_from_text(lon_text: str, lat_text: str, *, required: bool) -> Point | 
 # --------------------------------------------------------------------------- reading files
 
 
-def read_text(job: ImportJob) -> str:
-    """The uploaded file as text; a file that is empty or not UTF-8 is unusable."""
-    with job.file.open("rb") as handle:
-        raw = handle.read()
-    if not raw.strip():
-        raise FileUnusable("The file is empty.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise FileUnusable(
-            f"The file is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} cannot "
-            "be read). Save it as UTF-8 (in Excel: “CSV UTF-8”) and upload it again."
-        ) from None
-    if not text.strip():
-        raise FileUnusable("The file is empty.")
-    return text
+# Bytes read at a time when a file is scanned as a whole.
+CHUNK_BYTES = 64 * 1024
+
+
+def open_binary(job: ImportJob) -> IO[bytes]:
+    """A handle of its own on the stored file (several passes may be open at once)."""
+    return job.file.storage.open(job.file.name, "rb")
+
+
+def check_not_empty(job: ImportJob) -> None:
+    """A file of nothing but blanks (and perhaps a BOM) is unusable, whatever its format."""
+    with open_binary(job) as raw:
+        first = True
+        while chunk := raw.read(CHUNK_BYTES):
+            if first:
+                chunk, first = chunk.removeprefix(codecs.BOM_UTF8), False
+            if chunk.strip():
+                return
+    raise FileUnusable("The file is empty.")
+
+
+def not_utf8(job: ImportJob) -> FileUnusable | None:
+    """Where the file stops being UTF-8, as a message naming the byte and its line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open_binary(job) as raw:
+        while True:
+            chunk = raw.read(CHUNK_BYTES)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # exc.object is this chunk after any bytes of a character the last one
+                # ended in (never a newline): its newlines before the byte give the line.
+                line += exc.object[: exc.start].count(b"\n")
+                return FileUnusable(
+                    f"The file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line "
+                    f"{line} cannot be read). Save it as UTF-8 (in Excel: “CSV UTF-8”) and "
+                    "upload it again."
+                )
+            if not chunk:
+                return None
+            line += chunk.count(b"\n")
+
+
+@contextmanager
+def open_text(job: ImportJob) -> Iterator[IO[str]]:
+    """The stored file as text, decoded as it is read (UTF-8; a BOM is dropped)."""
+    with open_binary(job) as raw:
+        try:
+            # newline="" leaves line ends to the csv module, which needs them as written.
+            yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        except UnicodeDecodeError:
+            raise (not_utf8(job) or FileUnusable("The file is not UTF-8 text.")) from None
 
 
 class Importer:
@@ -227,9 +269,13 @@ class Importer:
         self.user = job.created_by
         self._regions: dict[str, Region] | None = None
 
-    # Subclasses implement these two (or `handle_batch` for bulk writes).
-    def open(self, text: str) -> tuple[int, Iterator[Record]]:
-        """Check the file's structure; return the number of records and an iterator."""
+    # Subclasses implement these three (or `handle_batch` for bulk writes).
+    def count(self) -> int:
+        """Read the file once as a stream: check its structure, return its number of records."""
+        raise NotImplementedError
+
+    def records(self) -> Iterator[Record]:
+        """Read the file again as a stream, a record at a time."""
         raise NotImplementedError
 
     def import_record(self, record: Record) -> str:
@@ -268,39 +314,51 @@ class Importer:
         return region
 
 
+def malformed(line: int, exc: csv.Error) -> FileUnusable:
+    return FileUnusable(f"Line {line}: the CSV is malformed ({exc}).")
+
+
 class CsvImporter(Importer):
     required_columns: ClassVar[tuple[str, ...]] = ()
 
-    def open(self, text: str) -> tuple[int, Iterator[Record]]:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+    def count(self) -> int:
+        with open_text(self.job) as text:
+            rows = csv.reader(text)
+            self.header(rows)
+            try:
+                return sum(1 for row in rows if row)
+            except csv.Error as exc:
+                raise malformed(rows.line_num, exc) from None
+
+    def records(self) -> Iterator[Record]:
+        with open_text(self.job) as text:
+            reader = csv.DictReader(text)
+            reader.fieldnames = self.header(reader.reader)
+            # A record is reported at the line it starts on (quoted fields may span lines).
+            previous_end = reader.reader.line_num
+            try:
+                for row in reader:
+                    yield Record(previous_end + 1, row)
+                    previous_end = reader.line_num
+            except csv.Error as exc:
+                raise malformed(reader.line_num, exc) from None
+
+    def header(self, rows: Iterator[list[str]]) -> list[str]:
+        """The column names, lower case; a file without the required ones is unusable."""
         try:
-            header = reader.fieldnames
+            header = next(rows, None)
         except csv.Error as exc:
             raise FileUnusable(f"The file is not readable as CSV: {exc}.") from None
         if not header:
             raise FileUnusable("The file is empty.")
-        reader.fieldnames = [(name or "").strip().lower() for name in header]
-        missing = [name for name in self.required_columns if name not in reader.fieldnames]
+        names = [(name or "").strip().lower() for name in header]
+        missing = [name for name in self.required_columns if name not in names]
         if missing:
             raise FileUnusable(
                 f"This is not a {self.label} file: the column(s) {', '.join(missing)} "
-                f"are missing. The file has: {', '.join(filter(None, reader.fieldnames))}."
+                f"are missing. The file has: {', '.join(filter(None, names))}."
             )
-        try:
-            total = sum(1 for row in csv.reader(io.StringIO(text, newline="")) if row) - 1
-        except csv.Error as exc:
-            raise FileUnusable(f"The file is not readable as CSV: {exc}.") from None
-        return total, self._records(reader)
-
-    def _records(self, reader: csv.DictReader) -> Iterator[Record]:
-        # A record is reported at the line it starts on (quoted fields may span lines).
-        previous_end = reader.line_num
-        try:
-            for row in reader:
-                yield Record(previous_end + 1, row)
-                previous_end = reader.line_num
-        except csv.Error as exc:
-            raise FileUnusable(f"Line {reader.line_num}: the CSV is malformed ({exc}).") from None
+        return names
 
     @staticmethod
     def value(row: Mapping[str, Any], column: str) -> str:
@@ -313,23 +371,28 @@ class CsvImporter(Importer):
 
 def run(job: ImportJob, importer_class: type[Importer]) -> ImportJob:
     """Import (or resume importing) a claimed, running job; returns it finished."""
-    importer = importer_class(job=job)
     try:
-        text = read_text(job)
-        total, records = importer.open(text)
+        importer = importer_class(job=job)
+        check_not_empty(job)
+        total = importer.count()
         if total <= 0:
             raise FileUnusable("The file has a header but no rows.")
         importer.prepare()
         ImportJob.objects.filter(pk=job.pk).update(rows_total=total)
         job.rows_total = total
-        _process(job, importer, records)
+        _process(job, importer, importer.records())
     except FileUnusable as exc:
-        return finish(job, status=ImportJob.Status.FAILED, error_message=str(exc))
+        return services.import_job_finish(
+            job=job, status=ImportJob.Status.FAILED, error_message=str(exc)
+        )
     except JobLost:
         logger.warning("Import job %s was taken over by another worker.", job.pk)
         job.refresh_from_db()
         return job
-    return finish(job, status=ImportJob.Status.DONE)
+    except Exception as exc:  # Whatever it was, the job must end, and say why.
+        logger.exception("Import job %s stopped on an unexpected error.", job.pk)
+        return services.import_job_failed_unexpectedly(job=job, error=exc)
+    return services.import_job_finish(job=job, status=ImportJob.Status.DONE)
 
 
 def _process(job: ImportJob, importer: Importer, records: Iterable[Record]) -> None:
@@ -379,30 +442,3 @@ def _commit_batch(job: ImportJob, importer: Importer, batch: Sequence[Record]) -
     ).update(**fields)
     if updated != 1:
         raise JobLost()
-
-
-def finish(job: ImportJob, *, status: str, error_message: str = "") -> ImportJob:
-    """Record how the run ended (through save, so the history keeps it)."""
-    job.status = status
-    job.error_message = error_message
-    job.finished_at = timezone.now()
-    if job.started_at is None or job.started_at > job.finished_at:
-        job.started_at = job.finished_at
-    job._history_user = job.created_by
-    job.save(
-        update_fields=[
-            "status",
-            "error_message",
-            "finished_at",
-            "started_at",
-            "rows_total",
-            "rows_processed",
-            "rows_created",
-            "rows_updated",
-            "rows_skipped",
-            "rows_rejected",
-            "row_errors",
-            "updated_at",
-        ]
-    )
-    return job

@@ -5,20 +5,39 @@ Properties follow OpenStreetMap's tags (name, name:en, name:uk, operator,
 power, plant:source, generator:source, plant:output:electricity); the
 `property_map` option maps other files' property names onto the same keys.
 A feature's "line" in the report is its position in the file (1 = the first).
+
+The file is parsed as a stream of JSON events (ijson), never whole: a first
+pass checks that the top level is a FeatureCollection and counts its
+features, building nothing; a second builds one feature at a time. A feature
+nested deeper than any GeoJSON needs is rejected without being built, so a
+hostile file costs neither the stack nor the memory.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
+from typing import IO, Any
 
+import ijson
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from ijson.common import ObjectBuilder
 
 from incidents import services
-from incidents.importers.base import FileUnusable, Importer, Record, RowRejected, checked_point
-from incidents.models import Facility
+from incidents.importers.base import (
+    FileUnusable,
+    Importer,
+    Record,
+    RowRejected,
+    checked_point,
+    not_utf8,
+    open_binary,
+)
+from incidents.models import Facility, ImportJob
 
 SOURCE_KINDS = {
     "coal": Facility.Kind.THERMAL,
@@ -34,6 +53,122 @@ _CHP_NAME = re.compile(r"\bchp\b|\bchpp\b|тец|тэц|combined heat", re.IGNOR
 _HEATING_NAME = re.compile(r"boiler|котельн|heating plant", re.IGNORECASE)
 _POWER = re.compile(r"^\s*([\d.,]+)\s*(kw|mw|gw)?\s*$", re.IGNORECASE)
 _UNIT_FACTOR = {"kw": Decimal("0.001"), "mw": Decimal(1), "gw": Decimal(1000)}
+
+# A feature with a polygon's coordinates is 6 levels deep (feature, geometry,
+# coordinates, polygon, ring, position) and properties add a few; anything
+# deeper is not a facility.
+MAX_DEPTH = 64
+NOT_A_COLLECTION = "This is not a GeoJSON FeatureCollection."
+_OPEN, _CLOSE = ("start_map", "start_array"), ("end_map", "end_array")
+
+
+class _LineReader:
+    """Hands the JSON parser the file one line at a time (a BOM dropped).
+
+    The parser stops in the chunk it cannot read, so the line of the last
+    chunk is the line of a syntax error. A long line comes in pieces of the
+    size the parser asks for.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.line = 1  # the line the last chunk lies on
+        self._next_line = 1
+        self._first = True
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        chunk = self.raw.readline(size)
+        if self._first and chunk:
+            chunk, self._first = chunk.removeprefix(codecs.BOM_UTF8), False
+        if chunk:
+            self.line = self._next_line
+            if chunk.endswith(b"\n"):
+                self._next_line += 1
+        return chunk
+
+
+@contextmanager
+def _json_events(job: ImportJob) -> Iterator[Iterator[tuple[str, Any]]]:
+    """The file's JSON events (start_map, map_key, string, …), read as they are needed."""
+    with open_binary(job) as raw:
+        reader = _LineReader(raw)
+        try:
+            yield ijson.basic_parse(reader, use_float=True)
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            if problem := not_utf8(job):
+                raise problem from None
+            reason = exc.args[0] if exc.args else exc
+            if isinstance(reason, bytes):
+                reason = reason.decode("utf-8", "replace")
+            reason = str(reason).strip().splitlines()[0].rstrip(".")
+            raise FileUnusable(
+                f"The file is not valid JSON (line {reader.line}: {reason})."
+            ) from None
+
+
+def _skip(event: str, events: Iterator[tuple[str, Any]]) -> None:
+    """Read past a value whose first event was `event`."""
+    depth = 1 if event in _OPEN else 0
+    while depth:
+        event, _ = next(events)
+        if event in _OPEN:
+            depth += 1
+        elif event in _CLOSE:
+            depth -= 1
+
+
+def _feature(event: str, value: Any, events: Iterator[tuple[str, Any]], *, build: bool) -> Any:
+    """Read one item of the features (all its events): the item built, if asked, or a
+    RowRejected for one nested deeper than MAX_DEPTH, which is never built."""
+    builder = ObjectBuilder() if build else None
+    depth = deepest = 0
+    while True:
+        if event in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif event in _CLOSE:
+            depth -= 1
+        if builder is not None and deepest <= MAX_DEPTH:
+            builder.event(event, value)
+        if depth == 0:
+            break
+        event, value = next(events)
+    if deepest > MAX_DEPTH:
+        return RowRejected(f"The feature is nested more than {MAX_DEPTH} levels deep.")
+    return builder.value if builder is not None else None
+
+
+def features(events: Iterator[tuple[str, Any]], *, build: bool) -> Iterator[Any]:
+    """Each item of a FeatureCollection's features, in the order of the file.
+
+    Raises FileUnusable at the first event when the top level is not an object,
+    and after the last when it is not a FeatureCollection with a list of
+    features ("type" may come after "features").
+    """
+    event, _ = next(events, (None, None))
+    if event != "start_map":
+        raise FileUnusable(NOT_A_COLLECTION)
+    kind, has_list = None, False
+    for event, key in events:
+        if event == "end_map":
+            break
+        event, value = next(events)  # the value of `key`
+        if key == "features" and event == "start_array":
+            has_list = True
+            for event, value in events:
+                if event == "end_array":
+                    break
+                yield _feature(event, value, events, build=build)
+            continue
+        if key == "type":
+            kind = value
+        _skip(event, events)
+    if kind != "FeatureCollection":
+        raise FileUnusable(NOT_A_COLLECTION)
+    if not has_list:
+        raise FileUnusable("The FeatureCollection has no list of features.")
 
 
 def parse_power(text: str) -> Decimal | None:
@@ -79,21 +214,14 @@ class FacilitiesGeoJsonImporter(Importer):
         mapping = self.options.get("property_map") or {}
         self.property_map = {str(k): str(v) for k, v in mapping.items()}
 
-    def open(self, text: str) -> tuple[int, Iterator[Record]]:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FileUnusable(
-                f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-            ) from None
-        if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-            raise FileUnusable("This is not a GeoJSON FeatureCollection.")
-        features = document.get("features")
-        if not isinstance(features, list):
-            raise FileUnusable("The FeatureCollection has no list of features.")
-        return len(features), (
-            Record(number, feature) for number, feature in enumerate(features, start=1)
-        )
+    def count(self) -> int:
+        with _json_events(self.job) as events:
+            return sum(1 for _ in features(events, build=False))
+
+    def records(self) -> Iterator[Record]:
+        with _json_events(self.job) as events:
+            for number, feature in enumerate(features(events, build=True), start=1):
+                yield Record(number, feature)
 
     def tags(self, feature: dict) -> dict[str, str]:
         properties = feature.get("properties") or {}
@@ -122,6 +250,8 @@ class FacilitiesGeoJsonImporter(Importer):
 
     def import_record(self, record: Record) -> str:
         feature = record.data
+        if isinstance(feature, RowRejected):
+            raise feature
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise RowRejected("Not a GeoJSON Feature.")
         tags = self.tags(feature)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSGeometry
@@ -47,6 +48,17 @@ def run_import(fmt: str, filename: str, *, user=None, options=None, content=None
     claimed = services.import_job_claim(job_id=job.pk)
     assert claimed is not None
     return services.import_job_run(job=claimed)
+
+
+def run_measuring_memory(job: ImportJob) -> tuple[ImportJob, int]:
+    """Run a created job here; return it finished and the most memory Python held meanwhile."""
+    tracemalloc.start()
+    try:
+        finished = services.import_job_run(job=services.import_job_claim(job_id=job.pk))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return finished, peak
 
 
 def reasons(job: ImportJob) -> dict[int, str]:

@@ -136,6 +136,38 @@ def test_a_file_that_is_not_utf8_fails_with_a_clear_message(regions):
     assert Attack.objects.count() == 0
 
 
+def test_a_byte_that_is_not_utf8_far_into_the_file_is_reported_on_its_line(regions):
+    # Far beyond the first block the file is decoded in.
+    lines = (DATA / FILE).read_text(encoding="utf-8-sig").splitlines()
+    text = "\n".join([lines[0], *[lines[1]] * 2000, "UKR9,01/02/2024,Київ"]) + "\n"
+
+    job = run_import("acled", "late-cp1251.csv", content=text.encode("cp1251"))
+
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error_message.startswith("The file is not UTF-8 text (byte 0xca on line 2002 ")
+    assert Attack.objects.count() == 0
+
+
+def test_a_file_with_a_header_but_no_rows_fails(regions):
+    header = (DATA / FILE).read_bytes().splitlines()[0] + b"\r\n\r\n"
+
+    job = run_import("acled", "header.csv", content=header)
+
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error_message == "The file has a header but no rows."
+
+
+def test_a_malformed_csv_fails_naming_the_line(regions, settings):
+    lines = (DATA / FILE).read_text(encoding="utf-8-sig").splitlines()
+    text = "\n".join([lines[0], lines[1], 'UKR9,"' + "x" * 200_000 + '"']) + "\n"
+
+    job = run_import("acled", "huge-field.csv", content=text.encode())
+
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error_message.startswith("Line 3: the CSV is malformed (field larger than")
+    assert Attack.objects.count() == 0
+
+
 def test_an_empty_file_fails(regions):
     job = run_import("acled", "empty.csv")
 

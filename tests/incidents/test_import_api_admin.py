@@ -85,3 +85,42 @@ def test_the_admin_add_page_creates_a_job_through_the_service(client, analyst, s
     assert response.url == reverse("admin:incidents_importjob_change", args=[job.pk])
     assert job.options == {"energy_only": True}
     assert job.created_by == analyst
+
+
+def stored_files(settings) -> list:
+    return [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+
+
+TOO_LARGE = "The file is 4.1 KB; imports take at most 1 KB (IMPORT_MAX_BYTES)."
+
+
+def test_the_api_refuses_a_file_over_the_size_limit_naming_the_file_field(
+    client, analyst, settings
+):
+    settings.IMPORT_MAX_BYTES = 1024  # the ACLED file has 4,187 bytes
+    client.force_login(analyst)
+
+    response = client.post(reverse("import-job-list"), {"format": "acled", "file": upload()})
+
+    assert response.status_code == 400
+    assert response.json() == {"file": [TOO_LARGE]}
+    assert ImportJob.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_the_admin_form_refuses_a_file_over_the_size_limit_with_a_field_error(
+    client, analyst, settings
+):
+    settings.IMPORT_MAX_BYTES = 1024
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("admin:incidents_importjob_add"),
+        {"format": "acled", "file": upload(), "property_map": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"file": [TOO_LARGE]}
+    assert TOO_LARGE in response.content.decode()
+    assert ImportJob.objects.count() == 0
+    assert stored_files(settings) == []

@@ -3,7 +3,14 @@ from decimal import Decimal
 import pytest
 
 from incidents.models import Facility, ImportJob
-from tests.incidents.importing import load_ukraine_regions, reasons, run_import
+from tests.incidents.importing import (
+    DATA,
+    create_job,
+    load_ukraine_regions,
+    reasons,
+    run_import,
+    run_measuring_memory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +62,19 @@ def test_reimporting_the_file_creates_nothing_new(regions):
     assert (again.rows_created, again.rows_updated, again.rows_skipped) == (0, 0, 7)
     assert Facility.objects.count() == 5
     assert Facility.history.count() == history
+
+
+def test_a_large_file_is_read_as_a_stream_not_whole_into_memory(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # 5,000 plants of another country with long notes (20 MB); each is skipped without a query.
+    header = (DATA / "gppd_ukraine.csv").read_bytes().splitlines()[0]
+    row = b"POL,Poland,Plant,WRI9,10,52.2,21.0,Coal,,,,1970,Owner,%s,,GEODB" % (b"x" * 4000)
+    content = b"\n".join([header, *[row] * 5_000]) + b"\n"
+    job = create_job("gppd", "large.csv", content=content)
+    size, content = len(content), None
+
+    job, peak = run_measuring_memory(job)
+
+    assert (job.status, job.rows_total, job.rows_skipped) == (ImportJob.Status.DONE, 5_000, 5_000)
+    # Holding the file once, as bytes or as text, would take its whole size.
+    assert peak < size / 2, f"{peak:,} bytes at the peak for a file of {size:,}"

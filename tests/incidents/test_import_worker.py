@@ -14,14 +14,16 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.utils import timezone
 
 from incidents import services
-from incidents.models import Attack, ImportJob
+from incidents.models import Attack, Facility, ImportJob
 from infra_tracker.celery import app as celery_app
 from tests.incidents.acled_files import write_acled_file
 from tests.incidents.importing import DATA, load_ukraine_regions
@@ -40,7 +42,15 @@ def worker_queue(settings, tmp_path) -> str:
 
 
 class Worker:
-    def __init__(self, queue: str, media_root: Path, log: Path) -> None:
+    def __init__(
+        self,
+        queue: str,
+        media_root: Path,
+        log: Path,
+        *,
+        env: dict[str, str] | None = None,
+        include: str | None = None,
+    ) -> None:
         db = connection.settings_dict
         self.env = {
             **os.environ,
@@ -52,8 +62,9 @@ class Worker:
             "IMPORT_STALE_SECONDS": str(STALE_SECONDS),
             "MEDIA_ROOT": str(media_root),
             "DEBUG": "true",
+            **(env or {}),
         }
-        self.queue, self.log = queue, log
+        self.queue, self.log, self.include = queue, log, include
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -72,6 +83,8 @@ class Worker:
                 "-Q",
                 self.queue,
                 "--loglevel=INFO",
+                # A module of the test's own, imported by the worker when it starts.
+                *(["--include", self.include] if self.include else []),
             ],
             cwd=REPO,
             env=self.env,
@@ -79,13 +92,21 @@ class Worker:
             stderr=subprocess.STDOUT,
         )
 
+    def tail(self) -> str:
+        """The end of the worker's log, to show when a test fails."""
+        return self.log.read_text()[-3000:]
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.alive:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.alive:
             self.process.terminate()
             try:
                 self.process.wait(timeout=20)
@@ -110,6 +131,14 @@ def wait_for(predicate, *, timeout: float, what: str, log: Path):
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text()[-3000:]}")
 
 
+def wait_until_finished(job: ImportJob, worker: Worker, *, timeout: float, what: str) -> None:
+    def finished():
+        job.refresh_from_db()
+        return job.is_finished
+
+    wait_for(finished, timeout=timeout, what=what, log=worker.log)
+
+
 def submit(fmt: str, name: str, content: bytes, user) -> ImportJob:
     return services.import_job_create(
         created_by=user, format=fmt, file=ContentFile(content, name=name), options={}
@@ -122,11 +151,7 @@ def test_a_worker_imports_a_file_end_to_end(transactional_db, worker, analyst):
 
     job = submit("acled", "acled.csv", (DATA / "acled_ukraine_messy.csv").read_bytes(), analyst)
 
-    def finished():
-        job.refresh_from_db()
-        return job.is_finished
-
-    wait_for(finished, timeout=90, what="the import to finish", log=worker.log)
+    wait_until_finished(job, worker, timeout=90, what="the import to finish")
     assert job.status == ImportJob.Status.DONE
     assert (job.rows_created, job.rows_skipped, job.rows_rejected) == (6, 2, 4)
     assert job.attempts == 1
@@ -158,11 +183,7 @@ def test_a_worker_killed_mid_import_and_restarted_finishes_without_duplicates_or
     # it after the last committed batch.
     worker.start()
 
-    def finished():
-        job.refresh_from_db()
-        return job.is_finished
-
-    wait_for(finished, timeout=240, what="the resumed import to finish", log=worker.log)
+    wait_until_finished(job, worker, timeout=240, what="the resumed import to finish")
     assert job.status == ImportJob.Status.DONE
     assert job.attempts == 2
     assert (job.rows_total, job.rows_processed, job.rows_created) == (rows, rows, rows)
@@ -171,3 +192,62 @@ def test_a_worker_killed_mid_import_and_restarted_finishes_without_duplicates_or
     assert attacks.count() == rows
     assert attacks.values("external_id").distinct().count() == rows
     assert Attack.regions.through.objects.filter(attack__in=attacks).count() == rows
+
+
+def test_a_file_that_kills_every_worker_reading_it_is_failed_after_the_maximum_attempts(
+    transactional_db, worker_queue, settings, tmp_path, analyst
+):
+    # The worker's gppd importer kills its own process on the first row, as a file that
+    # exhausts the memory would: no handler runs and the job is left "running".
+    worker = Worker(
+        worker_queue,
+        settings.MEDIA_ROOT,
+        tmp_path / "worker.log",
+        env={"IMPORT_MAX_ATTEMPTS": "2"},
+        include="tests.incidents.worker_killing_importer",
+    )
+    job = submit("gppd", "gppd.csv", (DATA / "gppd_ukraine.csv").read_bytes(), analyst)
+    try:
+        for attempt in (1, 2):
+            worker.start()
+            wait_for(
+                lambda: not worker.alive, timeout=120, what=f"try {attempt} to stop", log=worker.log
+            )
+            job.refresh_from_db()
+            assert (job.status, job.attempts) == (ImportJob.Status.RUNNING, attempt), worker.tail()
+
+        # The third worker finds the job running with a stale heartbeat and fails it.
+        worker.start()
+
+        wait_until_finished(job, worker, timeout=120, what="the job to be given up")
+        assert (job.status, job.attempts) == (ImportJob.Status.FAILED, 2), worker.tail()
+        assert job.error_message.startswith(
+            "The import was tried 2 times and the last attempt did not finish"
+        )
+        assert worker.alive, worker.tail()
+        assert Facility.objects.count() == 0
+    finally:
+        worker.stop()
+
+
+def test_a_worker_starting_fails_a_stale_job_at_the_attempt_limit_instead_of_running_it(
+    transactional_db, worker, analyst
+):
+    job = services.import_job_create(
+        created_by=analyst,
+        format="gppd",
+        file=ContentFile((DATA / "gppd_ukraine.csv").read_bytes(), name="gppd.csv"),
+        enqueue=False,
+    )
+    # Left by a worker that died on the third and last attempt.
+    silent = timezone.now() - timedelta(seconds=STALE_SECONDS * 4)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, attempts=3, heartbeat_at=silent, started_at=silent
+    )
+
+    worker.start()
+
+    wait_until_finished(job, worker, timeout=90, what="the job to be given up")
+    assert (job.status, job.attempts) == (ImportJob.Status.FAILED, 3)
+    assert "tried 3 times" in job.error_message
+    assert Facility.objects.count() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -48,6 +49,10 @@ class Command(BaseCommand):
         path: Path = options["path"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
+        try:
+            services.import_file_size_check(size=path.stat().st_size)
+        except ValidationError as exc:
+            raise CommandError(f"{path}: {' '.join(exc.messages)}") from None
         job_options: dict[str, object] = {}
         if options["country"]:
             job_options["country"] = options["country"]
