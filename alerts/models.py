@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from alerts.webhooks import scheme_refusal
 from incidents.models import Facility, OutageReport, Region
 
 
@@ -20,11 +21,24 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def validate_webhook_url(value: str) -> None:
+    """Webhooks are POSTed over http or https; other schemes (ftp, file) are refused."""
+    refusal = scheme_refusal(value)
+    if refusal:
+        raise ValidationError(refusal, code="scheme")
+
+
 class WebhookEndpoint(models.Model):
     """A URL that receives signed JSON notifications."""
 
     name = models.CharField(max_length=200)
-    url = models.URLField("URL", max_length=1000)
+    url = models.URLField(
+        "URL",
+        max_length=1000,
+        validators=[validate_webhook_url],
+        help_text="An http:// or https:// address. Private and local addresses are refused "
+        "when sending unless the administrator allows them.",
+    )
     secret = models.CharField(
         max_length=100,
         default=new_webhook_secret,

@@ -65,3 +65,17 @@ def test_a_viewer_cannot_open_the_rules(client, viewer):
     client.force_login(viewer)
     response = client.get(reverse("admin:alerts_alertrule_changelist"))
     assert response.status_code == 403
+
+
+def test_an_endpoint_with_an_ftp_url_is_refused_with_a_field_message(client, superuser):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:alerts_webhookendpoint_add"),
+        {"name": "Partner drop", "url": "ftp://files.partner.example/drop", "active": "on"},
+    )
+    assert response.status_code == 200
+    assert (
+        "Webhooks are sent over http:// or https:// only; this URL has ftp://."
+        in response.content.decode()
+    )
+    assert not WebhookEndpoint.objects.exists()
