@@ -35,6 +35,7 @@ from alerts.models import (
     Notification,
     WebhookEndpoint,
     new_webhook_secret,
+    outside_addresses,
 )
 from incidents.models import Attack, Damage, OutageReport
 
@@ -222,7 +223,15 @@ def _rule_addresses(rule: AlertRule) -> list[str]:
     for user in rule.recipients.all():
         if user.is_active and user.email:
             addresses.setdefault(user.email.lower(), user.email)
+    # Checked again here: the rule may have been saved before the rule on
+    # recipients existed, or the user behind an address may have left since.
+    outside = set(outside_addresses(rule.emails))
     for email in rule.emails:
+        if email in outside:
+            logger.warning(
+                "Rule %s: not e-mailing %s, an address alerts may not go to.", rule.pk, email
+            )
+            continue
         addresses.setdefault(email.lower(), email)
     return list(addresses.values())
 
