@@ -13,16 +13,15 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them: install the
-# project's requirements from pyproject.toml alone, then the code itself.
-COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, so a code change does not reinstall them: exactly the
+# versions in the lock file, each checked against its hash (`make lock` writes it).
+COPY requirements/lock.txt requirements/lock.txt
+RUN pip install --require-hashes --requirement requirements/lock.txt
 
 COPY . .
-# Editable, so settings find templates/ and static/ beside manage.py in /app.
-RUN pip install --no-deps --editable .
+# Editable, so settings find templates/ and static/ beside manage.py in /app. The
+# locked setuptools builds it: no unhashed build dependency is fetched.
+RUN pip install --no-deps --no-build-isolation --editable .
 
 # Static files are collected into the image; the key only lets settings load for
 # this one step and is not kept in the image's environment.

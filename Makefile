@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 STAMPS := .make
 SETUP := PYTHON="$(PYTHON)" VENV="$(VENV)" scripts/setup.sh
 PYTEST_ARGS ?=
+LOCK := requirements/lock.txt
+DEV_LOCK := requirements/dev-lock.txt
+LOCK_ARGS ?=
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 export PYTHON VENV
 
@@ -20,6 +24,7 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make check   Django system checks, missing migrations, docker-compose.yml"
 	@echo "make bench   run the benchmarks (tests/bench)"
+	@echo "make lock    regenerate requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade for newer versions)"
 	@echo "make clean   remove the virtualenv, caches and collected files"
 
 # The virtualenv is (re)created only when missing; pyvenv.cfg is a real file,
@@ -27,12 +32,17 @@ help:
 $(VENV)/pyvenv.cfg:
 	@$(SETUP) venv
 
-# Dependencies are installed again only when pyproject.toml changes.
-$(STAMPS)/deps: pyproject.toml $(VENV)/pyvenv.cfg
-	@echo "==> Installing the project and its dependencies into $(VENV)"
+# Dependencies are installed again only when the lock or pyproject.toml changes:
+# exactly the locked versions, each checked against its hash, then the project
+# itself without dependencies (built with the locked setuptools, so nothing
+# unhashed is fetched). A pyproject.toml that no longer matches the lock stops here.
+$(STAMPS)/deps: $(DEV_LOCK) pyproject.toml $(VENV)/pyvenv.cfg
+	@echo "==> Installing the locked dependencies and the project into $(VENV)"
 	@mkdir -p $(STAMPS)
-	@$(BIN)/python -m pip install --disable-pip-version-check --editable '.[dev]' \
+	@{ $(PIP) install --require-hashes --requirement $(DEV_LOCK) \
+		&& $(PIP) install --no-deps --no-build-isolation --editable . ; } \
 		>$(STAMPS)/pip.log 2>&1 || { cat $(STAMPS)/pip.log; echo "*** pip install failed (log: $(STAMPS)/pip.log)"; exit 1; }
+	@$(BIN)/python scripts/check_lock.py
 	@touch $@
 
 .env: | .env.example
@@ -70,20 +80,37 @@ lint: deps
 	$(BIN)/ruff format --check .
 
 .PHONY: check
+# The secrets docker-compose.yml requires, with stand-ins when the shell has none.
+COMPOSE_CHECK_ENV := SECRET_KEY=$${SECRET_KEY:-config-check} \
+	POSTGRES_PASSWORD=$${POSTGRES_PASSWORD:-config-check} \
+	APP_DB_PASSWORD=$${APP_DB_PASSWORD:-config-check}
 check: deps .env
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_lock.py
 	@if command -v docker-compose >/dev/null; then \
 		echo "docker-compose config -q"; \
-		SECRET_KEY=$${SECRET_KEY:-config-check} POSTGRES_PASSWORD=$${POSTGRES_PASSWORD:-config-check} \
-			docker-compose config -q; \
+		$(COMPOSE_CHECK_ENV) docker-compose config -q; \
 	elif docker compose version >/dev/null 2>&1; then \
 		echo "docker compose config -q"; \
-		SECRET_KEY=$${SECRET_KEY:-config-check} POSTGRES_PASSWORD=$${POSTGRES_PASSWORD:-config-check} \
-			docker compose config -q; \
+		$(COMPOSE_CHECK_ENV) docker compose config -q; \
 	else \
 		echo "(docker compose is not installed: docker-compose.yml not validated)"; \
 	fi
+
+.PHONY: lock
+# Compiles both lock files from pyproject.toml with a hash for every file, the
+# build system's setuptools included. Pins already in the files are kept unless
+# LOCK_ARGS=--upgrade. The development lock is constrained by the runtime one, so
+# the two install the same versions of what they share.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --all-build-deps --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/pyvenv.cfg
+	@test -x $(BIN)/pip-compile || $(PIP) install --quiet --require-hashes --requirement $(DEV_LOCK)
+	@echo "==> Compiling $(LOCK) and $(DEV_LOCK) from pyproject.toml (takes a few minutes)"
+	@$(PIP_COMPILE) $(LOCK_ARGS) --output-file $(LOCK) pyproject.toml
+	@$(PIP_COMPILE) $(LOCK_ARGS) --extra dev --constraint $(LOCK) --output-file $(DEV_LOCK) pyproject.toml
+	@$(BIN)/python scripts/check_lock.py
 
 .PHONY: clean
 clean:

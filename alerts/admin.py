@@ -18,6 +18,7 @@ from alerts.models import (
     Flag,
     Notification,
     WebhookEndpoint,
+    allowed_recipients_description,
 )
 from incidents.models import Facility
 
@@ -44,6 +45,15 @@ class AlertRuleForm(forms.ModelForm):
             "recipients",
             "emails",
             "webhooks",
+        )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The allowed domains come from the settings, so the help says which they are.
+        self.fields[
+            "emails"
+        ].help_text = (
+            f"Further e-mail addresses, separated by commas: {allowed_recipients_description()}."
         )
 
 

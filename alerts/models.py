@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
@@ -12,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
+from alerts.webhooks import scheme_refusal
 from incidents.models import Facility, OutageReport, Region
 
 
@@ -20,11 +24,53 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def validate_webhook_url(value: str) -> None:
+    """Webhooks are POSTed over http or https; other schemes (ftp, file) are refused."""
+    refusal = scheme_refusal(value)
+    if refusal:
+        raise ValidationError(refusal, code="scheme")
+
+
+def outside_addresses(addresses: Iterable[str]) -> list[str]:
+    """The addresses, of those given, that alerts may not be sent to, in the order given.
+
+    Alerts carry data that is not public yet, so they go only to addresses of
+    active registered users and to addresses in the domains of ALERTS_EMAIL_DOMAINS,
+    both compared without regard to case.
+    """
+    domains = {domain.lower() for domain in settings.ALERTS_EMAIL_DOMAINS}
+    candidates = [a for a in addresses if a.rpartition("@")[2].lower() not in domains]
+    if not candidates:
+        return []
+    registered = set(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .annotate(address=Lower("email"))
+        .filter(address__in={address.lower() for address in candidates})
+        .values_list("address", flat=True)
+    )
+    return [address for address in candidates if address.lower() not in registered]
+
+
+def allowed_recipients_description() -> str:
+    """Who alert e-mails may go to, in words, for messages and help texts."""
+    domains = ", ".join(settings.ALERTS_EMAIL_DOMAINS)
+    if domains:
+        return f"addresses of registered users, or addresses in {domains}"
+    return "addresses of registered users"
+
+
 class WebhookEndpoint(models.Model):
     """A URL that receives signed JSON notifications."""
 
     name = models.CharField(max_length=200)
-    url = models.URLField("URL", max_length=1000)
+    url = models.URLField(
+        "URL",
+        max_length=1000,
+        validators=[validate_webhook_url],
+        help_text="An http:// or https:// address. Private and local addresses are refused "
+        "when sending unless the administrator allows them.",
+    )
     secret = models.CharField(
         max_length=100,
         default=new_webhook_secret,
@@ -132,6 +178,12 @@ class AlertRule(models.Model):
                 errors["threshold"] = "An outage rule needs a threshold."
         if self.kind == self.Kind.FACILITY_DAMAGED and not self.facility_kinds:
             errors["facility_kinds"] = "Choose at least one facility kind."
+        outside = outside_addresses(self.emails or [])
+        if outside:
+            errors["emails"] = (
+                f"Alerts go only to {allowed_recipients_description()}. "
+                f"Not allowed: {', '.join(outside)}."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -35,6 +35,7 @@ from alerts.models import (
     Notification,
     WebhookEndpoint,
     new_webhook_secret,
+    outside_addresses,
 )
 from incidents.models import Attack, Damage, OutageReport
 
@@ -222,7 +223,15 @@ def _rule_addresses(rule: AlertRule) -> list[str]:
     for user in rule.recipients.all():
         if user.is_active and user.email:
             addresses.setdefault(user.email.lower(), user.email)
+    # Checked again here: the rule may have been saved before the rule on
+    # recipients existed, or the user behind an address may have left since.
+    outside = set(outside_addresses(rule.emails))
     for email in rule.emails:
+        if email in outside:
+            logger.warning(
+                "Rule %s: not e-mailing %s, an address alerts may not go to.", rule.pk, email
+            )
+            continue
         addresses.setdefault(email.lower(), email)
     return list(addresses.values())
 
@@ -271,7 +280,7 @@ class SendResult:
     status_code: int | None = None
     error: str = ""
     duration_ms: int = 0
-    permanent: bool = False  # Trying again cannot help (the endpoint is gone).
+    permanent: bool = False  # Trying again cannot help (the endpoint is gone or refused).
 
 
 def webhook_body(delivery: Delivery) -> bytes:
@@ -304,12 +313,15 @@ def _send_webhook(delivery: Delivery) -> SendResult:
         event=delivery.notification.rule.kind,
         delivery_id=delivery.pk,
         timeout=settings.ALERTS_WEBHOOK_TIMEOUT,
+        deadline=settings.ALERTS_WEBHOOK_DEADLINE,
+        allow_private=settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS,
     )
     return SendResult(
         ok=result.ok,
         status_code=result.status_code,
         error=result.error,
         duration_ms=result.duration_ms,
+        permanent=result.permanent,
     )
 
 
@@ -409,7 +421,8 @@ def requeue_deliveries(*, now: datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     grace = timedelta(minutes=5)
-    stalled_before = now - timedelta(seconds=settings.ALERTS_WEBHOOK_TIMEOUT) - grace
+    # No webhook attempt outlives its deadline: one still sending after it had a dead worker.
+    stalled_before = now - timedelta(seconds=settings.ALERTS_WEBHOOK_DEADLINE) - grace
     delivery_ids: set[int] = set()
     for delivery_id, claimed_at in selectors.stalled_deliveries(
         claimed_before=stalled_before

@@ -314,6 +314,17 @@ ALERTS_WEBHOOK_TIMEOUT = env_int("ALERTS_WEBHOOK_TIMEOUT", 10, minimum=1)
 ALERTS_MAX_ATTEMPTS = env_int("ALERTS_MAX_ATTEMPTS", 6, minimum=1)
 ALERTS_RETRY_BASE_MS = env_int("ALERTS_RETRY_BASE_MS", 30_000, minimum=1)
 ALERTS_STALE_OUTAGE_HOURS = env_int("ALERTS_STALE_OUTAGE_HOURS", 24, minimum=1)
+# The whole of one webhook attempt (lookup, connecting, the answer) in seconds,
+# however slowly a receiver answers; the timeout above bounds each operation.
+ALERTS_WEBHOOK_DEADLINE = env_int("ALERTS_WEBHOOK_DEADLINE", 15, minimum=1)
+# Webhooks to loopback, private, link-local, shared (CGNAT) and cloud metadata
+# addresses are refused, so an endpoint cannot reach into the tracker's own
+# network; true allows them, for receivers on the same private network.
+ALERTS_ALLOW_PRIVATE_WEBHOOKS = env_bool("ALERTS_ALLOW_PRIVATE_WEBHOOKS", False)
+# Alert e-mails go to registered users' addresses and to addresses in these
+# domains only (comma-separated, e.g. "example.org,ministry.example"): alerts
+# carry unpublished data and must not be sent to an address anyone could type.
+ALERTS_EMAIL_DOMAINS = [domain.lower().lstrip("@") for domain in env_list("ALERTS_EMAIL_DOMAINS")]
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Every periodic task, in one place (crontab times are UTC: CELERY_TIMEZONE).

@@ -18,7 +18,8 @@ def test_the_alert_lists_open_for_an_administrator(client, superuser, model):
     assert response.status_code == 200
 
 
-def test_an_analyst_defines_a_rule_in_the_admin(client, analyst, kyiv, endpoint):
+def test_an_analyst_defines_a_rule_in_the_admin(client, analyst, kyiv, endpoint, settings):
+    settings.ALERTS_EMAIL_DOMAINS = ["example.org"]
     client.force_login(analyst)
     response = client.post(
         reverse("admin:alerts_alertrule_add"),
@@ -125,3 +126,46 @@ def test_a_viewer_cannot_open_the_rules(client, viewer):
     client.force_login(viewer)
     response = client.get(reverse("admin:alerts_alertrule_changelist"))
     assert response.status_code == 403
+
+
+def test_an_endpoint_with_an_ftp_url_is_refused_with_a_field_message(client, superuser):
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:alerts_webhookendpoint_add"),
+        {"name": "Partner drop", "url": "ftp://files.partner.example/drop", "active": "on"},
+    )
+    assert response.status_code == 200
+    assert (
+        "Webhooks are sent over http:// or https:// only; this URL has ftp://."
+        in response.content.decode()
+    )
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_rule_mailing_an_outside_address_is_refused_naming_it(client, analyst, settings):
+    settings.ALERTS_EMAIL_DOMAINS = ["ministry.example"]
+    client.force_login(analyst)
+    response = client.post(
+        reverse("admin:alerts_alertrule_add"),
+        {
+            "name": "Any verified attack",
+            "kind": "attack_verified",
+            "active": "on",
+            "days": "30",
+            "emails": "desk@ministry.example, tips@newsdesk.example",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Alerts go only to addresses of registered users, or addresses in ministry.example. "
+        "Not allowed: tips@newsdesk.example." in page
+    )
+    assert not AlertRule.objects.exists()
+
+
+def test_the_rule_form_says_which_domains_alerts_may_go_to(client, analyst, settings):
+    settings.ALERTS_EMAIL_DOMAINS = ["ministry.example", "energy.example"]
+    client.force_login(analyst)
+    response = client.get(reverse("admin:alerts_alertrule_add"))
+    assert "addresses in ministry.example, energy.example" in response.content.decode()

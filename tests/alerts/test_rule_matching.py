@@ -22,8 +22,9 @@ def _damage(analyst, attack, facility, severity=Damage.Severity.SEVERE):
 
 
 def test_damage_to_a_facility_of_a_watched_kind_notifies_the_rule_recipients(
-    analyst, darnytsia_chp, make_rule, django_capture_on_commit_callbacks
+    analyst, darnytsia_chp, make_rule, django_capture_on_commit_callbacks, settings
 ):
+    settings.ALERTS_EMAIL_DOMAINS = ["example.org"]
     rule = make_rule(
         name="Heating plants hit",
         kind=AlertRule.Kind.FACILITY_DAMAGED,
