@@ -154,23 +154,33 @@ class ServiceAdminMixin:
             request, lambda: parent(request, object_id, form_url, extra_context)
         )
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # The links go through the service too, so its rules see them; Django's
-        # save_related sets the same links again afterwards, which changes nothing.
-        m2m = {
+    @staticmethod
+    def _links(form: Any) -> dict[str, Any]:
+        """The many-to-many links a form edits, for the service to save with the row."""
+        return {
             field.name: form.cleaned_data[field.name]
-            for field in obj._meta.many_to_many
+            for field in form.instance._meta.many_to_many
             if field.name in form.cleaned_data
         }
-        services.record_save(instance=obj, user=request.user, m2m=m2m)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The links go through the service too, so its rules see them (and may fill them).
+        services.record_save(instance=obj, user=request.user, m2m=self._links(form))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Django's own save_related sets the form's links again (form.save_m2m), past
+        # the service and over what it decided; save_model has saved them already.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        instances = formset.save(commit=False)
+        formset.save(commit=False)
         for obj in formset.deleted_objects:
             services.record_delete(instance=obj, user=request.user)
-        for obj in instances:
-            services.record_save(instance=obj, user=request.user)
-        formset.save_m2m()
+        for inline_form in formset.saved_forms:
+            services.record_save(
+                instance=inline_form.instance, user=request.user, m2m=self._links(inline_form)
+            )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.record_delete(instance=obj, user=request.user)

@@ -83,14 +83,6 @@ class AttackForm(ServiceCheckedForm):
                 services.check_attack_verification(probe, self.user)
             except ValidationError as exc:
                 add_validation_error(self, exc)
-        regions = cleaned.get("regions")
-        count = cleaned.get("reported_region_count")
-        if regions is not None and count is not None and count < len(regions):
-            self.add_error(
-                "reported_region_count",
-                f"{len(regions)} regions are linked, more than the reported {count}. "
-                "Raise the count or leave it empty.",
-            )
         return cleaned
 
 

@@ -125,6 +125,8 @@ def record_save(
             instance.created_by = real_user
         instance.updated_by = real_user
     _check_rules(instance, user)
+    if isinstance(instance, Attack):
+        m2m = {**(m2m or {}), "regions": attack_regions(instance, m2m)}
     instance.full_clean()
     if isinstance(instance, Attack):
         attack_unverify_on_edit(attack=instance, user=user, previous=previous, m2m=m2m)
@@ -277,6 +279,60 @@ def attacks_unverify(*, attack_ids: Iterable[int], user: User) -> None:
         attack.verification_status = Attack.Verification.CORROBORATED
         attack._change_reason = UNVERIFIED_REASON
         record_save(instance=attack, user=user)
+
+
+def attack_regions(
+    attack: Attack, m2m: Mapping[str, Iterable[models.Model]] | None
+) -> list[Region]:
+    """The regions to link: those given (else stored), or the point's region when none are.
+
+    The impact point must lie in one of them, within REGION_TOLERANCE_M, as a
+    facility's location must lie in its region; and the count a report gives
+    cannot be smaller than the regions linked.
+    """
+    if m2m is not None and "regions" in m2m:
+        regions = list(m2m["regions"])
+    elif attack.pk is not None:
+        regions = list(Region.objects.filter(attacks=attack))
+    else:
+        regions = []
+    point = attack.impact_location
+    on_map = point is not None and -180 <= point.x <= 180 and -90 <= point.y <= 90
+    if on_map and not regions:
+        found = selectors.region_containing(point)
+        regions = [found] if found is not None else []
+    elif on_map:
+        check_point_in_regions(point, regions)
+    count = attack.reported_region_count
+    if count is not None and count < len(regions):
+        raise ValidationError(
+            {
+                "reported_region_count": f"{len(regions)} regions are linked, more than the "
+                f"reported {count}. Raise the count or leave it empty."
+            }
+        )
+    return regions
+
+
+def check_point_in_regions(point: Point, regions: Sequence[Region]) -> None:
+    """Refuse an impact point farther than REGION_TOLERANCE_M from every one of `regions`."""
+    distances = [(selectors.region_distance_m(region, point), region) for region in regions]
+    measured = [(distance, region) for distance, region in distances if distance is not None]
+    if len(measured) < len(distances) or not measured:
+        return  # A region without a boundary cannot be checked.
+    distance, nearest = min(measured, key=lambda pair: pair[0])
+    if distance <= settings.REGION_TOLERANCE_M:
+        return
+    actual = selectors.region_containing(point)
+    where = f"in {actual}" if actual else "outside every known region"
+    which = "" if len(regions) == 1 else ", the nearest of its regions"
+    raise ValidationError(
+        {
+            "impact_location": f"The impact point lies {where}, {distance / 1000:,.0f} km from "
+            f"{nearest}{which}. Move the point, link the region it lies in, or clear the "
+            "regions to fill them from the point."
+        }
+    )
 
 
 def attack_create(

@@ -238,3 +238,31 @@ def test_an_existing_attack_keeps_its_data_when_a_change_is_refused(client, anal
     assert "Changed summary" in response.content.decode()
     attack.refresh_from_db()
     assert attack.summary == "Strike on Darnytsia"
+
+
+DARNYTSIA_GEOJSON = json.dumps({"type": "Point", "coordinates": [30.64, 50.446]})
+
+
+def test_an_attack_point_outside_its_regions_is_refused_naming_the_region(client, analyst, oblasts):
+    client.force_login(analyst)
+    data = attack_data(impact_location=DARNYTSIA_GEOJSON, regions=[oblasts["UA-46"].pk])
+
+    response = client.post(admin_url("attack", "add"), data)
+
+    assert response.status_code == 200
+    message = errors_of(response)["impact_location"][0]
+    assert message.startswith("The impact point lies in Kyiv (UA-30), ")
+    assert "from Lviv Oblast (UA-46)" in message
+    assert not Attack.objects.exists()
+
+
+def test_an_attack_added_without_regions_keeps_the_regions_filled_from_its_point(
+    client, analyst, oblasts
+):
+    client.force_login(analyst)
+    data = attack_data(impact_location=DARNYTSIA_GEOJSON)
+
+    response = client.post(admin_url("attack", "add"), data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert list(Attack.objects.get().regions.values_list("code", flat=True)) == ["UA-30"]

@@ -258,6 +258,54 @@ def test_a_facility_posted_as_geojson_gets_its_region_from_the_location(analyst,
     assert facility.history.first().history_user == analyst
 
 
+def test_an_attack_whose_point_lies_outside_its_regions_is_a_400_naming_the_region(
+    analyst, oblasts
+):
+    response = client_for(analyst).post(
+        list_url("attacks"),
+        {
+            "started_at": "2026-02-04T03:00:00Z",
+            "summary": "Strike on Darnytsia",
+            "impact_location": {"type": "Point", "coordinates": [30.64, 50.446]},
+            "regions": ["UA-46"],
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    message = response.json()["impact_location"][0]
+    assert message.startswith("The impact point lies in Kyiv (UA-30), ")
+    assert "from Lviv Oblast (UA-46)" in message
+    assert not Attack.objects.exists()
+
+
+def test_an_attack_posted_without_regions_gets_them_from_its_point(analyst, oblasts):
+    response = client_for(analyst).post(
+        list_url("attacks"),
+        {
+            "started_at": "2026-02-04T03:00:00Z",
+            "summary": "Strike on Darnytsia",
+            "impact_location": {"type": "Point", "coordinates": [30.64, 50.446]},
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["regions"] == ["UA-30"]
+
+
+def test_an_attack_with_fewer_reported_regions_than_linked_ones_is_a_400(analyst, world):
+    second = RegionFactory(code="UA-63", name_en="Kharkiv")
+    response = client_for(analyst).patch(
+        detail_url("attacks", world["attack"].pk),
+        {"regions": ["UA-30", second.code], "reported_region_count": 1},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["reported_region_count"] == [
+        "2 regions are linked, more than the reported 1. Raise the count or leave it empty."
+    ]
+    assert list(world["attack"].regions.values_list("code", flat=True)) == ["UA-30"]
+
+
 def test_it_rejects_more_intercepted_than_launched(analyst, world):
     payload = create_payload("weapon-uses", world) | {"launched": 5, "intercepted": 6}
     response = client_for(analyst).post(list_url("weapon-uses"), payload, format="json")

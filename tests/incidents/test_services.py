@@ -170,3 +170,75 @@ def test_current_outages_are_the_latest_figures_not_a_sum():
     current = {(o.service, o.unit): o.count for o in selectors.current_outages()}
     assert current == {("heating", "buildings"): 600, ("heating", "people"): 300_000}
     assert OutageReport.objects.count() == 3
+
+
+# Lviv, far in the west; Darnytsia is in Kyiv city, about 470 km east.
+LVIV = Point(24.0316, 49.8429, srid=4326)
+
+
+def test_an_attack_point_outside_its_regions_is_refused_naming_the_region_it_lies_in(
+    analyst, oblasts
+):
+    with pytest.raises(ValidationError) as excinfo:
+        services.attack_create(
+            created_by=analyst,
+            started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+            summary="Strike on Darnytsia",
+            impact_location=DARNYTSIA,
+            regions=[oblasts["UA-46"]],
+        )
+    message = excinfo.value.message_dict["impact_location"][0]
+    assert message.startswith("The impact point lies in Kyiv (UA-30), ")
+    assert "km from Lviv Oblast (UA-46)" in message
+    assert not Attack.objects.exists()
+
+
+def test_an_attack_point_in_any_of_its_regions_is_accepted(analyst, oblasts):
+    attack = services.attack_create(
+        created_by=analyst,
+        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+        summary="Strikes on Lviv and Kyiv",
+        impact_location=LVIV,
+        regions=[oblasts["UA-30"], oblasts["UA-46"]],
+    )
+    assert set(attack.regions.values_list("code", flat=True)) == {"UA-30", "UA-46"}
+
+
+def test_an_attack_without_regions_gets_them_from_its_point(analyst, oblasts):
+    attack = services.attack_create(
+        created_by=analyst,
+        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+        summary="Strike on Darnytsia",
+        impact_location=DARNYTSIA,
+    )
+    assert list(attack.regions.values_list("code", flat=True)) == ["UA-30"]
+
+
+def test_moving_an_attack_point_out_of_its_stored_regions_is_refused(analyst, oblasts):
+    attack = services.attack_create(
+        created_by=analyst,
+        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+        summary="Strike on Darnytsia",
+        impact_location=DARNYTSIA,
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.record_update(instance=attack, updated_by=analyst, impact_location=LVIV)
+    assert excinfo.value.message_dict["impact_location"][0].startswith(
+        "The impact point lies in Lviv Oblast (UA-46), "
+    )
+
+
+def test_fewer_reported_regions_than_linked_ones_is_refused_by_the_service(analyst):
+    kyiv, kharkiv = RegionFactory(), RegionFactory(code="UA-63", name_en="Kharkiv")
+    with pytest.raises(ValidationError) as excinfo:
+        services.attack_create(
+            created_by=analyst,
+            started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+            summary="Strikes on Kyiv and Kharkiv",
+            regions=[kyiv, kharkiv],
+            reported_region_count=1,
+        )
+    assert excinfo.value.message_dict["reported_region_count"] == [
+        "2 regions are linked, more than the reported 1. Raise the count or leave it empty."
+    ]
+    assert not Attack.objects.exists()
