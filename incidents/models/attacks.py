@@ -1,0 +1,278 @@
+"""Attacks, the weapons used in them and the damage they did to facilities."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from incidents.models.base import (
+    ExternalId,
+    Tracked,
+    external_id_unique,
+    not_in_future,
+    validate_wgs84_point,
+)
+from incidents.models.facilities import Facility
+from incidents.models.regions import Region
+from incidents.models.sources import Source
+
+
+class Attack(Tracked, ExternalId):
+    """One strike event or wave of strikes."""
+
+    class TimePrecision(models.TextChoices):
+        EXACT = "exact", "Exact time"
+        HOUR = "hour", "Within the hour"
+        PART_OF_DAY = "part_of_day", "Part of day (e.g. early morning)"
+        DAY = "day", "Day only"
+
+    class Verification(models.TextChoices):
+        REPORTED = "reported", "Reported"
+        CORROBORATED = "corroborated", "Corroborated"
+        VERIFIED = "verified", "Verified"
+        DISPUTED = "disputed", "Disputed"
+
+    # Only reviewers may move an attack into these states.
+    REVIEWER_STATES = frozenset({Verification.VERIFIED, Verification.DISPUTED})
+
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    time_precision = models.CharField(
+        max_length=20, choices=TimePrecision.choices, default=TimePrecision.EXACT
+    )
+    perpetrator = models.CharField(max_length=200, default="Russian Armed Forces", blank=True)
+    summary = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    regions = models.ManyToManyField(Region, blank=True, related_name="attacks")
+    reported_region_count = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text='When a report gives only a number ("eight regions"), keep it here; '
+        "link only the regions it names.",
+    )
+    impact_location = models.PointField(
+        srid=4326, null=True, blank=True, validators=[validate_wgs84_point]
+    )
+    ambient_temperature_c = models.DecimalField(
+        "ambient temperature (°C)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-70), MaxValueValidator(60)],
+    )
+    killed = models.PositiveIntegerField(null=True, blank=True)
+    injured = models.PositiveIntegerField(null=True, blank=True)
+    verification_status = models.CharField(
+        max_length=20, choices=Verification.choices, default=Verification.REPORTED
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="attacks")
+    is_illustrative = models.BooleanField(
+        default=False, help_text="Made-up demo record, not a real event."
+    )
+
+    history = HistoricalRecords(m2m_fields=[regions, sources])
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        permissions = [("verify_attack", "Can mark an attack verified or disputed")]
+        constraints = [
+            external_id_unique("attack"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="attack_ends_after_start",
+                violation_error_message="An attack cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(killed__gte=0) | Q(killed__isnull=True),
+                name="attack_killed_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(injured__gte=0) | Q(injured__isnull=True),
+                name="attack_injured_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_region_count__gte=1) | Q(reported_region_count__isnull=True),
+                name="attack_reported_regions_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(ambient_temperature_c__gte=-70, ambient_temperature_c__lte=60)
+                | Q(ambient_temperature_c__isnull=True),
+                name="attack_temperature_plausible",
+            ),
+        ]
+        indexes = [
+            # Date-range filters and the timeline: attacks between two dates, newest first.
+            models.Index(fields=["-started_at"], name="attack_started_idx"),
+            # The verification filter combined with a date range.
+            models.Index(
+                fields=["verification_status", "-started_at"], name="attack_verif_started_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.started_at) if self.started_at else None
+        when = local.strftime("%Y-%m-%d") if local else "?"
+        return f"{when} – {self.summary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("attack-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.started_at and self.ended_at and self.ended_at < self.started_at:
+            errors["ended_at"] = "The end is before the start."
+        errors |= not_in_future(self.started_at, "started_at")
+        if errors:
+            raise ValidationError(errors)
+
+
+class WeaponUse(Tracked):
+    """The weapons of one type (and model) used in an attack."""
+
+    class WeaponType(models.TextChoices):
+        BALLISTIC = "ballistic_missile", "Ballistic missile"
+        CRUISE = "cruise_missile", "Cruise missile"
+        HYPERSONIC = "hypersonic_missile", "Hypersonic missile"
+        GUIDED_BOMB = "guided_bomb", "Guided aerial bomb"
+        DRONE = "attack_drone", "Attack drone"
+        ARTILLERY = "artillery", "Artillery"
+        UNKNOWN = "unknown", "Unknown"
+
+    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="weapons")
+    weapon_type = models.CharField(max_length=20, choices=WeaponType.choices)
+    model = models.CharField(
+        max_length=100, blank=True, help_text="e.g. Kh-101, Iskander-M, Shahed-136"
+    )
+    launched = models.PositiveIntegerField(null=True, blank=True, help_text="Empty if unknown.")
+    intercepted = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Shot down or suppressed; empty if unknown."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "weapon use"
+        ordering = ["attack", "weapon_type", "model"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attack", "weapon_type", "model"],
+                name="weaponuse_one_row_per_type_and_model",
+                violation_error_message="This attack already lists that weapon type and model.",
+            ),
+            models.CheckConstraint(
+                condition=Q(launched__isnull=True)
+                | Q(intercepted__isnull=True)
+                | Q(intercepted__lte=F("launched")),
+                name="weaponuse_intercepted_lte_launched",
+                violation_error_message="More weapons intercepted than launched.",
+            ),
+            models.CheckConstraint(
+                condition=Q(launched__gte=0) | Q(launched__isnull=True),
+                name="weaponuse_launched_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(intercepted__gte=0) | Q(intercepted__isnull=True),
+                name="weaponuse_intercepted_not_negative",
+            ),
+        ]
+        indexes = [
+            # The weapon-type filter: attacks that used a given type.
+            models.Index(fields=["weapon_type", "attack"], name="weaponuse_type_attack_idx"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.model or self.get_weapon_type_display()
+        return f"{label}: {self.launched if self.launched is not None else '?'} launched"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.launched is not None
+            and self.intercepted is not None
+            and self.intercepted > self.launched
+        ):
+            raise ValidationError(
+                {
+                    "intercepted": "More weapons intercepted than launched "
+                    f"({self.intercepted} > {self.launched})."
+                }
+            )
+
+
+class Damage(Tracked):
+    """What one attack did to one facility."""
+
+    class Severity(models.TextChoices):
+        NONE = "none", "None"
+        MINOR = "minor", "Minor"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+        DESTROYED = "destroyed", "Destroyed"
+
+    class Restoration(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        PARTIAL = "partial", "Partially restored"
+        RESTORED = "restored", "Restored"
+
+    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="damages")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="damages")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    description = models.TextField(blank=True)
+    restoration_status = models.CharField(
+        max_length=20, choices=Restoration.choices, default=Restoration.NOT_STARTED
+    )
+    restored_at = models.DateTimeField(null=True, blank=True)
+    expected_restoration = models.DateField(null=True, blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="damages")
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        verbose_name_plural = "damages"
+        ordering = ["-attack__started_at", "facility__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attack", "facility"],
+                name="damage_one_per_attack_and_facility",
+                violation_error_message="This attack already has a damage record for that "
+                "facility; edit it instead.",
+            ),
+            models.CheckConstraint(
+                condition=Q(restored_at__isnull=True) | Q(restoration_status="restored"),
+                name="damage_restored_at_only_when_restored",
+                violation_error_message="A restoration time needs the status 'restored'.",
+            ),
+        ]
+        indexes = [
+            # A facility's damage history (detail page, status derivation).
+            models.Index(fields=["facility", "attack"], name="damage_facility_attack_idx"),
+            # Severity filter.
+            models.Index(fields=["severity"], name="damage_severity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} – {self.get_severity_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.restored_at and self.restoration_status != self.Restoration.RESTORED:
+            errors["restored_at"] = "A restoration time needs the status 'restored'."
+        errors |= not_in_future(self.restored_at, "restored_at")
+        if (
+            self.restored_at
+            and self.attack_id
+            and self.attack.started_at
+            and self.restored_at < self.attack.started_at
+        ):
+            errors["restored_at"] = "Restored before the attack happened."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,98 @@
+"""What every model shares: the audit fields, external ids, and the checks of points and times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+# A figure dated this far in the future is a typo, not clock skew.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+def validate_wgs84_point(point) -> None:
+    """Reject coordinates that cannot be longitude/latitude in WGS84."""
+    if point is None:
+        return
+    if not -180 <= point.x <= 180:
+        raise ValidationError(
+            "Longitude %(x)s is outside -180…180. Coordinates are WGS84 longitude, latitude.",
+            params={"x": point.x},
+            code="longitude_out_of_range",
+        )
+    if not -90 <= point.y <= 90:
+        raise ValidationError(
+            "Latitude %(y)s is outside -90…90. Did you swap longitude and latitude?",
+            params={"y": point.y},
+            code="latitude_out_of_range",
+        )
+
+
+def not_in_future(value, field: str) -> dict[str, str]:
+    if value and value > timezone.now() + FUTURE_TOLERANCE:
+        return {field: "This time is in the future."}
+    return {}
+
+
+class Tracked(models.Model):
+    """Who created and last changed a row, and when; every model has this."""
+
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ExternalId(models.Model):
+    """Where an imported row came from, so a re-import updates instead of duplicating."""
+
+    external_source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.",
+    )
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if self.external_id and not self.external_source:
+            raise ValidationError(
+                {"external_source": "Name the data set the external id comes from."}
+            )
+
+
+def external_id_unique(name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["external_source", "external_id"],
+        condition=~Q(external_id=""),
+        name=f"{name}_external_id_unique",
+        violation_error_message="A record with this external source and id already exists.",
+    )

@@ -1,0 +1,154 @@
+"""What attacks left behind for people: outage figures and the response measures taken."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from incidents.models.attacks import Attack
+from incidents.models.base import ExternalId, Tracked, external_id_unique, not_in_future
+from incidents.models.regions import Region
+from incidents.models.sources import Source
+
+
+class OutageReport(Tracked, ExternalId):
+    """One outage figure at one time; the figures form a series per region and service."""
+
+    class Service(models.TextChoices):
+        HEATING = "heating", "Heating"
+        ELECTRICITY = "electricity", "Electricity"
+        WATER = "water", "Water"
+        GAS = "gas", "Gas"
+
+    class Unit(models.TextChoices):
+        BUILDINGS = "buildings", "Buildings"
+        CUSTOMERS = "customers", "Customers / users"
+        HOUSEHOLDS = "households", "Households"
+        PEOPLE = "people", "People"
+        SETTLEMENTS = "settlements", "Settlements"
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", "Exactly"
+        AT_LEAST = "at_least", "Over / at least"
+        ABOUT = "about", "About"
+        UP_TO = "up_to", "Up to"
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="outages")
+    locality = models.CharField(max_length=200, blank=True)
+    attack = models.ForeignKey(
+        Attack, null=True, blank=True, on_delete=models.SET_NULL, related_name="outages"
+    )
+    service = models.CharField(max_length=20, choices=Service.choices)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    count = models.PositiveIntegerField(help_text="How many are without the service.")
+    count_qualifier = models.CharField(
+        max_length=10,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        help_text='How the report worded the figure, e.g. "over 1,100".',
+    )
+    as_of = models.DateTimeField(help_text="When the figure was true.")
+    sources = models.ManyToManyField(Source, blank=True, related_name="outages")
+    is_illustrative = models.BooleanField(default=False)
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        verbose_name = "outage report"
+        ordering = ["-as_of", "-id"]
+        constraints = [
+            external_id_unique("outage"),
+            models.CheckConstraint(condition=Q(count__gte=0), name="outage_count_not_negative"),
+        ]
+        indexes = [
+            # "Current" outage: the latest figure per region, service and unit
+            # (DISTINCT ON (region, service, unit) ORDER BY as_of DESC), and the series.
+            models.Index(fields=["region", "service", "unit", "-as_of"], name="outage_current_idx"),
+            # Date-range filters over all regions.
+            models.Index(fields=["-as_of"], name="outage_as_of_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.region.code} {self.get_service_display()}: {self.count:,} "
+            f"{self.get_unit_display().lower()}"
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        errors = not_in_future(self.as_of, "as_of")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ResponseMeasure(Tracked):
+    """What was done about an attack or in a region."""
+
+    class Kind(models.TextChoices):
+        POWER_CUTS = "power_cuts", "Emergency power cuts"
+        GENERATORS = "generators", "Mobile generators deployed"
+        HEATING_POINTS = "heating_points", "Heating points opened"
+        REPAIR_CREWS = "repair_crews", "Repair crews"
+        RESOURCES = "resources", "Resources allocated"
+        AIR_DEFENCE_REQUEST = "air_defence_request", "Air-defence request"
+        OFFICIAL_VISIT = "official_visit", "Official visit / inspection"
+        OTHER = "other", "Other"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    attack = models.ForeignKey(
+        Attack, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+    )
+    description = models.TextField()
+    actor = models.CharField(
+        max_length=200, blank=True, help_text="Who acted, e.g. Ministry of Energy."
+    )
+    quantity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="e.g. the number of generators."
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="responses")
+
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        verbose_name = "response measure"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(region__isnull=False) | Q(attack__isnull=False),
+                name="response_has_region_or_attack",
+                violation_error_message="Link the measure to a region, an attack, or both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(ended_at__gte=F("started_at")),
+                name="response_ends_after_start",
+                violation_error_message="A measure cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0) | Q(quantity__isnull=True),
+                name="response_quantity_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description[:60]}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        # An attack entered in the same form has no id yet but is linked all the same.
+        if self.region_id is None and self.attack_id is None and self.attack is None:
+            errors["region"] = "Link the measure to a region, an attack, or both."
+        if self.started_at and self.ended_at and self.ended_at < self.started_at:
+            errors["ended_at"] = "The end is before the start."
+        errors |= not_in_future(self.started_at, "started_at")
+        if errors:
+            raise ValidationError(errors)

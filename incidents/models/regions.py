@@ -1,0 +1,42 @@
+"""Regions: the first-level units (oblasts, cities with special status) with their boundaries."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from incidents.models.base import Tracked
+
+
+class Region(Tracked):
+    """A first-level administrative unit (oblast, city with special status, republic)."""
+
+    class Kind(models.TextChoices):
+        OBLAST = "oblast", "Oblast"
+        CITY = "city", "City with special status"
+        REPUBLIC = "republic", "Autonomous republic"
+
+    code = models.CharField(
+        max_length=10, unique=True, help_text="ISO 3166-2 code, e.g. UA-30 for Kyiv city."
+    )
+    name_en = models.CharField("name (English)", max_length=100)
+    name_uk = models.CharField("name (Ukrainian)", max_length=100, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OBLAST)
+    boundary = models.MultiPolygonField(
+        srid=4326,
+        null=True,
+        blank=True,
+        help_text="Without a boundary the region cannot be found from a point.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["boundary"])
+
+    class Meta:
+        ordering = ["name_en"]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("region-detail", args=[self.code])

@@ -1,0 +1,101 @@
+"""Sources: the reports, statements and data sets behind each fact, graded by the Admiralty code."""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from incidents.models.base import ExternalId, Tracked, external_id_unique, not_in_future
+
+
+class Source(Tracked, ExternalId):
+    """Where a fact comes from, graded with the Admiralty (NATO) code."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL_STATEMENT = "official_statement", "Official statement"
+        SOCIAL_MEDIA = "social_media", "Social-media post"
+        NEWS_REPORT = "news_report", "News report"
+        SATELLITE = "satellite", "Satellite imagery"
+        FIELD_REPORT = "field_report", "Field report"
+        DATASET = "dataset", "Data set"
+
+    class Reliability(models.TextChoices):
+        A = "A", "A – completely reliable"
+        B = "B", "B – usually reliable"
+        C = "C", "C – fairly reliable"
+        D = "D", "D – not usually reliable"
+        E = "E", "E – unreliable"
+        F = "F", "F – reliability cannot be judged"
+
+    class Credibility(models.TextChoices):
+        CONFIRMED = "1", "1 – confirmed by other sources"
+        PROBABLY_TRUE = "2", "2 – probably true"
+        POSSIBLY_TRUE = "3", "3 – possibly true"
+        DOUBTFUL = "4", "4 – doubtful"
+        IMPROBABLE = "5", "5 – improbable"
+        CANNOT_JUDGE = "6", "6 – truth cannot be judged"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    url = models.URLField(max_length=1000, blank=True)
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Publisher or platform, e.g. Telegram, Reuters."
+    )
+    speaker = models.CharField(max_length=200, blank=True, help_text="e.g. Denys Shmyhal")
+    speaker_role = models.CharField(
+        max_length=200, blank=True, help_text="e.g. Minister of Energy of Ukraine"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=10, blank=True, help_text="e.g. uk, en")
+    quote = models.TextField(blank=True, help_text="The statement or excerpt this source gives.")
+    reliability = models.CharField(
+        max_length=1,
+        choices=Reliability.choices,
+        default=Reliability.F,
+        help_text="Admiralty code: how reliable the source is (A–F).",
+    )
+    credibility = models.CharField(
+        max_length=1,
+        choices=Credibility.choices,
+        default=Credibility.CANNOT_JUDGE,
+        help_text="Admiralty code: how credible this piece of information is (1–6).",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            external_id_unique("source"),
+            models.CheckConstraint(
+                condition=Q(reliability__in=list("ABCDEF")),
+                name="source_reliability_a_to_f",
+                violation_error_message="Reliability must be a letter from A to F.",
+            ),
+            models.CheckConstraint(
+                condition=Q(credibility__in=list("123456")),
+                name="source_credibility_1_to_6",
+                violation_error_message="Credibility must be a digit from 1 to 6.",
+            ),
+        ]
+        indexes = [
+            # Source lists and the API order by publication date.
+            models.Index(fields=["-published_at"], name="source_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        who = f"{self.speaker}: " if self.speaker else ""
+        return f"{who}{self.title} [{self.grade}]"
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty grade as it is usually written, e.g. "B2"."""
+        return f"{self.reliability}{self.credibility}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = not_in_future(self.published_at, "published_at")
+        if errors:
+            raise ValidationError(errors)
