@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
-from incidents import services
+from incidents.imports import jobs
 from incidents.models import Attack, Facility, ImportJob
 from infra_tracker.celery import app as celery_app
 from tests.incidents.acled_files import write_acled_file
@@ -140,7 +140,7 @@ def wait_until_finished(job: ImportJob, worker: Worker, *, timeout: float, what:
 
 
 def submit(fmt: str, name: str, content: bytes, user) -> ImportJob:
-    return services.import_job_create(
+    return jobs.import_job_create(
         created_by=user, format=fmt, file=ContentFile(content, name=name), options={}
     )
 
@@ -233,7 +233,7 @@ def test_a_file_that_kills_every_worker_reading_it_is_failed_after_the_maximum_a
 def test_a_worker_starting_fails_a_stale_job_at_the_attempt_limit_instead_of_running_it(
     transactional_db, worker, analyst
 ):
-    job = services.import_job_create(
+    job = jobs.import_job_create(
         created_by=analyst,
         format="gppd",
         file=ContentFile((DATA / "gppd_ukraine.csv").read_bytes(), name="gppd.csv"),

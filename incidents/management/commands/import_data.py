@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents import services
+from incidents.imports import jobs
 from incidents.models import ImportJob
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
         try:
-            services.import_file_size_check(size=path.stat().st_size)
+            jobs.import_file_size_check(size=path.stat().st_size)
         except ValidationError as exc:
             raise CommandError(f"{path}: {' '.join(exc.messages)}") from None
         job_options: dict[str, object] = {}
@@ -62,7 +62,7 @@ class Command(BaseCommand):
             job_options["external_source"] = options["external_source"]
         in_process = options["sync"] or not broker_answers()
         with path.open("rb") as handle:
-            job = services.import_job_create(
+            job = jobs.import_job_create(
                 created_by=None,
                 format=options["format"],
                 file=File(handle, name=path.name),
@@ -70,10 +70,10 @@ class Command(BaseCommand):
                 enqueue=not in_process,
             )
         if in_process:
-            claimed = services.import_job_claim(job_id=job.pk)
+            claimed = jobs.import_job_claim(job_id=job.pk)
             if claimed is None:
                 raise CommandError(f"Import job {job.pk} was taken by a worker.")
-            job = services.import_job_run(job=claimed)
+            job = jobs.import_job_run(job=claimed)
         else:
             self.stdout.write(f"Import job {job.pk} queued; waiting for a worker…")
             job = self._wait(job)
