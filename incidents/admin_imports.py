@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.html import format_html
 
-from incidents import services
+from incidents.imports import jobs
 from incidents.models import ImportJob
 
 
@@ -65,7 +65,7 @@ class ImportJobForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("file") is not None:
             # Refused before anything is stored, as the file's own field error.
-            services.import_file_size_check(size=cleaned["file"].size)
+            jobs.import_file_size_check(size=cleaned["file"].size)
         return cleaned
 
     def clean_property_map(self) -> dict:
@@ -154,7 +154,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        job = services.import_job_create(
+        job = jobs.import_job_create(
             created_by=request.user,
             format=form.cleaned_data["format"],
             file=form.cleaned_data["file"],

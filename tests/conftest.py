@@ -11,6 +11,9 @@ from django.db import connection
 from incidents.roles import ANALYST, REVIEWER, VIEWER
 from infra_tracker.middleware import forget_statement_timeout
 
+# The `start_worker` fixture: real Celery workers for the import and alert tests.
+pytest_plugins = ["tests.workers"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR", REPO.parent / "shared" / "data"))
 OBLASTS_GEOJSON = SHARED_DATA / "ukraine-oblasts.geojson"

@@ -11,28 +11,20 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from alerts.models import AlertRule, Delivery, WebhookEndpoint
 from incidents import services
 from incidents.models import Damage, Facility
-from infra_tracker.celery import app as celery_app
 from tests.factories import AttackFactory
+from tests.workers import Worker
 
-REPO = Path(__file__).resolve().parents[2]
 RETRY_BASE_MS = 200
 
 
@@ -97,78 +89,17 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def worker(transactional_db, settings, tmp_path) -> Iterator[Path]:
-    """A Celery worker process on a queue of its own; always stopped when the test ends.
-
-    It depends on transactional_db so it is stopped before the tables are flushed.
-    """
-    queue = f"alerts-test-{uuid.uuid4().hex[:12]}"
-    settings.ALERTS_QUEUE = queue
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": (
-            f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-        ),
-        # The same broker this process sends to.
-        "CELERY_BROKER_URL": celery_app.conf.broker_url,
-        "CELERY_RESULT_BACKEND": celery_app.conf.broker_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "ALERTS_QUEUE": queue,
-        "ALERTS_RETRY_BASE_MS": str(RETRY_BASE_MS),
-        "ALERTS_MAX_ATTEMPTS": "4",
-        "ALERTS_WEBHOOK_TIMEOUT": "5",
-        # The receivers listen on 127.0.0.1, which production refuses.
-        "ALERTS_ALLOW_PRIVATE_WEBHOOKS": "true",
-    }
-    log_path = tmp_path / "worker.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603  (fixed arguments)
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "infra_tracker",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "-l",
-                "info",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_for(lambda: b" ready." in log_path.read_bytes(), timeout=60, what="worker start")
-        yield log_path
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-
-
-def _wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"Timed out waiting for {what}.")
+def worker(start_worker) -> Worker:
+    return start_worker(
+        "ALERTS_QUEUE",
+        env={
+            "ALERTS_RETRY_BASE_MS": str(RETRY_BASE_MS),
+            "ALERTS_MAX_ATTEMPTS": "4",
+            "ALERTS_WEBHOOK_TIMEOUT": "5",
+            # The receivers listen on 127.0.0.1, which production refuses.
+            "ALERTS_ALLOW_PRIVATE_WEBHOOKS": "true",
+        },
+    )
 
 
 def test_a_damage_reaches_signed_webhooks_through_a_worker_and_a_failing_one_is_retried(
@@ -202,11 +133,7 @@ def test_a_damage_reaches_signed_webhooks_through_a_worker_and_a_failing_one_is_
         statuses = list(Delivery.objects.values_list("status", flat=True))
         return len(statuses) == 2 and set(statuses) <= {"sent", "failed"}
 
-    try:
-        _wait_for(settled, timeout=60, what="both deliveries to settle")
-    except AssertionError:
-        print(worker.read_text(errors="replace")[-5000:])
-        raise
+    worker.wait_for(settled, timeout=60, what="both deliveries to settle")
 
     steady_delivery = Delivery.objects.get(endpoint=steady)
     flaky_delivery = Delivery.objects.get(endpoint=flaky)
@@ -253,7 +180,7 @@ def test_a_worker_gives_up_after_the_last_attempt_and_logs_each(worker, receiver
         verification_status="verified",
     )
 
-    _wait_for(
+    worker.wait_for(
         lambda: Delivery.objects.filter(status="failed").exists(),
         timeout=60,
         what="the delivery to fail",

@@ -10,6 +10,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.core.files.base import ContentFile
 
 from incidents import services
+from incidents.imports import jobs
 from incidents.models import ImportJob, Region
 from tests.conftest import OBLASTS_GEOJSON
 
@@ -33,7 +34,7 @@ def load_ukraine_regions() -> dict[str, Region]:
 
 def create_job(fmt: str, filename: str, *, user=None, options=None, content=None) -> ImportJob:
     data = content if content is not None else (DATA / filename).read_bytes()
-    return services.import_job_create(
+    return jobs.import_job_create(
         created_by=user,
         format=fmt,
         file=ContentFile(data, name=filename),
@@ -45,16 +46,16 @@ def create_job(fmt: str, filename: str, *, user=None, options=None, content=None
 def run_import(fmt: str, filename: str, *, user=None, options=None, content=None) -> ImportJob:
     """Create a job for a file and run it in this process, as `import_data --sync` does."""
     job = create_job(fmt, filename, user=user, options=options, content=content)
-    claimed = services.import_job_claim(job_id=job.pk)
+    claimed = jobs.import_job_claim(job_id=job.pk)
     assert claimed is not None
-    return services.import_job_run(job=claimed)
+    return jobs.import_job_run(job=claimed)
 
 
 def run_measuring_memory(job: ImportJob) -> tuple[ImportJob, int]:
     """Run a created job here; return it finished and the most memory Python held meanwhile."""
     tracemalloc.start()
     try:
-        finished = services.import_job_run(job=services.import_job_claim(job_id=job.pk))
+        finished = jobs.import_job_run(job=jobs.import_job_claim(job_id=job.pk))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

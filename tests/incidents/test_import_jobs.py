@@ -9,9 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from incidents import services, tasks
-from incidents.importers.gppd import GppdImporter
+from incidents import tasks
+from incidents.imports import jobs
+from incidents.imports.gppd import GppdImporter
 from incidents.models import Facility, ImportJob
+from infra_tracker.celery import app as celery_app
 from tests.incidents.importing import DATA, create_job, run_import
 
 pytestmark = pytest.mark.django_db
@@ -73,12 +75,12 @@ def test_a_file_just_over_the_limit_gives_both_sizes_in_bytes(settings):
 
 def test_the_default_limit_is_200_mb_and_the_message_names_the_setting():
     with pytest.raises(ValidationError) as caught:
-        services.import_file_size_check(size=int(250.3 * 2**20))
+        jobs.import_file_size_check(size=int(250.3 * 2**20))
 
     assert caught.value.message_dict == {
         "file": ["The file is 250.3 MB; imports take at most 200 MB (IMPORT_MAX_BYTES)."]
     }
-    services.import_file_size_check(size=200 * 2**20)  # at the limit: no error
+    jobs.import_file_size_check(size=200 * 2**20)  # at the limit: no error
 
 
 # --------------------------------------------------------------------------- errors during a run
@@ -106,7 +108,7 @@ def test_any_error_during_a_run_ends_the_job_failed_with_a_message_keeping_commi
 
     monkeypatch.setattr(GppdImporter, "import_record", raise_on_fifth_row)
 
-    with caplog.at_level(logging.ERROR, logger="incidents.importers.base"):
+    with caplog.at_level(logging.ERROR, logger="incidents.imports.jobs"):
         job = run_import("gppd", FILE)
 
     job.refresh_from_db()
@@ -155,6 +157,13 @@ def test_a_job_whose_importer_raises_on_every_run_fails_once_and_is_never_run_ag
     assert "ValueError: this file always breaks the importer" in job.error_message
 
 
+def test_the_import_task_keeps_the_name_that_queued_messages_carry():
+    # Messages queued before the task moved to incidents.imports name it so.
+    registered = celery_app.tasks["incidents.tasks.run_import"]
+    assert registered.run.__module__ == "incidents.imports.jobs"
+    assert registered.run.__name__ == "run_import"
+
+
 # --------------------------------------------------------------------------- attempts
 
 
@@ -175,15 +184,15 @@ def test_a_job_that_kills_its_worker_every_time_is_failed_after_the_maximum_atte
     job = create_job("gppd", FILE)
 
     for attempt in (1, 2, 3):
-        claimed = services.import_job_claim(job_id=job.pk)
+        claimed = jobs.import_job_claim(job_id=job.pk)
         assert claimed is not None
         with pytest.raises(WorkerKilled):
-            services.import_job_run(job=claimed)
+            jobs.import_job_run(job=claimed)
         job.refresh_from_db()
         assert (job.status, job.attempts) == (ImportJob.Status.RUNNING, attempt)
         make_stale(job, settings)
 
-    assert services.import_job_claim(job_id=job.pk) is None
+    assert jobs.import_job_claim(job_id=job.pk) is None
 
     job.refresh_from_db()
     assert (job.status, job.attempts) == (ImportJob.Status.FAILED, 3)
@@ -224,18 +233,18 @@ def test_a_job_below_the_attempt_limit_is_resumed(settings):
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempts=2)
     make_stale(job, settings)
 
-    claimed = services.import_job_claim(job_id=job.pk)
+    claimed = jobs.import_job_claim(job_id=job.pk)
 
     assert claimed is not None and claimed.attempts == 3
-    assert services.import_job_run(job=claimed).status == ImportJob.Status.DONE
+    assert jobs.import_job_run(job=claimed).status == ImportJob.Status.DONE
 
 
 def test_a_job_still_held_by_a_live_worker_is_left_alone_even_at_the_limit(settings):
     settings.IMPORT_MAX_ATTEMPTS = 1
     job = create_job("gppd", FILE)
-    assert services.import_job_claim(job_id=job.pk) is not None  # its heartbeat is fresh
+    assert jobs.import_job_claim(job_id=job.pk) is not None  # its heartbeat is fresh
 
-    assert services.import_job_claim(job_id=job.pk) is None
+    assert jobs.import_job_claim(job_id=job.pk) is None
 
     job.refresh_from_db()
     assert (job.status, job.attempts) == (ImportJob.Status.RUNNING, 1)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 import signal
 
-from incidents import importers
-from incidents.importers.base import Record
-from incidents.importers.gppd import GppdImporter
+from incidents.imports import formats
+from incidents.imports.base import Record
+from incidents.imports.gppd import GppdImporter
 from incidents.models import ImportJob
 
 
@@ -18,4 +18,4 @@ class WorkerKillingImporter(GppdImporter):
         raise AssertionError("unreachable: the process is gone")
 
 
-importers.IMPORTERS[ImportJob.Format.GPPD] = WorkerKillingImporter
+formats.IMPORTERS[ImportJob.Format.GPPD] = WorkerKillingImporter

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents import services
+from incidents.imports import jobs
 from incidents.models import ImportJob
 
 
@@ -36,7 +36,7 @@ class ImportJobCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Refused before anything is stored; the error is keyed "file".
-        services.import_file_size_check(size=attrs["file"].size)
+        jobs.import_file_size_check(size=attrs["file"].size)
         return attrs
 
     def validate_options(self, value: Any) -> dict:
@@ -96,7 +96,7 @@ class ImportJobListCreate(APIView):
     def post(self, request: Request) -> Response:
         serializer = ImportJobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = services.import_job_create(created_by=request.user, **serializer.validated_data)
+        job = jobs.import_job_create(created_by=request.user, **serializer.validated_data)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

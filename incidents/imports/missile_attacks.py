@@ -13,7 +13,7 @@ import hashlib
 import re
 
 from incidents import services
-from incidents.importers.base import (
+from incidents.imports.base import (
     CsvImporter,
     Record,
     RowRejected,

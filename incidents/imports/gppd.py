@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incidents import services
-from incidents.importers.base import (
+from incidents.imports.base import (
     SKIPPED,
     CsvImporter,
     Record,

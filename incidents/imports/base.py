@@ -1,15 +1,10 @@
-"""The row loop every importer shares.
+"""What every importer shares: the Importer class, reading files, parsing values.
 
-An importer turns records of a file into calls of `incidents.services`. The
-loop here has the importer read the file twice as a stream, never whole into
-memory (UTF-8, a BOM is fine): a first pass checks its structure and counts its
-records, a second feeds them in batches; each batch's writes and the job's
-counters, progress and rejected rows are committed in one transaction. A worker
-that dies mid-file therefore leaves the job exactly at the end of its last
-committed batch, and the next run skips that many records and goes on: no row
-is lost, and because every write is an upsert on (external source, external
-id), none is doubled. Any error a run does not expect ends the job as failed,
-with a message, never leaving it "running".
+An importer turns records of a file into calls of `incidents.services` (or, for
+many attacks at once, `incidents.imports.bulk`). It reads the file as a stream,
+never whole into memory (UTF-8, a BOM is fine): `count` checks the structure
+and counts the records, `records` yields them one at a time; the loop that
+feeds them in batches and records the job's progress is `incidents.imports.jobs`.
 """
 
 from __future__ import annotations
@@ -17,10 +12,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import logging
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -34,10 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import services
 from incidents.models import ImportJob, Region
-
-logger = logging.getLogger(__name__)
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # How many rejected rows a job keeps in its report; the count covers all of them.
@@ -364,81 +355,3 @@ class CsvImporter(Importer):
     def value(row: Mapping[str, Any], column: str) -> str:
         value = row.get(column)
         return value.strip() if isinstance(value, str) else ""
-
-
-# --------------------------------------------------------------------------- the loop
-
-
-def run(job: ImportJob, importer_class: type[Importer]) -> ImportJob:
-    """Import (or resume importing) a claimed, running job; returns it finished."""
-    try:
-        importer = importer_class(job=job)
-        check_not_empty(job)
-        total = importer.count()
-        if total <= 0:
-            raise FileUnusable("The file has a header but no rows.")
-        importer.prepare()
-        ImportJob.objects.filter(pk=job.pk).update(rows_total=total)
-        job.rows_total = total
-        _process(job, importer, importer.records())
-    except FileUnusable as exc:
-        return services.import_job_finish(
-            job=job, status=ImportJob.Status.FAILED, error_message=str(exc)
-        )
-    except JobLost:
-        logger.warning("Import job %s was taken over by another worker.", job.pk)
-        job.refresh_from_db()
-        return job
-    except Exception as exc:  # Whatever it was, the job must end, and say why.
-        logger.exception("Import job %s stopped on an unexpected error.", job.pk)
-        return services.import_job_failed_unexpectedly(job=job, error=exc)
-    return services.import_job_finish(job=job, status=ImportJob.Status.DONE)
-
-
-def _process(job: ImportJob, importer: Importer, records: Iterable[Record]) -> None:
-    # Records committed by an earlier run of this job are read again but not written.
-    already = job.rows_processed
-    batch: list[Record] = []
-    for index, record in enumerate(records):
-        if index < already:
-            continue
-        batch.append(record)
-        if len(batch) >= importer.batch_size:
-            _commit_batch(job, importer, batch)
-            batch = []
-    if batch:
-        _commit_batch(job, importer, batch)
-
-
-@transaction.atomic
-def _commit_batch(job: ImportJob, importer: Importer, batch: Sequence[Record]) -> None:
-    outcomes = importer.handle_batch(batch)
-    for outcome in outcomes:
-        if outcome.result == CREATED:
-            job.rows_created += 1
-        elif outcome.result == UPDATED:
-            job.rows_updated += 1
-        elif outcome.result == SKIPPED:
-            job.rows_skipped += 1
-        else:
-            job.rows_rejected += 1
-            if len(job.row_errors) < MAX_REPORTED_ERRORS:
-                job.row_errors.append({"line": outcome.line, "reason": outcome.reason})
-    job.rows_processed += len(batch)
-    job.heartbeat_at = timezone.now()
-    fields = {
-        "rows_processed": job.rows_processed,
-        "rows_created": job.rows_created,
-        "rows_updated": job.rows_updated,
-        "rows_skipped": job.rows_skipped,
-        "rows_rejected": job.rows_rejected,
-        "heartbeat_at": job.heartbeat_at,
-    }
-    if any(outcome.result == REJECTED for outcome in outcomes):
-        fields["row_errors"] = job.row_errors
-    # Only the run holding the job (same attempt) may write; a superseded run rolls back.
-    updated = ImportJob.objects.filter(
-        pk=job.pk, status=ImportJob.Status.RUNNING, attempts=job.attempts
-    ).update(**fields)
-    if updated != 1:
-        raise JobLost()

@@ -3,7 +3,7 @@
 Column reference: ACLED's codebook (event_id_cnty, event_date, time_precision,
 actor1, admin1, location, latitude, longitude, geo_precision, source,
 source_scale, notes, fatalities, …). Rows are written in bulk through
-`services.attacks_upsert_batch`, so 100,000 events import in well under two
+`bulk.attacks_upsert_batch`, so 100,000 events import in well under two
 minutes.
 """
 
@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from incidents import services
-from incidents.importers.base import (
+from incidents.imports import bulk
+from incidents.imports.base import (
     REJECTED,
     SKIPPED,
     CsvImporter,
@@ -91,7 +92,7 @@ class AcledImporter(CsvImporter):
 
     def handle_batch(self, records: Sequence[Record]) -> list[Outcome]:
         outcomes: dict[int, Outcome] = {}
-        rows: list[tuple[int, services.AttackRow]] = []
+        rows: list[tuple[int, bulk.AttackRow]] = []
         for index, record in enumerate(records):
             try:
                 row = self.attack_row(record.data)
@@ -104,9 +105,7 @@ class AcledImporter(CsvImporter):
                 rows.append((index, row))
         try:
             with transaction.atomic():
-                results = services.attacks_upsert_batch(
-                    user=self.user, rows=[row for _, row in rows]
-                )
+                results = bulk.attacks_upsert_batch(user=self.user, rows=[row for _, row in rows])
         except IntegrityError:
             # A row broke a database constraint: find it by writing one at a time.
             results = [self._upsert_one(row) for _, row in rows]
@@ -118,7 +117,7 @@ class AcledImporter(CsvImporter):
                 outcomes[index] = Outcome(line, result)
         return [outcomes[index] for index in range(len(records))]
 
-    def _upsert_one(self, row: services.AttackRow) -> str | ValidationError:
+    def _upsert_one(self, row: bulk.AttackRow) -> str | ValidationError:
         fields = dict(row.fields)
         key = {name: fields.pop(name) for name in ("external_source", "external_id")}
         try:
@@ -137,7 +136,7 @@ class AcledImporter(CsvImporter):
             return exc
         return result
 
-    def attack_row(self, data: dict[str, str]) -> services.AttackRow | None:
+    def attack_row(self, data: dict[str, str]) -> bulk.AttackRow | None:
         value = self.value
         country = value(data, "country")
         if country and country.casefold() != "ukraine":
@@ -169,7 +168,7 @@ class AcledImporter(CsvImporter):
         source_ids = frozenset()
         if name := value(data, "source"):
             source_ids = frozenset({self.source_for(name, value(data, "source_scale")).pk})
-        return services.AttackRow(
+        return bulk.AttackRow(
             fields={
                 "external_source": EXTERNAL_SOURCE,
                 "external_id": event_id[:100],

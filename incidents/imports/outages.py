@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from incidents import services
-from incidents.importers.base import (
+from incidents.imports.base import (
     CsvImporter,
     Record,
     RowRejected,

@@ -28,7 +28,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from ijson.common import ObjectBuilder
 
 from incidents import services
-from incidents.importers.base import (
+from incidents.imports.base import (
     FileUnusable,
     Importer,
     Record,
