@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from incidents.api import map_views, stats
+from incidents.api import map_views, stats, views
+from incidents.api.views import export_file
+
+# The outage files have always taken the attack filters' names for the dates.
+OUTAGE_DATES = {"started_after": "as_of_after", "started_before": "as_of_before"}
 
 urlpatterns = [
     path("map/facilities.geojson", map_views.FacilitiesLayer.as_view(), name="map-facilities"),
@@ -13,10 +17,23 @@ urlpatterns = [
     path("stats/regions", stats.RegionsView.as_view(), name="stats-regions"),
     path("stats/weapons", stats.WeaponsView.as_view(), name="stats-weapons"),
     path("outages/series", stats.OutageSeriesView.as_view(), name="outage-series"),
-    path("exports/attacks.csv", map_views.AttacksCSV.as_view(), name="export-attacks"),
-    path("exports/attacks.hxl.csv", map_views.AttacksHXL.as_view(), name="export-attacks-hxl"),
-    path("exports/outages.csv", map_views.OutagesCSV.as_view(), name="export-outages"),
-    path("exports/outages.hxl.csv", map_views.OutagesHXL.as_view(), name="export-outages-hxl"),
-    path("exports/facilities.csv", map_views.FacilitiesCSV.as_view(), name="export-facilities"),
-    path("exports/regions.csv", map_views.RegionsCSV.as_view(), name="export-regions"),
+    # The collections' own exports at the URLs they have always had.
+    export_file("exports/attacks.csv", views.AttackViewSet, "csv", name="export-attacks"),
+    export_file("exports/attacks.hxl.csv", views.AttackViewSet, "hxl", name="export-attacks-hxl"),
+    export_file(
+        "exports/outages.csv",
+        views.OutageReportViewSet,
+        "csv",
+        name="export-outages",
+        renamed=OUTAGE_DATES,
+    ),
+    export_file(
+        "exports/outages.hxl.csv",
+        views.OutageReportViewSet,
+        "hxl",
+        name="export-outages-hxl",
+        renamed=OUTAGE_DATES,
+    ),
+    export_file("exports/facilities.csv", views.FacilityViewSet, "csv", name="export-facilities"),
+    export_file("exports/regions.csv", views.RegionViewSet, "csv", name="export-regions"),
 ]

@@ -27,7 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents import geojson
-from incidents.api import exports
+from incidents.api import export_tables, exports
+from incidents.api.export_tables import Rows, rows_of_selection
 from incidents.api.layer_params import FILTER_PARAMETERS, STATUS_PARAMETER, map_filters
 from incidents.api.limits import ensure_within
 from incidents.api.permissions import ReadAccess
@@ -153,13 +154,18 @@ class LayerView(ReadOnlyAPIView):
     renderer_classes = [exports.GeoJSONRenderer, exports.CSVRenderer]
     facility_status = False
     build_geojson: Callable[[MapFilters], geojson.Query]
-    build_csv: Callable[[MapFilters], exports.Table]
+    # The CSV has the columns of the model's export table, for the layer's records.
+    export_table: export_tables.Table
+    build_rows: Callable[[MapFilters], Rows]
     csv_name: str
 
     def get(self, request: Request) -> HttpResponse:
         filters = map_filters(request.query_params, facility_status=self.facility_status)
         if request.accepted_renderer.format == "csv":
-            return exports.csv_response(self.build_csv(filters), self.csv_name)
+            rows = self.build_rows(filters)
+            return exports.export_response(
+                self.export_table, rows, "csv", bbox=True, filename=self.csv_name
+            )
         layer = self.build_geojson(filters)
         ensure_within(layer.rows, settings.MAP_MAX_FEATURES, what="features", bbox=True)
         body = geojson.fetch_text(layer).encode()
@@ -178,7 +184,10 @@ class LayerView(ReadOnlyAPIView):
 class FacilitiesLayer(LayerView):
     facility_status = True
     build_geojson = staticmethod(geojson.facilities_sql)
-    build_csv = staticmethod(exports.facilities_table)
+    export_table = export_tables.FACILITIES
+    build_rows = staticmethod(
+        lambda filters: rows_of_selection(geojson.facilities_selection(filters), "f.id")
+    )
     csv_name = "facilities.csv"
 
 
@@ -191,7 +200,12 @@ class FacilitiesLayer(LayerView):
 )
 class AttacksLayer(LayerView):
     build_geojson = staticmethod(geojson.attacks_sql)
-    build_csv = staticmethod(lambda filters: exports.attacks_table(filters, located_only=True))
+    export_table = export_tables.ATTACKS
+    build_rows = staticmethod(
+        lambda filters: rows_of_selection(
+            geojson.attacks_selection(filters, located_only=True), "a.id"
+        )
+    )
     csv_name = "attacks.csv"
 
 
@@ -205,78 +219,11 @@ class AttacksLayer(LayerView):
 )
 class RegionsLayer(LayerView):
     build_geojson = staticmethod(geojson.regions_sql)
-    build_csv = staticmethod(exports.regions_table)
-    csv_name = "regions.csv"
-
-
-# --------------------------------------------------------------------------- exports
-
-CSV_RESPONSES = {
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The filtered rows."),
-    (400, "application/json"): GEOJSON_RESPONSES[(400, "application/json")],
-    (401, "application/json"): GEOJSON_RESPONSES[(401, "application/json")],
-    (403, "application/json"): GEOJSON_RESPONSES[(403, "application/json")],
-    (429, "application/json"): GEOJSON_RESPONSES[(429, "application/json")],
-}
-
-
-class ExportView(ReadOnlyAPIView):
-    """A filtered set streamed as CSV, or HXL-tagged CSV."""
-
-    renderer_classes = [exports.CSVRenderer]
-    build_table: Callable[[MapFilters], exports.Table]
-    filename: str
-    hxl = False
-    facility_status = False
-
-    def get(self, request: Request) -> HttpResponse:
-        filters = map_filters(request.query_params, facility_status=self.facility_status)
-        return exports.csv_response(self.build_table(filters), self.filename, hxl=self.hxl)
-
-
-def export_schema(what: str, *, hxl: bool = False, status: bool = False):
-    kind = "HXL-tagged CSV (a row of hashtags under the header)" if hxl else "CSV"
-    return extend_schema(
-        tags=["exports"],
-        summary=f"{what} as {'HXL ' if hxl else ''}CSV",
-        description=f"{what} matching the filters, as {kind}.",
-        parameters=[*FILTER_PARAMETERS, *([STATUS_PARAMETER] if status else [])],
-        responses=CSV_RESPONSES,
+    export_table = export_tables.REGIONS
+    build_rows = staticmethod(
+        lambda filters: rows_of_selection(
+            geojson.Selection(f"{geojson.REGION} r", [], geojson.region_parts(filters).places),
+            "r.id",
+        )
     )
-
-
-@export_schema("Attacks")
-class AttacksCSV(ExportView):
-    build_table = staticmethod(exports.attacks_table)
-    filename = "attacks.csv"
-
-
-@export_schema("Attacks", hxl=True)
-class AttacksHXL(AttacksCSV):
-    filename = "attacks.hxl.csv"
-    hxl = True
-
-
-@export_schema("Outage figures")
-class OutagesCSV(ExportView):
-    build_table = staticmethod(exports.outages_table)
-    filename = "outages.csv"
-
-
-@export_schema("Outage figures", hxl=True)
-class OutagesHXL(OutagesCSV):
-    filename = "outages.hxl.csv"
-    hxl = True
-
-
-@export_schema("Facilities", status=True)
-class FacilitiesCSV(ExportView):
-    build_table = staticmethod(exports.facilities_table)
-    filename = "facilities.csv"
-    facility_status = True
-
-
-@export_schema("Regions and their current outages")
-class RegionsCSV(ExportView):
-    build_table = staticmethod(exports.regions_table)
-    filename = "regions.csv"
+    csv_name = "regions.csv"

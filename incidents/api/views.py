@@ -10,14 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
+from django.urls import URLPattern, path
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from incidents import services
-from incidents.api import exports
+from incidents.api import export_tables, exports
 from incidents.api import filters as api_filters
 from incidents.api import serializers as s
 from incidents.api.map_views import FormatNegotiation
@@ -42,14 +48,12 @@ FILTER_BACKENDS = [filters.DjangoFilterBackend, api_filters.StrictOrderingFilter
 class ServiceModelViewSet(viewsets.ModelViewSet):
     """CRUD whose writes call services.record_save and services.record_delete.
 
-    A list asked for as csv (or hxl, geojson where offered) with `?format=` or the
-    Accept header exports the whole filtered set instead of one page.
+    A list asked for as csv, hxl (or geojson, where the records have a geometry)
+    with `?format=` or the Accept header exports the whole filtered set instead of
+    one page, with the columns of the collection's `export_table`.
     """
 
-    # The serialized field holding the geometry of a GeoJSON export, if any.
-    export_geometry_field: str | None = None
-    # (column, HXL hashtag, field or getter) for collections offered as HXL.
-    hxl_columns: list[tuple[str, str, Any]] | None = None
+    export_table: export_tables.Table
 
     filter_backends = FILTER_BACKENDS
     pagination_class = PageNumberPagination
@@ -61,10 +65,8 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     @property
     def export_formats(self) -> list[str]:
-        formats = ["json", "csv"]
-        if self.hxl_columns is not None:
-            formats.append("hxl")
-        if self.export_geometry_field is not None:
+        formats = ["json", "csv", "hxl"]
+        if self.export_table.geometry is not None:
             formats.append("geojson")
         return formats
 
@@ -89,9 +91,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         export_format = request.accepted_renderer.format
         if export_format in EXPORTS:
             queryset = self.filter_queryset(self.get_queryset())
-            # Named after the collection's URL, e.g. "weapon-uses.csv".
-            name = request.path.rstrip("/").rsplit("/", 1)[-1]
-            return exports.collection_export(self, queryset, export_format, name)
+            return exports.collection_export(self, queryset, export_format)
         return super().list(request, *args, **kwargs)
 
     def _many_to_many(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -128,22 +128,17 @@ class RegionViewSet(ServiceModelViewSet):
     lookup_field = "code"
     filterset_class = api_filters.RegionFilter
     ordering_fields = ("code", "name_en", "updated_at", "id")
-
-    export_geometry_field = "boundary"
-
-    def _exports_geometry(self) -> bool:
-        renderer = getattr(self.request, "accepted_renderer", None)
-        return renderer is not None and renderer.format == "geojson"
+    export_table = export_tables.REGIONS
 
     def get_queryset(self) -> QuerySet[Region]:
         queryset = super().get_queryset()
-        if self.action == "list" and not self._exports_geometry():
+        if self.action == "list":
             # The boundaries are large; the list does not show them.
             queryset = queryset.defer("boundary")
         return queryset
 
     def get_serializer_class(self):
-        if self.action == "list" and not self._exports_geometry():
+        if self.action == "list":
             return s.RegionSerializer
         return s.RegionDetailSerializer
 
@@ -152,7 +147,7 @@ class FacilityViewSet(ServiceModelViewSet):
     queryset = Facility.objects.select_related("region").order_by("name", "id")
     serializer_class = s.FacilitySerializer
     filterset_class = api_filters.FacilityFilter
-    export_geometry_field = "location"
+    export_table = export_tables.FACILITIES
     ordering_fields = ("name", "kind", "status", "updated_at", "id")
 
 
@@ -160,6 +155,7 @@ class SourceViewSet(ServiceModelViewSet):
     queryset = Source.objects.order_by("-id")
     serializer_class = s.SourceSerializer
     filterset_class = api_filters.SourceFilter
+    export_table = export_tables.SOURCES
     ordering_fields = ("title", "updated_at", "id")
 
 
@@ -167,6 +163,7 @@ class WeaponUseViewSet(ServiceModelViewSet):
     queryset = WeaponUse.objects.order_by("-id")
     serializer_class = s.WeaponUseSerializer
     filterset_class = api_filters.WeaponUseFilter
+    export_table = export_tables.WEAPON_USES
     ordering_fields = ("weapon_type", "updated_at", "id")
 
 
@@ -178,6 +175,7 @@ class ResponseMeasureViewSet(ServiceModelViewSet):
     )
     serializer_class = s.ResponseMeasureSerializer
     filterset_class = api_filters.ResponseMeasureFilter
+    export_table = export_tables.RESPONSES
     ordering_fields = ("kind", "updated_at", "id")
 
 
@@ -187,6 +185,7 @@ class DamageViewSet(ServiceModelViewSet):
     ).order_by("-id")
     serializer_class = s.DamageSerializer
     filterset_class = api_filters.DamageFilter
+    export_table = export_tables.DAMAGES
     pagination_class = CursorPagination
     ordering_fields = ("id", "updated_at", "severity")
     ordering = ("-id",)
@@ -200,18 +199,7 @@ class OutageReportViewSet(ServiceModelViewSet):
     )
     serializer_class = s.OutageReportSerializer
     filterset_class = api_filters.OutageReportFilter
-    hxl_columns = [
-        ("id", "#meta+id", "id"),
-        ("as_of", "#date+reported", "as_of"),
-        ("region_code", "#adm1+code", "region"),
-        ("locality", "#loc+name", "locality"),
-        ("service", "#x_outage+service", "service"),
-        ("unit", "#x_outage+unit", "unit"),
-        ("count", "#x_outage+num", "count"),
-        ("count_qualifier", "#x_outage+qualifier", "count_qualifier"),
-        ("attack", "#event+id", "attack"),
-        ("sources", "#meta+source", exports.joined("sources")),
-    ]
+    export_table = export_tables.OUTAGES
     pagination_class = CursorPagination
     ordering_fields = ("as_of", "count", "updated_at", "id")
     ordering = ("-as_of", "-id")
@@ -222,24 +210,7 @@ class AttackViewSet(ServiceModelViewSet):
 
     queryset = Attack.objects.order_by("-started_at", "-id")
     filterset_class = api_filters.AttackFilter
-    export_geometry_field = "impact_location"
-    hxl_columns = [
-        ("id", "#event+id", "id"),
-        ("started_at", "#date+start", "started_at"),
-        ("ended_at", "#date+end", "ended_at"),
-        ("time_precision", "#date+precision", "time_precision"),
-        ("summary", "#event+summary", "summary"),
-        ("perpetrator", "#group+perpetrator", "perpetrator"),
-        ("region_codes", "#adm1+code", exports.joined("regions")),
-        ("reported_region_count", "#adm1+num+reported", "reported_region_count"),
-        ("latitude", "#geo+lat", exports.point_coordinate("impact_location", 1)),
-        ("longitude", "#geo+lon", exports.point_coordinate("impact_location", 0)),
-        ("ambient_temperature_c", "#indicator+temperature", "ambient_temperature_c"),
-        ("killed", "#affected+killed", "killed"),
-        ("injured", "#affected+injured", "injured"),
-        ("verification_status", "#status+verification", "verification_status"),
-        ("sources", "#meta+source", exports.joined("sources")),
-    ]
+    export_table = export_tables.ATTACKS
     pagination_class = CursorPagination
     ordering_fields = ("started_at", "updated_at", "id")
     ordering = ("-started_at", "-id")
@@ -262,6 +233,59 @@ class AttackViewSet(ServiceModelViewSet):
 
     def get_serializer_class(self):
         return s.AttackDetailSerializer if self.action == "retrieve" else s.AttackSerializer
+
+
+# --------------------------------------------------------------------------- export files
+
+
+def export_file(
+    route: str,
+    viewset: type[ServiceModelViewSet],
+    export_format: str,
+    *,
+    name: str,
+    renamed: dict[str, str] | None = None,
+) -> URLPattern:
+    """A fixed URL for a collection's export, e.g. exports/attacks.hxl.csv.
+
+    It is the collection's own list view with the format fixed, not a copy: the
+    file at this URL and `<collection>/?format=<format>` with the same filters are
+    the same bytes. `renamed` maps a parameter this URL has always taken to the
+    collection's name for it (for outages, started_after is as_of_after).
+    """
+    collection = viewset.export_table.name
+    file_view = extend_schema_view(
+        list=extend_schema(
+            tags=["exports"],
+            summary=f"{collection.capitalize()} as {export_format.upper()}",
+            description=f"The same file as /api/v1/{collection}/?format={export_format}, "
+            "with the same filters.",
+            responses={
+                (200, "text/csv"): OpenApiResponse(
+                    OpenApiTypes.STR, description="The filtered records."
+                )
+            },
+        )
+    )(type(f"{viewset.__name__}File", (viewset,), {}))
+    view = file_view.as_view({"get": "list"})
+    if renamed:
+        list_view = view
+
+        def view(request, *args, **kwargs):
+            query = request.GET.copy()
+            sent = {new: old for old, new in renamed.items() if old in query and new not in query}
+            for new, old in sent.items():
+                query.setlist(new, query.pop(old))
+            request.GET = query
+            response = list_view(request, *args, **kwargs)
+            # An error names the parameter as the client sent it.
+            data = getattr(response, "data", None)
+            if response.status_code == 400 and isinstance(data, dict):
+                response.data = {sent.get(key, key): value for key, value in data.items()}
+            return response
+
+        view.__dict__.update(list_view.__dict__)
+    return path(route, view, {"format": export_format}, name=name)
 
 
 # --------------------------------------------------------------------------- deletion feed

@@ -1,4 +1,4 @@
-"""Exports: CSV and HXL-tagged CSV of the filtered attacks, outages and facilities."""
+"""The export files under /api/v1/exports/: the collections' own CSV and HXL exports."""
 
 import csv
 import io
@@ -96,7 +96,7 @@ def test_attacks_export_as_csv_with_every_matching_attack(logged_in, data):
     assert record["id"] == str(data["strike"].pk)
     assert record["started_at"] == "2026-02-04T03:00:00Z"
     assert (record["region_codes"], record["region_names"]) == ("UA-30", "Kyiv")
-    assert (record["latitude"], record["longitude"]) == ("50.446000", "30.640000")
+    assert (record["latitude"], record["longitude"]) == ("50.446", "30.64")
     assert record["weapon_types"] == "attack_drone;cruise_missile"
     assert record["weapon_models"] == "Kh-101;Shahed-136"
     assert (record["launched"], record["intercepted"]) == ("30", "23")
@@ -116,6 +116,7 @@ def test_the_attacks_hxl_export_has_a_hashtag_row_under_the_header(logged_in, da
     assert tags["latitude"] == "#geo+lat"
     assert tags["longitude"] == "#geo+lon"
     assert tags["killed"] == "#affected+killed"
+    assert tags["time_precision"] == "#meta+time_precision"
     assert all(tag.startswith("#") for tag in hashtags)
     assert [record[0] for record in records] == [str(data["earlier"].pk)]
 
@@ -139,7 +140,7 @@ def test_the_attacks_export_honours_the_filters(logged_in, data, query, expected
 def test_outages_export_every_figure_of_the_series(logged_in, data):
     header, *records = rows(logged_in.get(OUTAGES_CSV))
 
-    assert header == [
+    assert header[:10] == [
         "id",
         "as_of",
         "region_code",
@@ -163,12 +164,21 @@ def test_the_outages_hxl_export_tags_outage_columns_and_honours_filters(logged_i
     header, hashtags, *records = rows(logged_in.get(OUTAGES_HXL + "?region=UA-63"))
 
     tags = dict(zip(header, hashtags, strict=True))
-    assert tags["as_of"].startswith("#date")
+    assert tags["as_of"] == "#date+reported"
     assert tags["region_code"] == "#adm1+code"
     assert tags["region_name"] == "#adm1+name"
-    assert tags["count"] == "#x_outage+num"
-    assert tags["service"] == "#x_outage+service"
+    assert tags["count"] == "#indicator+num+outage"
+    assert tags["service"] == "#service"
     assert [(r[2], r[4], r[7]) for r in records] == [("UA-63", "Kharkiv", "110000")]
+
+
+def test_the_outage_files_still_take_the_dates_by_their_old_names(logged_in, data):
+    _, *records = rows(logged_in.get(OUTAGES_CSV + "?started_after=2026-02-05"))
+    refused = logged_in.get(OUTAGES_CSV + "?started_after=soon")
+
+    assert [r[7] for r in records] == ["600"]
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["started_after"]
 
 
 def test_facilities_export_honours_status_and_kind(logged_in, data):
@@ -183,21 +193,28 @@ def test_facilities_export_honours_status_and_kind(logged_in, data):
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_neutralised(logged_in, data):
     AttackFactory(summary='=HYPERLINK("http://example.org")', killed=0)
 
-    _, *records = rows(logged_in.get(ATTACKS_CSV + "?started_after=2026-02-04"))
+    header, *records = rows(logged_in.get(ATTACKS_CSV + "?started_after=2026-02-04"))
 
-    summaries = [record[5] for record in records]
+    summaries = [dict(zip(header, record, strict=True))["summary"] for record in records]
     assert '\'=HYPERLINK("http://example.org")' in summaries
 
 
 @pytest.mark.parametrize(
-    "url", [ATTACKS_CSV, ATTACKS_HXL, OUTAGES_CSV, OUTAGES_HXL, FACILITIES_CSV]
+    ("url", "parameter"),
+    [
+        (ATTACKS_CSV, "started_before"),
+        (ATTACKS_HXL, "started_before"),
+        (OUTAGES_CSV, "as_of_before"),
+        (OUTAGES_HXL, "started_before"),
+        (FACILITIES_CSV, "updated_since"),
+    ],
 )
-def test_an_export_rejects_a_malformed_filter_with_json(logged_in, data, url):
-    response = logged_in.get(url + "?started_before=soon")
+def test_an_export_rejects_a_malformed_filter_with_json(logged_in, data, url, parameter):
+    response = logged_in.get(url, {parameter: "soon"})
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert list(response.json()) == ["started_before"]
+    assert list(response.json()) == [parameter]
 
 
 @pytest.mark.parametrize("url", [ATTACKS_CSV, OUTAGES_HXL, FACILITIES_CSV])
