@@ -658,12 +658,7 @@ class OutageReportAdmin(TrackedAdmin):
 
     @admin.display(description="without service", ordering="count")
     def figure(self, obj: OutageReport) -> str:
-        prefix = (
-            ""
-            if obj.count_qualifier == obj.Qualifier.EXACT
-            else (f"{obj.get_count_qualifier_display().split(' / ')[0].lower()} ")
-        )
-        return f"{prefix}{obj.count:,} {obj.get_unit_display().lower()}"
+        return obj.figure()
 
 
 @admin.register(ResponseMeasure)

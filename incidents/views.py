@@ -61,6 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "service": dict(OutageReport.Service.choices),
                 "unit": dict(OutageReport.Unit.choices),
                 "qualifier": dict(OutageReport.Qualifier.choices),
+                "figure_wording": OutageReport.FIGURE_WORDING,
                 "verification_status": dict(Attack.Verification.choices),
             },
         },

@@ -35,6 +35,15 @@ class OutageReport(Tracked, ExternalId):
         ABOUT = "about", "About"
         UP_TO = "up_to", "Up to"
 
+    # How a report's figure reads in a sentence ("over 1,100 buildings"): the pages, the
+    # admin and the dashboard's script (through its page config) all word it from here.
+    FIGURE_WORDING = {
+        Qualifier.EXACT: "{count} {unit}",
+        Qualifier.AT_LEAST: "over {count} {unit}",
+        Qualifier.ABOUT: "about {count} {unit}",
+        Qualifier.UP_TO: "up to {count} {unit}",
+    }
+
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="outages")
     locality = models.CharField(max_length=200, blank=True)
     attack = models.ForeignKey(
@@ -75,6 +84,12 @@ class OutageReport(Tracked, ExternalId):
             f"{self.region.code} {self.get_service_display()}: {self.count:,} "
             f"{self.get_unit_display().lower()}"
         )
+
+    def figure(self, *, with_unit: bool = True) -> str:
+        """The figure as the report worded it: "over 1,100 buildings", or "over 1,100"."""
+        wording = self.FIGURE_WORDING.get(self.count_qualifier, "{count} {unit}")
+        unit = self.get_unit_display().lower() if with_unit else ""
+        return wording.format(count=f"{self.count:,}", unit=unit).strip()
 
     def clean(self) -> None:
         super().clean()

@@ -13,14 +13,6 @@ from incidents.models import Attack, OutageReport
 
 register = template.Library()
 
-# How a report's wording of a figure reads in a sentence ("over 1,100 buildings").
-QUALIFIER_WORDS = {
-    OutageReport.Qualifier.EXACT: "",
-    OutageReport.Qualifier.AT_LEAST: "over ",
-    OutageReport.Qualifier.ABOUT: "about ",
-    OutageReport.Qualifier.UP_TO: "up to ",
-}
-
 
 @register.filter
 def count(value: int | None, unknown: str = "unknown") -> str:
@@ -41,10 +33,7 @@ def celsius(value: Decimal | None) -> str:
 
 @register.simple_tag
 def outage_figure(outage: OutageReport, with_unit: bool = True) -> str:
-    words = QUALIFIER_WORDS.get(outage.count_qualifier, "") + intcomma(outage.count)
-    if with_unit:
-        words += " " + outage.get_unit_display().lower()
-    return words
+    return outage.figure(with_unit=with_unit)
 
 
 def _part_of_day(hour: int) -> str:

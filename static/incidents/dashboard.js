@@ -283,10 +283,11 @@
   /** Links in popups come from the API: only paths on this site are followed. */
   const sitePath = (url) => (typeof url === "string" && /^\/(?![/\\])/.test(url) ? url : "#");
 
+  /** "over 1,100 buildings": the wording comes from the server (OutageReport.FIGURE_WORDING). */
   function outageText(outage) {
-    const qualifier = lookup({ at_least: "over ", about: "about ", up_to: "up to " }, outage.count_qualifier, "");
+    const wording = lookup(LABELS.figure_wording, outage.count_qualifier, "{count} {unit}");
     const unit = String(lookup(LABELS.unit, outage.unit, outage.unit || "")).toLowerCase();
-    return `${qualifier}${fmtNumber(outage.count)} ${unit}`;
+    return wording.replace("{count}", fmtNumber(outage.count)).replace("{unit}", unit).trim();
   }
 
   // ------------------------------------------------------------------ the map

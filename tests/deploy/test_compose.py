@@ -176,3 +176,45 @@ def test_every_variable_the_compose_file_reads_is_in_env_example():
     variables = {match["name"] for match in _REFERENCE.finditer(compose_text) if match["name"]}
     documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]*)=", example, re.M))
     assert variables - documented == set()
+
+
+def container_environment(service: dict, dotenv: Mapping[str, str]) -> dict[str, str]:
+    """What a container sees: its env_file (.env), overridden by its `environment` lines."""
+    assert service["env_file"] == ".env"
+    return {**dotenv, **environment(service, dotenv)}
+
+
+def settings_read_from_the_environment() -> set[str]:
+    text = (REPO / "infra_tracker" / "settings.py").read_text()
+    return set(re.findall(r"\benv_\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+
+
+def test_every_setting_in_env_reaches_the_app_containers(services):
+    names = settings_read_from_the_environment()
+    assert {"SITE_NAME", "ALERTS_MAX_ATTEMPTS", "API_THROTTLE_USER", "IMPORT_QUEUE"} <= names
+    dotenv = {**REQUIRED, **{name: f"from-dotenv-{name}" for name in names}}
+    for name in APP_SERVICES:
+        seen = container_environment(services[name], dotenv)
+        assert names - set(seen) == set(), name
+        assert seen["ALERTS_MAX_ATTEMPTS"] == "from-dotenv-ALERTS_MAX_ATTEMPTS", name
+        assert seen["PUBLIC_READ"] == "from-dotenv-PUBLIC_READ", name
+
+
+def test_compose_overrides_only_what_differs_in_the_containers(services):
+    """A development .env (DEBUG, a local database) must not leak into the containers."""
+    dotenv = {
+        **REQUIRED,
+        "DEBUG": "true",
+        "DATABASE_URL": "postgis://me@127.0.0.1:5432/dev",
+        "STATIC_ROOT": "/home/me/static",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    }
+    for name in APP_SERVICES:
+        seen = container_environment(services[name], dotenv)
+        assert seen["DEBUG"] == "false"
+        assert urlsplit(seen["DATABASE_URL"]).hostname == "db"
+        assert seen["STATIC_ROOT"] == "/app/staticfiles"
+        assert seen["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    # Copying a variable through unchanged would only repeat what env_file does.
+    for variable, value in services["web"]["environment"].items():
+        assert str(value) not in (f"${{{variable}:-}}", f"${{{variable}}}"), variable

@@ -1,0 +1,56 @@
+"""The benchmarks' targets, in one place: each bench prints its figures against them and fails
+when one is missed.
+
+A target is a bound on one figure: `at_most` for times and ratios where less is better,
+`at_least` for speeds and speed-ups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    figure: str
+    at_most: float | None = None
+    at_least: float | None = None
+
+    def describe(self) -> str:
+        return f"≤ {self.at_most:g}" if self.at_most is not None else f"≥ {self.at_least:g}"
+
+    def met_by(self, value: float) -> bool:
+        if self.at_most is not None and value > self.at_most:
+            return False
+        return not (self.at_least is not None and value < self.at_least)
+
+
+# The map endpoint: at most 1.5 times the bare SQL, at least 20 times faster than a
+# plain djangorestframework-gis list view (tests/bench/test_map_bench.py).
+MAP_ENDPOINT_OVER_FLOOR = Target("endpoint/floor", at_most=1.5)
+MAP_DRF_GIS_OVER_ENDPOINT = Target("drf_gis/endpoint", at_least=20)
+
+# The map page with 100,000 attacks, by the browser's clock (test_dashboard_bench.py).
+DASHBOARD_INTERACTIVE_MS = Target("interactive_ms", at_most=2000)
+DASHBOARD_PAN_MS = Target("pan_ms", at_most=1000)
+DASHBOARD_FILTER_MS = Target("filter_ms", at_most=1000)
+DASHBOARD_ZOOM_MS = Target("zoom_ms", at_most=1000)
+
+# Import throughput (test_import_bench.py).
+ACLED_ROWS_PER_S = Target("acled_rows_per_s", at_least=1000)
+
+
+def check(*measured: tuple[Target, float]) -> None:
+    """Print each figure beside its target, then fail naming every target missed.
+
+    All figures are printed before any assertion, so a failed run still shows them all.
+    """
+    for target, value in measured:
+        verdict = "ok" if target.met_by(value) else "MISSED"
+        print(f"  {target.figure}={value:,.2f} (target {target.describe()}) {verdict}")
+    missed = [
+        f"{target.figure}={value:,.2f}, target {target.describe()}"
+        for target, value in measured
+        if not target.met_by(value)
+    ]
+    assert not missed, "benchmark targets missed: " + "; ".join(missed)
