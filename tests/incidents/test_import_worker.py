@@ -26,7 +26,7 @@ from incidents import services
 from incidents.models import Attack, Facility, ImportJob
 from infra_tracker.celery import app as celery_app
 from tests.incidents.acled_files import write_acled_file
-from tests.incidents.importing import DATA, load_ukraine_regions
+from tests.incidents.importing import DATA
 
 REPO = Path(__file__).resolve().parents[2]
 # Short enough for the test, longer than a batch takes on a busy machine.
@@ -145,8 +145,7 @@ def submit(fmt: str, name: str, content: bytes, user) -> ImportJob:
     )
 
 
-def test_a_worker_imports_a_file_end_to_end(transactional_db, worker, analyst):
-    load_ukraine_regions()
+def test_a_worker_imports_a_file_end_to_end(transactional_db, oblasts, worker, analyst):
     worker.start()
 
     job = submit("acled", "acled.csv", (DATA / "acled_ukraine_messy.csv").read_bytes(), analyst)
@@ -160,10 +159,9 @@ def test_a_worker_imports_a_file_end_to_end(transactional_db, worker, analyst):
 
 
 def test_a_worker_killed_mid_import_and_restarted_finishes_without_duplicates_or_losses(
-    transactional_db, worker, analyst, tmp_path
+    transactional_db, oblasts, worker, analyst, tmp_path
 ):
     rows = 12_000
-    load_ukraine_regions()
     path = write_acled_file(tmp_path / "acled-large.csv", rows)
     worker.start()
 
