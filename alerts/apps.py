@@ -10,12 +10,11 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from alerts import dispatch
         from alerts.roles import grant_alert_permissions
-        from incidents import services
+        from incidents.signals import record_changed
 
-        # The incident services call their hooks after each write; this one
+        # The incident services send this after each write; the receiver
         # queues the rule check once the write has committed.
-        if dispatch.record_changed not in services.on_change_hooks:
-            services.on_change_hooks.append(dispatch.record_changed)
+        record_changed.connect(dispatch.record_changed, dispatch_uid="alerts.record_changed")
         post_migrate.connect(
             grant_alert_permissions, sender=self, dispatch_uid="alerts.grant_alert_permissions"
         )

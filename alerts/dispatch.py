@@ -1,4 +1,4 @@
-"""The hook the incident services call after each write: queue a rule check on commit."""
+"""The receiver of the incident services' `record_changed`: queue a rule check on commit."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ _RULE_KINDS = {
 }
 
 
-def record_changed(*, instance: models.Model, action: str, previous: Mapping[str, Any]) -> None:
+def record_changed(
+    sender: type[models.Model],
+    *,
+    instance: models.Model,
+    action: str,
+    previous: Mapping[str, Any],
+    **kwargs: Any,
+) -> None:
     """Queue `evaluate_rules` for a write that a rule may care about.
 
     Runs inside the writing transaction; the task is sent only once it commits,

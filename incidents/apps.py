@@ -12,7 +12,7 @@ class IncidentsConfig(AppConfig):
         from axes.signals import user_locked_out
 
         from incidents import checks  # noqa: F401  (registers the system checks)
-        from incidents.admin_secrets import guard_registered_admins
+        from incidents.admin.secrets import guard_registered_admins
         from incidents.logins import log_failed_login, log_lockout
         from incidents.roles import ensure_roles
 

@@ -11,10 +11,10 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from incidents import services
 from incidents.models import Attack, Facility
+from incidents.services.attacks import VERIFY_PERMISSION, check_attack_verification
+from incidents.services.facilities import place_facility
 
-VERIFY_PERMISSION = services.VERIFY_PERMISSION
 REVIEWER_ONLY_MESSAGE = "Only reviewers can mark an attack verified or disputed."
 UNVERIFY_WARNING = (
     "A reviewer verified this attack. Saving a change to it, or to its weapons, damages, "
@@ -80,7 +80,7 @@ class AttackForm(ServiceCheckedForm):
         if status:
             probe = Attack(pk=self.instance.pk, verification_status=status)
             try:
-                services.check_attack_verification(probe, self.user)
+                check_attack_verification(probe, self.user)
             except ValidationError as exc:
                 add_validation_error(self, exc)
         return cleaned
@@ -96,7 +96,7 @@ class FacilityForm(ServiceCheckedForm):
             # A throwaway copy: the region it fills in is decided again when saving.
             probe = Facility(location=location, region=cleaned.get("region"))
             try:
-                services.place_facility(probe)
+                place_facility(probe)
             except ValidationError as exc:
                 add_validation_error(self, exc)
         return cleaned

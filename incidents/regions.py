@@ -13,7 +13,7 @@ import json
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,9 @@ from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 
-from incidents import services
 from incidents.models import Region
+from incidents.services.base import User
+from incidents.services.regions import as_multipolygon, region_upsert
 
 # --------------------------------------------------------------------------- built-in table
 
@@ -193,7 +194,7 @@ def _boundary(geometry: Any) -> MultiPolygon:
         if not polygons:
             raise ValueError(f"has an invalid geometry ({geom.geom_type} after repair)")
         geom = MultiPolygon(*polygons, srid=4326)
-    return services.as_multipolygon(geom)
+    return as_multipolygon(geom)
 
 
 def _flatten(geom: GEOSGeometry) -> list[GEOSGeometry]:
@@ -251,14 +252,21 @@ def parse_features(data: Mapping[str, Any]) -> tuple[list[ParsedUnit], list[str]
 # --------------------------------------------------------------------------- loading
 
 
-def load_feature_collection(data: Mapping[str, Any], *, user: services.User = None) -> LoadResult:
+def load_feature_collection(data: Mapping[str, Any], *, user: User = None) -> LoadResult:
     """Upsert every good feature by its code; bad ones are counted and explained."""
     units, warnings = parse_features(data)
-    result = LoadResult(skipped=len(warnings), warnings=warnings)
+    return load_units(units, user=user, result=LoadResult(skipped=len(warnings), warnings=warnings))
+
+
+def load_units(
+    units: Iterable[ParsedUnit], *, user: User = None, result: LoadResult | None = None
+) -> LoadResult:
+    """Upsert parsed units by their codes through the region service."""
+    result = result or LoadResult()
     for unit in units:
         try:
             before = _snapshot(unit.code)
-            _region, created = services.region_upsert(
+            _region, created = region_upsert(
                 user=user,
                 code=unit.code,
                 name_en=unit.name_en,
@@ -275,12 +283,12 @@ def load_feature_collection(data: Mapping[str, Any], *, user: services.User = No
     return result
 
 
-def load_builtin_table(*, user: services.User = None) -> LoadResult:
+def load_builtin_table(*, user: User = None) -> LoadResult:
     """The 27 units from the table; polygons already stored are kept."""
     result = LoadResult()
     for unit in UKRAINE_UNITS:
         before = _snapshot(unit.code)
-        region, created = services.region_upsert(
+        region, created = region_upsert(
             user=user,
             code=unit.code,
             name_en=unit.name_en,
@@ -376,7 +384,7 @@ def load_regions(
     geojson_setting: str = "",
     download_url: str = "",
     timeout: float = 10,
-    user: services.User = None,
+    user: User = None,
 ) -> RegionLoad:
     """Load boundaries from a path, else the configured file, else a download, else the table.
 

@@ -14,10 +14,6 @@ _DISTANCE_SQL = (
 )
 
 
-def regions_have_boundaries() -> bool:
-    return Region.objects.filter(boundary__isnull=False).exists()
-
-
 def region_containing(point: Point) -> Region | None:
     """The region whose boundary covers the point, else the nearest one within tolerance.
 
@@ -62,35 +58,6 @@ def current_outages(*, regions: list[Region] | None = None) -> QuerySet[OutageRe
         .order_by("region_id", "service", "unit", "-as_of", "-id")
         .distinct("region_id", "service", "unit")
     )
-
-
-def attacks_with_details() -> QuerySet[Attack]:
-    return Attack.objects.prefetch_related(
-        "regions", "sources", "weapons", "damages__facility", "outages__region", "responses"
-    )
-
-
-def recent_attacks(*, limit: int) -> QuerySet[Attack]:
-    return Attack.objects.prefetch_related("regions").order_by("-started_at")[:limit]
-
-
-def dashboard_summary() -> dict[str, int | None]:
-    from django.db.models import Count, Q, Sum
-
-    from incidents.models import WeaponUse
-
-    facilities = Facility.objects.aggregate(
-        damaged=Count("id", filter=Q(status__in=["damaged", "under_repair"])),
-        destroyed=Count("id", filter=Q(status="destroyed")),
-    )
-    weapons = WeaponUse.objects.aggregate(launched=Sum("launched"), intercepted=Sum("intercepted"))
-    return {
-        "attacks": Attack.objects.count(),
-        "facilities_damaged": facilities["damaged"],
-        "facilities_destroyed": facilities["destroyed"],
-        "weapons_launched": weapons["launched"],
-        "weapons_intercepted": weapons["intercepted"],
-    }
 
 
 # --------------------------------------------------------------------------- pages

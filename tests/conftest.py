@@ -1,3 +1,4 @@
+import json
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -5,7 +6,6 @@ from urllib.parse import quote
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 
 from incidents.roles import ANALYST, REVIEWER, VIEWER
@@ -89,12 +89,23 @@ def superuser(db) -> User:
     return _user("admin", None, is_superuser=True)
 
 
-@pytest.fixture
-def oblasts(db):
-    """The 27 first-level units with their polygons, from the shared GeoJSON."""
+@pytest.fixture(scope="session")
+def oblast_units() -> list:
+    """The 27 first-level units with their polygons, read from the shared GeoJSON once a run."""
+    from incidents.regions import parse_features
+
     if not OBLASTS_GEOJSON.is_file():
         pytest.fail(f"{OBLASTS_GEOJSON} is missing: set SHARED_DATA_DIR to the shared data folder")
-    call_command("load_regions", str(OBLASTS_GEOJSON), verbosity=0)
-    from incidents.models import Region
+    units, warnings = parse_features(json.loads(OBLASTS_GEOJSON.read_text(encoding="utf-8")))
+    assert len(units) == 27 and not warnings, warnings
+    return units
 
+
+@pytest.fixture
+def oblasts(db, oblast_units) -> dict:
+    """The 27 units stored as `load_regions` stores them; by code."""
+    from incidents.models import Region
+    from incidents.regions import load_units
+
+    load_units(oblast_units)
     return {region.code: region for region in Region.objects.all()}

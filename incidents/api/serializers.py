@@ -13,7 +13,6 @@ from django.contrib.gis.geos import GEOSGeometry
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
-from incidents import services
 from incidents.models import (
     Attack,
     Damage,
@@ -24,6 +23,7 @@ from incidents.models import (
     Source,
     WeaponUse,
 )
+from incidents.services.regions import as_multipolygon
 
 AUDIT_FIELDS = ("created_at", "updated_at")
 
@@ -120,7 +120,7 @@ class RegionDetailSerializer(RegionSerializer):
         _require_geom_type(value, "Polygon", "MultiPolygon")
         if not value.valid:
             raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
-        return services.as_multipolygon(value)
+        return as_multipolygon(value)
 
 
 # --------------------------------------------------------------------------- facilities

@@ -1,6 +1,6 @@
 """Resource viewsets under /api/v1/ and the deletion feed for synchronisation.
 
-Every write goes through incidents.services, exactly as the admin's does:
+Every write goes through the model's service (incidents.services), as the admin's does:
 the service validates the whole row, records the author and keeps derived
 data in step. Each list runs a fixed number of queries whatever its length.
 """
@@ -22,7 +22,6 @@ from drf_spectacular.utils import (
 from rest_framework import generics, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
-from incidents import services
 from incidents.api import export_tables, exports
 from incidents.api import filters as api_filters
 from incidents.api import serializers as s
@@ -39,6 +38,8 @@ from incidents.models import (
     Source,
     WeaponUse,
 )
+from incidents.services import attacks, facilities, outages, regions, sources
+from incidents.services.base import Writes
 
 # Formats in which a list is exported whole instead of paged.
 EXPORTS = ("csv", "hxl", "geojson")
@@ -46,7 +47,7 @@ FILTER_BACKENDS = [filters.DjangoFilterBackend, api_filters.StrictOrderingFilter
 
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
-    """CRUD whose writes call services.record_save and services.record_delete.
+    """CRUD whose writes call the model's services (`writes`: save and delete).
 
     A list asked for as csv, hxl (or geojson, where the records have a geometry)
     with `?format=` or the Accept header exports the whole filtered set instead of
@@ -54,6 +55,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     """
 
     export_table: export_tables.Table
+    writes: Writes
 
     filter_backends = FILTER_BACKENDS
     pagination_class = PageNumberPagination
@@ -101,29 +103,26 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         data = dict(serializer.validated_data)
-        m2m = self._many_to_many(data)
+        links = self._many_to_many(data)
         model = self.get_queryset().model
-        serializer.instance = services.record_save(
-            instance=model(**data), user=self.request.user, m2m=m2m
-        )
+        serializer.instance = self.writes.save(model(**data), user=self.request.user, links=links)
 
     def perform_update(self, serializer) -> None:
         data = dict(serializer.validated_data)
-        m2m = self._many_to_many(data)
+        links = self._many_to_many(data)
         instance = serializer.instance
         for name, value in data.items():
             setattr(instance, name, value)
-        serializer.instance = services.record_save(
-            instance=instance, user=self.request.user, m2m=m2m
-        )
+        serializer.instance = self.writes.save(instance, user=self.request.user, links=links)
 
     def perform_destroy(self, instance) -> None:
-        services.record_delete(instance=instance, user=self.request.user)
+        self.writes.delete(instance=instance, user=self.request.user)
 
 
 class RegionViewSet(ServiceModelViewSet):
     """First-level regions, addressed by ISO 3166-2 code; the detail has the boundary."""
 
+    writes = regions.REGION_WRITES
     queryset = Region.objects.order_by("code")
     lookup_field = "code"
     filterset_class = api_filters.RegionFilter
@@ -144,6 +143,7 @@ class RegionViewSet(ServiceModelViewSet):
 
 
 class FacilityViewSet(ServiceModelViewSet):
+    writes = facilities.FACILITY_WRITES
     queryset = Facility.objects.select_related("region").order_by("name", "id")
     serializer_class = s.FacilitySerializer
     filterset_class = api_filters.FacilityFilter
@@ -152,6 +152,7 @@ class FacilityViewSet(ServiceModelViewSet):
 
 
 class SourceViewSet(ServiceModelViewSet):
+    writes = sources.SOURCE_WRITES
     queryset = Source.objects.order_by("-id")
     serializer_class = s.SourceSerializer
     filterset_class = api_filters.SourceFilter
@@ -160,6 +161,7 @@ class SourceViewSet(ServiceModelViewSet):
 
 
 class WeaponUseViewSet(ServiceModelViewSet):
+    writes = attacks.WEAPON_USE_WRITES
     queryset = WeaponUse.objects.order_by("-id")
     serializer_class = s.WeaponUseSerializer
     filterset_class = api_filters.WeaponUseFilter
@@ -168,6 +170,7 @@ class WeaponUseViewSet(ServiceModelViewSet):
 
 
 class ResponseMeasureViewSet(ServiceModelViewSet):
+    writes = outages.RESPONSE_MEASURE_WRITES
     queryset = (
         ResponseMeasure.objects.select_related("region")
         .prefetch_related(Prefetch("sources", queryset=Source.objects.only("id")))
@@ -180,6 +183,7 @@ class ResponseMeasureViewSet(ServiceModelViewSet):
 
 
 class DamageViewSet(ServiceModelViewSet):
+    writes = facilities.DAMAGE_WRITES
     queryset = Damage.objects.prefetch_related(
         Prefetch("sources", queryset=Source.objects.only("id"))
     ).order_by("-id")
@@ -192,6 +196,7 @@ class DamageViewSet(ServiceModelViewSet):
 
 
 class OutageReportViewSet(ServiceModelViewSet):
+    writes = outages.OUTAGE_REPORT_WRITES
     queryset = (
         OutageReport.objects.select_related("region")
         .prefetch_related(Prefetch("sources", queryset=Source.objects.only("id")))
@@ -208,6 +213,7 @@ class OutageReportViewSet(ServiceModelViewSet):
 class AttackViewSet(ServiceModelViewSet):
     """Attacks; the detail nests weapons, damages, outages, sources and responses."""
 
+    writes = attacks.ATTACK_WRITES
     queryset = Attack.objects.order_by("-started_at", "-id")
     filterset_class = api_filters.AttackFilter
     export_table = export_tables.ATTACKS

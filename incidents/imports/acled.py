@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from incidents import services
 from incidents.imports import bulk
 from incidents.imports.base import (
     REJECTED,
@@ -33,6 +32,8 @@ from incidents.imports.base import (
 )
 from incidents.models import Attack, Source
 from incidents.region_names import region_code
+from incidents.services.attacks import attack_upsert
+from incidents.services.sources import source_upsert
 
 EXTERNAL_SOURCE = "acled"
 SOURCE_EXTERNAL_SOURCE = "acled-source"
@@ -122,15 +123,12 @@ class AcledImporter(CsvImporter):
         key = {name: fields.pop(name) for name in ("external_source", "external_id")}
         try:
             with transaction.atomic():
-                _, result = services.record_upsert(
-                    model=Attack,
+                _, result = attack_upsert(
                     user=self.user,
                     key=key,
                     values=fields,
-                    m2m={
-                        "regions": [r for r in self._regions.values() if r.pk in row.region_ids],
-                        "sources": [s for s in self._sources.values() if s.pk in row.source_ids],
-                    },
+                    regions=[r for r in self._regions.values() if r.pk in row.region_ids],
+                    sources=[s for s in self._sources.values() if s.pk in row.source_ids],
                 )
         except ValidationError as exc:
             return exc
@@ -194,8 +192,7 @@ class AcledImporter(CsvImporter):
                 external_source=SOURCE_EXTERNAL_SOURCE, external_id=key
             ).first()
         if source is None:
-            source, _ = services.record_upsert(
-                model=Source,
+            source, _ = source_upsert(
                 user=self.user,
                 key={"external_source": SOURCE_EXTERNAL_SOURCE, "external_id": key},
                 values={

@@ -17,9 +17,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from incidents import services
 from incidents.models import Attack
-from incidents.services import UPSERT_CREATED, UPSERT_UNCHANGED, UPSERT_UPDATED, User, may_verify
+from incidents.services.attacks import may_verify
+from incidents.services.base import (
+    UPSERT_CREATED,
+    UPSERT_UNCHANGED,
+    UPSERT_UPDATED,
+    User,
+    real_user,
+)
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
     An IntegrityError (a constraint the row broke) aborts the whole batch, so
     callers fall back to `record_upsert` row by row to find and report it.
     """
-    real_user = services._real_user(user)
+    author = real_user(user)
     now = timezone.now()
     by_source: dict[str, set[str]] = {}
     for row in rows:
@@ -158,7 +164,7 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
             outcomes.append(UPSERT_UNCHANGED)
             continue
         attack = Attack(**row.fields)
-        attack.updated_by = real_user
+        attack.updated_by = author
         attack.updated_at = now
         if key in stored:
             attack.pk = stored[key].pk
@@ -169,7 +175,7 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
                 status = Attack.Verification.CORROBORATED
             attack.verification_status = status
         else:
-            attack.created_by = real_user
+            attack.created_by = author
             attack.created_at = now
         try:
             # The audit users exist; checking each one would cost a query per row.
@@ -191,14 +197,14 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
 
     if new:
         _copy_insert(Attack, list(new.values()))
-        _history_from_table(Attack, [a.pk for a in new.values()], "+", real_user)
+        _history_from_table(Attack, [a.pk for a in new.values()], "+", author)
     if changed:
         field_names = list(
             dict.fromkeys([*rows[0].fields, "verification_status", "updated_at", "updated_by"])
         )
         Attack.objects.bulk_update(list(changed.values()), fields=field_names)
         changed_ids = [attack.pk for attack in changed.values()]
-        _history_from_table(Attack, changed_ids, "~", real_user)
+        _history_from_table(Attack, changed_ids, "~", author)
         Attack.regions.through.objects.filter(attack_id__in=changed_ids).delete()
         Attack.sources.through.objects.filter(attack_id__in=changed_ids).delete()
     region_links, source_links = [], []

@@ -27,7 +27,6 @@ import ijson
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from ijson.common import ObjectBuilder
 
-from incidents import services
 from incidents.imports.base import (
     FileUnusable,
     Importer,
@@ -38,6 +37,7 @@ from incidents.imports.base import (
     open_binary,
 )
 from incidents.models import Facility, ImportJob
+from incidents.services import facilities
 
 SOURCE_KINDS = {
     "coal": Facility.Kind.THERMAL,
@@ -280,8 +280,7 @@ class FacilitiesGeoJsonImporter(Importer):
             "operator": tags.get("operator", "")[:200],
             "electric_capacity_mw": parse_power(tags.get("plant:output:electricity", "")),
         }
-        _, result = services.record_upsert(
-            model=Facility,
+        _, result = facilities.facility_upsert(
             user=self.user,
             key={
                 "external_source": self.external_source,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from incidents import services
 from incidents.imports.base import (
     SKIPPED,
     CsvImporter,
@@ -12,6 +11,7 @@ from incidents.imports.base import (
     point_from_text,
 )
 from incidents.models import Facility
+from incidents.services import facilities
 
 EXTERNAL_SOURCE = "gppd"
 
@@ -65,8 +65,7 @@ class GppdImporter(CsvImporter):
             notes.append(f"Commissioned: {year}.")
         if source := value(data, "source"):
             notes.append(f"Source: {source} {value(data, 'url')}".strip())
-        _, result = services.record_upsert(
-            model=Facility,
+        _, result = facilities.facility_upsert(
             user=self.user,
             key={"external_source": EXTERNAL_SOURCE, "external_id": gppd_id[:100]},
             values={

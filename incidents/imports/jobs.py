@@ -32,7 +32,6 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from incidents import services
 from incidents.imports.base import (
     CREATED,
     MAX_REPORTED_ERRORS,
@@ -47,7 +46,7 @@ from incidents.imports.base import (
 )
 from incidents.imports.formats import IMPORTERS
 from incidents.models import ImportJob
-from incidents.services import User
+from incidents.services.base import User, record_save
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ def import_job_create(
     job = ImportJob(format=format, options=dict(options or {}))
     job.file.save(os.path.basename(file.name or "upload"), file, save=False)
     try:
-        services.record_save(instance=job, user=created_by)
+        record_save(instance=job, user=created_by)
     except ValidationError:
         job.file.delete(save=False)
         raise

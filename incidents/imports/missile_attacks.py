@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from incidents import services
 from incidents.imports.base import (
     CsvImporter,
     Record,
@@ -22,6 +21,8 @@ from incidents.imports.base import (
 )
 from incidents.models import Attack, WeaponUse
 from incidents.region_names import is_macro_region, region_code
+from incidents.services import attacks
+from incidents.services.base import UPSERT_UNCHANGED
 
 EXTERNAL_SOURCE = "missile-attacks"
 W = WeaponUse.WeaponType
@@ -103,8 +104,7 @@ class MissileAttacksImporter(CsvImporter):
         summary = f"{model}: {launched if launched is not None else '?'} launched"
         if target:
             summary += f" at {target}"
-        attack, created = services.record_upsert(
-            model=Attack,
+        attack, created = attacks.attack_upsert(
             user=self.user,
             key={
                 "external_source": EXTERNAL_SOURCE,
@@ -119,14 +119,13 @@ class MissileAttacksImporter(CsvImporter):
                 "summary": summary[:300],
                 "description": " ".join(filter(None, description)),
             },
-            m2m={"regions": regions},
+            regions=regions,
         )
-        _, weapons = services.record_upsert(
-            model=WeaponUse,
+        _, weapons = attacks.weapon_use_upsert(
             user=self.user,
             key={"attack": attack, "weapon_type": weapon_type(model), "model": model[:100]},
             values={"launched": launched, "intercepted": destroyed},
         )
-        if created == services.UPSERT_UNCHANGED:
+        if created == UPSERT_UNCHANGED:
             return weapons
         return created

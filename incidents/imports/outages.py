@@ -6,7 +6,6 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 
-from incidents import services
 from incidents.imports.base import (
     CsvImporter,
     Record,
@@ -16,6 +15,8 @@ from incidents.imports.base import (
 )
 from incidents.models import OutageReport, Source
 from incidents.region_names import region_code
+from incidents.services.outages import outage_report_upsert
+from incidents.services.sources import source_create
 
 EXTERNAL_SOURCE = "outages-csv"
 
@@ -100,8 +101,7 @@ class OutagesImporter(CsvImporter):
         sources = []
         if url := value(data, "source_url") or value(data, "source"):
             sources.append(self.source_for(url, value(data, "source_title")))
-        _, result = services.record_upsert(
-            model=OutageReport,
+        _, result = outage_report_upsert(
             user=self.user,
             key={
                 "external_source": EXTERNAL_SOURCE,
@@ -116,7 +116,7 @@ class OutagesImporter(CsvImporter):
                 "count_qualifier": qualifier,
                 "as_of": as_of,
             },
-            m2m={"sources": sources},
+            sources=sources,
         )
         return result
 
@@ -127,7 +127,7 @@ class OutagesImporter(CsvImporter):
         # rejected is rolled back with it.
         source = Source.objects.filter(url=url).order_by("pk").first()
         if source is None:
-            source = services.source_create(
+            source = source_create(
                 created_by=self.user,
                 kind=Source.Kind.NEWS_REPORT,
                 title=(title or urlsplit(url).netloc or url)[:300],

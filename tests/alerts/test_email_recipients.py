@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from alerts.models import AlertRule, Delivery
-from incidents import services
 from incidents.models import Damage, Facility
+from incidents.services import facilities
 from tests.factories import AttackFactory
 
 
@@ -74,7 +74,7 @@ def test_a_rule_saved_before_the_check_does_not_mail_an_outside_address(
     rule.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.damage_create(
+        facilities.damage_create(
             created_by=analyst,
             attack=AttackFactory(),
             facility=darnytsia_chp,

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from alerts.models import AlertRule, Delivery, Notification
-from incidents import services
 from incidents.models import Attack, Damage, Facility, OutageReport
+from incidents.services import attacks, facilities, outages
 from tests.factories import AttackFactory
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
@@ -16,7 +16,7 @@ FEB_4 = datetime(2026, 2, 4, 3, 0, tzinfo=UTC)
 
 
 def _damage(analyst, attack, facility, severity=Damage.Severity.SEVERE):
-    return services.damage_create(
+    return facilities.damage_create(
         created_by=analyst, attack=attack, facility=facility, severity=severity
     )
 
@@ -81,7 +81,7 @@ def test_saving_the_same_damage_twice_notifies_once(
     with django_capture_on_commit_callbacks(execute=True):
         damage = _damage(analyst, AttackFactory(), darnytsia_chp)
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_update(
+        facilities.damage_update(
             instance=damage, updated_by=analyst, description="Turbine hall destroyed."
         )
 
@@ -128,7 +128,7 @@ def test_an_outage_figure_above_the_threshold_in_the_region_notifies(
         threshold=1000,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        below = services.outage_report_create(
+        below = outages.outage_report_create(
             created_by=analyst,
             region=kyiv,
             service=OutageReport.Service.HEATING,
@@ -136,7 +136,7 @@ def test_an_outage_figure_above_the_threshold_in_the_region_notifies(
             count=900,
             as_of=FEB_4,
         )
-        above = services.outage_report_create(
+        above = outages.outage_report_create(
             created_by=analyst,
             region=kyiv,
             service=OutageReport.Service.HEATING,
@@ -144,7 +144,7 @@ def test_an_outage_figure_above_the_threshold_in_the_region_notifies(
             count=1100,
             as_of=FEB_4 + timedelta(hours=6),
         )
-        services.outage_report_create(
+        outages.outage_report_create(
             created_by=analyst,
             region=kharkiv,
             service=OutageReport.Service.HEATING,
@@ -152,7 +152,7 @@ def test_an_outage_figure_above_the_threshold_in_the_region_notifies(
             count=110_000,
             as_of=FEB_4,
         )
-        services.outage_report_create(
+        outages.outage_report_create(
             created_by=analyst,
             region=kyiv,
             service=OutageReport.Service.ELECTRICITY,
@@ -172,7 +172,7 @@ def test_an_old_figure_loaded_after_a_newer_one_does_not_notify(
     analyst, kyiv, make_rule, django_capture_on_commit_callbacks
 ):
     make_rule(name="Kyiv outages", kind=AlertRule.Kind.OUTAGE_ABOVE, region=kyiv, threshold=10)
-    services.outage_report_create(
+    outages.outage_report_create(
         created_by=analyst,
         region=kyiv,
         service=OutageReport.Service.HEATING,
@@ -181,7 +181,7 @@ def test_an_old_figure_loaded_after_a_newer_one_does_not_notify(
         as_of=FEB_4 + timedelta(days=3),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.outage_report_create(
+        outages.outage_report_create(
             created_by=analyst,
             region=kyiv,
             service=OutageReport.Service.HEATING,
@@ -199,19 +199,19 @@ def test_an_attack_becoming_verified_notifies_once(
     rule = make_rule(name="Verified in Kyiv", kind=AlertRule.Kind.ATTACK_VERIFIED, region=kyiv)
     make_rule(name="Verified in Kharkiv", kind=AlertRule.Kind.ATTACK_VERIFIED, region=kharkiv)
     with django_capture_on_commit_callbacks(execute=True):
-        attack = services.attack_create(
+        attack = attacks.attack_create(
             created_by=analyst, started_at=FEB_4, summary="Strike on Kyiv CHP", regions=[kyiv]
         )
     assert Notification.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_update(
+        attacks.attack_update(
             instance=attack,
             updated_by=reviewer,
             verification_status=Attack.Verification.VERIFIED,
         )
     with django_capture_on_commit_callbacks(execute=True) as later_edits:
-        services.record_update(instance=attack, updated_by=reviewer, killed=1)
+        attacks.attack_update(instance=attack, updated_by=reviewer, killed=1)
 
     notification = Notification.objects.get()
     assert notification.rule == rule

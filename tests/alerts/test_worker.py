@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from alerts.models import AlertRule, Delivery, WebhookEndpoint
-from incidents import services
 from incidents.models import Damage, Facility
+from incidents.services import attacks, facilities
 from tests.factories import AttackFactory
 from tests.workers import Worker
 
@@ -122,7 +122,7 @@ def test_a_damage_reaches_signed_webhooks_through_a_worker_and_a_failing_one_is_
         region=kyiv,
     )
 
-    damage = services.damage_create(
+    damage = facilities.damage_create(
         created_by=analyst,
         attack=AttackFactory(),
         facility=facility,
@@ -172,7 +172,7 @@ def test_a_worker_gives_up_after_the_last_attempt_and_logs_each(worker, receiver
     rule = AlertRule.objects.create(name="Any verified attack", kind=AlertRule.Kind.ATTACK_VERIFIED)
     rule.webhooks.set([broken])
 
-    services.attack_create(
+    attacks.attack_create(
         created_by=None,
         started_at=AttackFactory.started_at,
         summary="Strike on Kyiv CHP",

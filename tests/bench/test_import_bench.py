@@ -12,7 +12,7 @@ from django.db import connections
 from incidents.models import Attack, ImportJob
 from tests.bench.targets import ACLED_ROWS_PER_S, check
 from tests.incidents.acled_files import write_acled_file
-from tests.incidents.importing import load_ukraine_regions, run_import
+from tests.incidents.importing import run_import
 
 ROWS = 100_000
 
@@ -26,10 +26,9 @@ def only_when_asked(request):
 
 
 def test_acled_import_of_100000_rows_runs_at_1000_rows_per_second(
-    transactional_db, tmp_path, settings
+    transactional_db, oblasts, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    load_ukraine_regions()
     path = write_acled_file(tmp_path / "acled.csv", ROWS)
     progress: list[int] = []
     done = threading.Event()

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from incidents.models import Attack, Facility, Region
-from incidents.services import facility_refresh_status
+from incidents.services.facilities import facility_refresh_status
 from tests.e2e.conftest import (
     PASSWORD,
     ScriptWatch,

@@ -1,35 +1,16 @@
-"""Helpers shared by the import tests: regions, uploaded files, running a job."""
+"""Helpers shared by the import tests: uploaded files, running a job."""
 
 from __future__ import annotations
 
-import json
 import tracemalloc
 from pathlib import Path
 
-from django.contrib.gis.geos import GEOSGeometry
 from django.core.files.base import ContentFile
 
-from incidents import services
 from incidents.imports import jobs
-from incidents.models import ImportJob, Region
-from tests.conftest import OBLASTS_GEOJSON
+from incidents.models import ImportJob
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def load_ukraine_regions() -> dict[str, Region]:
-    """The 27 first-level units with their polygons, from the shared GeoJSON."""
-    document = json.loads(OBLASTS_GEOJSON.read_text(encoding="utf-8"))
-    for feature in document["features"]:
-        properties = feature["properties"]
-        services.region_upsert(
-            user=None,
-            code=properties["shapeISO"],
-            name_en=properties["shapeName"],
-            kind=Region.Kind.OBLAST,
-            boundary=GEOSGeometry(json.dumps(feature["geometry"]), srid=4326),
-        )
-    return {region.code: region for region in Region.objects.all()}
 
 
 def create_job(fmt: str, filename: str, *, user=None, options=None, content=None) -> ImportJob:

@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents import services
 from incidents.models import Attack, Damage, Facility
-from tests.factories import AttackFactory, FacilityFactory
+from incidents.services import attacks, facilities
+from tests.factories import AttackFactory, FacilityFactory, update
 from tests.incidents import admin_helpers
 from tests.incidents.admin_helpers import MODELS, form_post_data
 
@@ -45,7 +45,7 @@ def row(obj: Any) -> dict[str, Any]:
 def edited_twice(obj: Any, model: str, user) -> int:
     """Change the row once more; returns the id of its first history version."""
     first = obj.history.earliest().history_id
-    services.record_update(instance=obj, updated_by=user, **LATER_EDIT[model])
+    update(obj, user=user, **LATER_EDIT[model])
     return first
 
 
@@ -109,11 +109,11 @@ def test_a_user_without_any_role_cannot_open_or_post_the_revert_form(client, rec
 def test_an_editor_reverts_a_damage_and_the_facility_status_follows(client, request, role):
     user = request.getfixturevalue(role)
     facility = FacilityFactory()
-    damage = services.damage_create(
+    damage = facilities.damage_create(
         created_by=user, attack=AttackFactory(), facility=facility, severity="severe"
     )
     first = damage.history.earliest()
-    services.record_update(instance=damage, updated_by=user, restoration_status="restored")
+    facilities.damage_update(instance=damage, updated_by=user, restoration_status="restored")
     facility.refresh_from_db()
     assert facility.status == Facility.Status.RESTORED
     client.force_login(user)
@@ -132,9 +132,9 @@ def test_an_editor_reverts_a_damage_and_the_facility_status_follows(client, requ
 
 def test_an_analyst_cannot_revert_an_attack_to_a_verified_version(client, analyst, reviewer):
     attack = AttackFactory()
-    services.record_update(instance=attack, updated_by=reviewer, verification_status="verified")
+    attacks.attack_update(instance=attack, updated_by=reviewer, verification_status="verified")
     verified = attack.history.first()
-    services.record_update(instance=attack, updated_by=reviewer, verification_status="disputed")
+    attacks.attack_update(instance=attack, updated_by=reviewer, verification_status="disputed")
     client.force_login(analyst)
     form = client.get(revert_url(attack, verified.history_id)).context["adminform"].form
 
@@ -154,7 +154,7 @@ def test_a_viewer_cannot_bring_back_a_deleted_row_through_its_history(
     url = revert_url(attack, attack.history.earliest().history_id)
     client.force_login(superuser)
     data = form_post_data(client.get(url).context["adminform"].form)
-    services.record_delete(instance=attack, user=reviewer)
+    attacks.attack_delete(instance=attack, user=reviewer)
     client.force_login(viewer)
 
     response = client.post(url, data)

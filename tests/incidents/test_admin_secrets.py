@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from alerts.models import AlertRule, Delivery, Notification, WebhookEndpoint
-from incidents.admin_secrets import (
+from incidents.admin.secrets import (
     SECRET_FIELDS,
     guard_admin,
     secret_in_lookup,
@@ -151,7 +151,7 @@ def test_the_check_names_an_admin_that_searches_a_secret_or_was_not_guarded():
         "LeakyEndpointAdmin searches or filters on alerts.WebhookEndpoint.secret (=secret).",
         "LeakyEndpointAdmin searches or filters on alerts.WebhookEndpoint.secret (secret).",
         "LeakyDeliveryAdmin does not refuse lookups on secrets: it was registered after "
-        "start-up. Call incidents.admin_secrets.guard_admin on it.",
+        "start-up. Call incidents.admin.secrets.guard_admin on it.",
         "LeakyDeliveryAdmin searches or filters on alerts.WebhookEndpoint.secret "
         "(endpoint__secret).",
     ]

@@ -8,8 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from incidents import services
+from incidents.api.views import WeaponUseViewSet
 from incidents.models import WeaponUse
+from incidents.services import CONFLICT_MESSAGE, attacks
+from incidents.services.attacks import weapon_use_delete
+from incidents.services.base import Writes
 from tests.factories import AttackFactory
 from tests.incidents.test_api_resources import list_url
 
@@ -48,10 +51,13 @@ def assert_no_database_text(response) -> None:
         assert word not in body, body
 
 
-def save_without_validation(*, instance, user, m2m=None):
+def save_without_validation(instance, *, user, links=None):
     """A write path that skips every check in Python, so only the database stands guard."""
     instance.save()
     return instance
+
+
+UNCHECKED_WEAPON_USE_WRITES = Writes(save=save_without_validation, delete=weapon_use_delete)
 
 
 def test_a_constraint_only_the_database_caught_is_a_400_with_the_rules_own_message(
@@ -81,8 +87,8 @@ def test_a_conflict_the_model_has_no_message_for_says_so_plainly(db, monkeypatch
         caplog.at_level(logging.WARNING, logger="incidents.services"),
         pytest.raises(ValidationError) as raised,
     ):
-        services.record_save(
-            instance=WeaponUse(attack=attack, weapon_type="attack_drone", launched=-1), user=None
+        attacks.weapon_use_save(
+            WeaponUse(attack=attack, weapon_type="attack_drone", launched=-1), user=None
         )
 
     (message,) = raised.value.messages
@@ -94,7 +100,7 @@ def test_a_conflict_the_model_has_no_message_for_says_so_plainly(db, monkeypatch
 def test_an_integrity_error_from_the_database_is_a_generic_409_and_logged(
     analyst_client, monkeypatch, caplog
 ):
-    monkeypatch.setattr(services, "record_save", save_without_validation)
+    monkeypatch.setattr(WeaponUseViewSet, "writes", UNCHECKED_WEAPON_USE_WRITES)
     attack = AttackFactory()
 
     with caplog.at_level(logging.WARNING, logger="incidents.api"):
@@ -103,8 +109,8 @@ def test_an_integrity_error_from_the_database_is_a_generic_409_and_logged(
         )
 
     assert response.status_code == 409
-    assert response.json() == {"detail": services.CONFLICT_MESSAGE}
-    assert services.CONFLICT_MESSAGE.startswith("The record conflicts with stored data")
+    assert response.json() == {"detail": CONFLICT_MESSAGE}
+    assert CONFLICT_MESSAGE.startswith("The record conflicts with stored data")
     assert_no_database_text(response)
     assert "weaponuse_intercepted_lte_launched" in caplog.text
     assert list_url("weapon-uses") in caplog.text
@@ -113,7 +119,7 @@ def test_an_integrity_error_from_the_database_is_a_generic_409_and_logged(
 def test_a_value_the_database_cannot_store_is_a_generic_400_and_logged(
     analyst_client, monkeypatch, caplog
 ):
-    monkeypatch.setattr(services, "record_save", save_without_validation)
+    monkeypatch.setattr(WeaponUseViewSet, "writes", UNCHECKED_WEAPON_USE_WRITES)
     monkeypatch.setattr(WeaponUse, "full_clean", lambda self, *args, **kwargs: None)
     attack = AttackFactory()
     # Past what the serializer checks: the column is a 32-bit integer.

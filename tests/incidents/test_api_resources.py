@@ -15,8 +15,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from incidents import services
 from incidents.models import Attack, Damage, Facility, OutageReport, WeaponUse
+from incidents.services import attacks, outages
 from tests.factories import (
     KHARKIV,
     AttackFactory,
@@ -562,7 +562,7 @@ def test_the_deleted_feed_lists_a_deleted_damage(reviewer, world):
 
 
 def test_the_deleted_feed_filters_by_collection_and_time(reviewer, world):
-    services.record_delete(instance=world["weapon"], user=reviewer)
+    attacks.weapon_use_delete(instance=world["weapon"], user=reviewer)
     client = client_for(reviewer)
     url = reverse("api:deleted-list")
     assert client.get(f"{url}?model=damages").json()["count"] == 0
@@ -574,7 +574,7 @@ def test_the_deleted_feed_filters_by_collection_and_time(reviewer, world):
 
 def test_updated_since_returns_only_records_changed_since(viewer, world):
     cutoff = timezone.now()
-    services.record_update(instance=world["outage"], updated_by=None, count=900)
+    outages.outage_report_update(instance=world["outage"], updated_by=None, count=900)
     OutageReportFactory(region=world["region"], as_of=datetime(2026, 1, 1, tzinfo=UTC))
     OutageReport.objects.exclude(pk=world["outage"].pk).update(updated_at=cutoff - timedelta(1))
     response = client_for(viewer).get(f"{list_url('outages')}?updated_since={cutoff.isoformat()}")

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from incidents.models import Attack, ImportJob, Source
-from tests.incidents.importing import DATA, load_ukraine_regions, reasons, run_import
+from tests.incidents.importing import DATA, reasons, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -12,8 +12,8 @@ FILE = "acled_ukraine_messy.csv"
 
 
 @pytest.fixture
-def regions():
-    return load_ukraine_regions()
+def regions(oblasts):
+    return oblasts
 
 
 def test_it_imports_the_good_rows_and_reports_each_bad_one_with_its_line(regions, analyst):

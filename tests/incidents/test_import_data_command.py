@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from incidents.models import ImportJob
 from tests.incidents.acled_files import write_acled_file
-from tests.incidents.importing import DATA, load_ukraine_regions
+from tests.incidents.importing import DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,7 @@ PROGRESS_BAR = re.compile(
 
 
 @pytest.fixture
-def acled_file(tmp_path) -> Path:
-    load_ukraine_regions()
+def acled_file(oblasts, tmp_path) -> Path:
     return write_acled_file(tmp_path / "acled.csv", 6000)
 
 

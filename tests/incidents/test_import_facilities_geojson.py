@@ -7,7 +7,6 @@ from incidents.models import Facility, ImportJob
 from tests.incidents.importing import (
     DATA,
     create_job,
-    load_ukraine_regions,
     reasons,
     run_import,
     run_measuring_memory,
@@ -19,8 +18,8 @@ FILE = "facilities_osm.geojson"
 
 
 @pytest.fixture
-def regions():
-    return load_ukraine_regions()
+def regions(oblasts):
+    return oblasts
 
 
 def test_it_imports_points_and_polygons_and_reports_bad_features(regions, analyst):

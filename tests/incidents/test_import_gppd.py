@@ -6,7 +6,6 @@ from incidents.models import Facility, ImportJob
 from tests.incidents.importing import (
     DATA,
     create_job,
-    load_ukraine_regions,
     reasons,
     run_import,
     run_measuring_memory,
@@ -16,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def regions():
-    return load_ukraine_regions()
+def regions(oblasts):
+    return oblasts
 
 
 def test_it_imports_the_plants_of_one_country_and_reports_bad_rows(regions, analyst):

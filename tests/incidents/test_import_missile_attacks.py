@@ -1,7 +1,7 @@
 import pytest
 
 from incidents.models import Attack, ImportJob, WeaponUse
-from tests.incidents.importing import load_ukraine_regions, reasons, run_import
+from tests.incidents.importing import reasons, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -9,8 +9,8 @@ FILE = "missile_attacks.csv"
 
 
 @pytest.fixture
-def regions():
-    return load_ukraine_regions()
+def regions(oblasts):
+    return oblasts
 
 
 def test_it_imports_one_attack_per_row_with_its_weapons(regions, analyst):

@@ -1,7 +1,7 @@
 import pytest
 
 from incidents.models import ImportJob, OutageReport, Source
-from tests.incidents.importing import load_ukraine_regions, reasons, run_import
+from tests.incidents.importing import reasons, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -9,8 +9,8 @@ FILE = "outages.csv"
 
 
 @pytest.fixture
-def regions():
-    return load_ukraine_regions()
+def regions(oblasts):
+    return oblasts
 
 
 def test_it_imports_outage_figures_and_reports_bad_rows(regions, analyst):

@@ -17,7 +17,7 @@ from incidents.imports import jobs
 from incidents.models import Attack, Facility, ImportJob
 from tests.incidents.acled_files import write_acled_file
 from tests.incidents.conftest import STALE_SECONDS
-from tests.incidents.importing import DATA, load_ukraine_regions
+from tests.incidents.importing import DATA
 from tests.workers import Worker
 
 
@@ -35,8 +35,7 @@ def submit(fmt: str, name: str, content: bytes, user) -> ImportJob:
     )
 
 
-def test_a_worker_imports_a_file_end_to_end(worker, analyst):
-    load_ukraine_regions()
+def test_a_worker_imports_a_file_end_to_end(oblasts, worker, analyst):
     worker.start()
 
     job = submit("acled", "acled.csv", (DATA / "acled_ukraine_messy.csv").read_bytes(), analyst)
@@ -53,7 +52,6 @@ def test_a_worker_killed_mid_import_and_restarted_finishes_without_duplicates_or
     worker, analyst, tmp_path
 ):
     rows = 12_000
-    load_ukraine_regions()
     path = write_acled_file(tmp_path / "acled-large.csv", rows)
     worker.start()
 

@@ -10,8 +10,9 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 
-from incidents import selectors, services
+from incidents import selectors
 from incidents.models import Facility, Region
+from incidents.services import facilities
 from tests.conftest import OBLASTS_GEOJSON
 from tests.factories import DARNYTSIA
 
@@ -139,7 +140,7 @@ def test_a_point_in_darnytsia_lands_in_kyiv_city(oblasts):
 
 
 def test_a_facility_created_in_darnytsia_is_filed_under_kyiv_city(oblasts):
-    facility = services.facility_create(
+    facility = facilities.facility_create(
         created_by=None,
         name="Darnytsia heating plant",
         kind=Facility.Kind.CHP,

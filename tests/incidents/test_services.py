@@ -4,8 +4,9 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
-from incidents import selectors, services
+from incidents import selectors
 from incidents.models import Attack, Damage, Facility, OutageReport
+from incidents.services import attacks, facilities
 from tests.factories import (
     DARNYTSIA,
     KHARKIV,
@@ -22,12 +23,12 @@ Sev, Res, Status = Damage.Severity, Damage.Restoration, Facility.Status
 
 
 def test_a_service_records_who_created_and_changed_a_row(analyst, reviewer):
-    attack = services.attack_create(
+    attack = attacks.attack_create(
         created_by=analyst,
         started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
         summary="Strike on Darnytsia",
     )
-    services.record_update(instance=attack, updated_by=reviewer, summary="Strike on Darnytsia CHP")
+    attacks.attack_update(instance=attack, updated_by=reviewer, summary="Strike on Darnytsia CHP")
     attack.refresh_from_db()
     assert (attack.created_by, attack.updated_by) == (analyst, reviewer)
     history = list(attack.history.order_by("history_date"))
@@ -38,7 +39,7 @@ def test_a_service_records_who_created_and_changed_a_row(analyst, reviewer):
 def test_a_service_refuses_invalid_rows_and_writes_nothing(analyst):
     attack = AttackFactory()
     with pytest.raises(ValidationError) as excinfo:
-        services.weapon_use_create(
+        attacks.weapon_use_create(
             created_by=analyst,
             attack=attack,
             weapon_type="cruise_missile",
@@ -52,7 +53,7 @@ def test_a_service_refuses_invalid_rows_and_writes_nothing(analyst):
 def test_an_analyst_cannot_mark_an_attack_verified(analyst):
     attack = AttackFactory()
     with pytest.raises(ValidationError) as excinfo:
-        services.record_update(instance=attack, updated_by=analyst, verification_status="verified")
+        attacks.attack_update(instance=attack, updated_by=analyst, verification_status="verified")
     assert excinfo.value.message_dict["verification_status"] == [
         "Only reviewers can mark an attack verified or disputed."
     ]
@@ -64,8 +65,8 @@ def test_a_reviewer_can_verify_and_an_analysts_edit_takes_it_back_to_corroborate
     analyst, reviewer
 ):
     attack = AttackFactory()
-    services.record_update(instance=attack, updated_by=reviewer, verification_status="verified")
-    services.record_update(instance=attack, updated_by=analyst, summary="Corrected summary")
+    attacks.attack_update(instance=attack, updated_by=reviewer, verification_status="verified")
+    attacks.attack_update(instance=attack, updated_by=analyst, summary="Corrected summary")
     attack.refresh_from_db()
     assert (attack.verification_status, attack.summary) == ("corroborated", "Corrected summary")
 
@@ -86,17 +87,17 @@ def test_a_reviewer_can_verify_and_an_analysts_edit_takes_it_back_to_corroborate
 )
 def test_a_facility_status_follows_from_its_damage_history(damages, expected):
     records = [Damage(severity=s, restoration_status=r) for s, r in damages]
-    assert services.derive_facility_status(records) == expected
+    assert facilities.derive_facility_status(records) == expected
 
 
 def test_saving_and_deleting_damage_keeps_the_facility_status_in_step(analyst, reviewer):
     facility = FacilityFactory()
-    damage = services.damage_create(
+    damage = facilities.damage_create(
         created_by=analyst, attack=AttackFactory(), facility=facility, severity="severe"
     )
     facility.refresh_from_db()
     assert facility.status == Status.DAMAGED
-    services.record_update(
+    facilities.damage_update(
         instance=damage,
         updated_by=analyst,
         restoration_status=Res.RESTORED,
@@ -104,7 +105,7 @@ def test_saving_and_deleting_damage_keeps_the_facility_status_in_step(analyst, r
     )
     facility.refresh_from_db()
     assert facility.status == Status.RESTORED
-    services.record_delete(instance=damage, user=reviewer)
+    facilities.damage_delete(instance=damage, user=reviewer)
     facility.refresh_from_db()
     assert facility.status == Status.OPERATIONAL
 
@@ -112,8 +113,8 @@ def test_saving_and_deleting_damage_keeps_the_facility_status_in_step(analyst, r
 def test_moving_a_damage_record_to_another_facility_refreshes_both(analyst):
     first, second = FacilityFactory(), FacilityFactory(name="Kharkiv CHP-5", location=KHARKIV)
     damage = DamageFactory(facility=first)
-    services.facility_refresh_status(facility_id=first.pk)
-    services.record_update(instance=damage, updated_by=analyst, facility=second)
+    facilities.facility_refresh_status(facility_id=first.pk)
+    facilities.damage_update(instance=damage, updated_by=analyst, facility=second)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (Status.OPERATIONAL, Status.DAMAGED)
@@ -122,12 +123,12 @@ def test_moving_a_damage_record_to_another_facility_refreshes_both(analyst):
 def test_a_facility_in_use_cannot_be_deleted_and_says_why(reviewer):
     damage = DamageFactory()
     with pytest.raises(ValidationError, match="cannot be deleted while other records refer"):
-        services.record_delete(instance=damage.facility, user=reviewer)
+        facilities.facility_delete(instance=damage.facility, user=reviewer)
     assert Facility.objects.filter(pk=damage.facility_id).exists()
 
 
 def test_a_facility_region_is_filled_from_its_location(analyst, oblasts):
-    facility = services.facility_create(
+    facility = facilities.facility_create(
         created_by=analyst, name="Darnytsia heating plant", kind="heating", location=DARNYTSIA
     )
     assert facility.region.code == "UA-30"
@@ -135,7 +136,7 @@ def test_a_facility_region_is_filled_from_its_location(analyst, oblasts):
 
 def test_a_facility_outside_its_chosen_region_is_rejected_with_the_right_region(analyst, oblasts):
     with pytest.raises(ValidationError) as excinfo:
-        services.facility_create(
+        facilities.facility_create(
             created_by=analyst,
             name="Kharkiv CHP-5",
             kind="chp",
@@ -154,7 +155,7 @@ def test_a_point_just_across_a_border_is_accepted_within_the_tolerance(analyst, 
     other = oblasts["UA-30"] if inside.code == "UA-32" else oblasts["UA-32"]
     distance = selectors.region_distance_m(other, point)
     assert 0 < distance < 5000
-    facility = services.facility_create(
+    facility = facilities.facility_create(
         created_by=analyst, name="Boiler house", kind="heating", location=point, region=other
     )
     assert facility.region == other
@@ -180,7 +181,7 @@ def test_an_attack_point_outside_its_regions_is_refused_naming_the_region_it_lie
     analyst, oblasts
 ):
     with pytest.raises(ValidationError) as excinfo:
-        services.attack_create(
+        attacks.attack_create(
             created_by=analyst,
             started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
             summary="Strike on Darnytsia",
@@ -194,7 +195,7 @@ def test_an_attack_point_outside_its_regions_is_refused_naming_the_region_it_lie
 
 
 def test_an_attack_point_in_any_of_its_regions_is_accepted(analyst, oblasts):
-    attack = services.attack_create(
+    attack = attacks.attack_create(
         created_by=analyst,
         started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
         summary="Strikes on Lviv and Kyiv",
@@ -205,7 +206,7 @@ def test_an_attack_point_in_any_of_its_regions_is_accepted(analyst, oblasts):
 
 
 def test_an_attack_without_regions_gets_them_from_its_point(analyst, oblasts):
-    attack = services.attack_create(
+    attack = attacks.attack_create(
         created_by=analyst,
         started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
         summary="Strike on Darnytsia",
@@ -215,14 +216,14 @@ def test_an_attack_without_regions_gets_them_from_its_point(analyst, oblasts):
 
 
 def test_moving_an_attack_point_out_of_its_stored_regions_is_refused(analyst, oblasts):
-    attack = services.attack_create(
+    attack = attacks.attack_create(
         created_by=analyst,
         started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
         summary="Strike on Darnytsia",
         impact_location=DARNYTSIA,
     )
     with pytest.raises(ValidationError) as excinfo:
-        services.record_update(instance=attack, updated_by=analyst, impact_location=LVIV)
+        attacks.attack_update(instance=attack, updated_by=analyst, impact_location=LVIV)
     assert excinfo.value.message_dict["impact_location"][0].startswith(
         "The impact point lies in Lviv Oblast (UA-46), "
     )
@@ -231,7 +232,7 @@ def test_moving_an_attack_point_out_of_its_stored_regions_is_refused(analyst, ob
 def test_fewer_reported_regions_than_linked_ones_is_refused_by_the_service(analyst):
     kyiv, kharkiv = RegionFactory(), RegionFactory(code="UA-63", name_en="Kharkiv")
     with pytest.raises(ValidationError) as excinfo:
-        services.attack_create(
+        attacks.attack_create(
             created_by=analyst,
             started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
             summary="Strikes on Kyiv and Kharkiv",

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from incidents import services
 from incidents.models import Attack
+from incidents.services import attacks
 from tests.factories import (
     AttackFactory,
     DamageFactory,
@@ -23,6 +23,7 @@ from tests.factories import (
     RegionFactory,
     ResponseMeasureFactory,
     WeaponUseFactory,
+    delete,
 )
 from tests.incidents.admin_helpers import (
     INLINE_PREFIXES,
@@ -30,7 +31,7 @@ from tests.incidents.admin_helpers import (
     form_post_data,
     management_form,
 )
-from tests.incidents.importing import DATA, load_ukraine_regions, run_import
+from tests.incidents.importing import DATA, run_import
 
 VERIFIED, CORROBORATED = Attack.Verification.VERIFIED, Attack.Verification.CORROBORATED
 PARTS = ("weapon-uses", "damages", "outages", "responses")
@@ -47,9 +48,7 @@ def verified(reviewer) -> Attack:
     DamageFactory(attack=attack, facility=FacilityFactory())
     OutageReportFactory(attack=attack, region=region)
     ResponseMeasureFactory(attack=attack, region=region)
-    return services.record_update(
-        instance=attack, updated_by=reviewer, verification_status=VERIFIED
-    )
+    return attacks.attack_update(instance=attack, updated_by=reviewer, verification_status=VERIFIED)
 
 
 def status_of(attack: Attack) -> str:
@@ -72,7 +71,7 @@ def part_of(attack: Attack, resource: str):
 def test_an_analysts_edit_takes_a_verified_attack_back_to_corroborated_in_its_history(
     analyst, verified
 ):
-    services.record_update(instance=verified, updated_by=analyst, summary="Strike on Darnytsia")
+    attacks.attack_update(instance=verified, updated_by=analyst, summary="Strike on Darnytsia")
 
     assert status_of(verified) == CORROBORATED
     latest = verified.history.first()
@@ -81,77 +80,77 @@ def test_an_analysts_edit_takes_a_verified_attack_back_to_corroborated_in_its_hi
         CORROBORATED,
         analyst,
     )
-    assert latest.history_change_reason == services.UNVERIFIED_REASON
+    assert latest.history_change_reason == attacks.UNVERIFIED_REASON
     assert latest.prev_record.verification_status == VERIFIED
 
 
 def test_a_reviewers_edit_keeps_the_attack_verified(reviewer, verified):
-    services.record_update(instance=verified, updated_by=reviewer, summary="Strike on Darnytsia")
+    attacks.attack_update(instance=verified, updated_by=reviewer, summary="Strike on Darnytsia")
 
     assert status_of(verified) == VERIFIED
 
 
 def test_a_save_that_changes_nothing_keeps_the_attack_verified(analyst, verified):
-    services.record_save(instance=verified, user=analyst, m2m={"regions": verified.regions.all()})
+    attacks.attack_update(instance=verified, updated_by=analyst, regions=verified.regions.all())
 
     assert status_of(verified) == VERIFIED
     assert verified.history.first().verification_status == VERIFIED
 
 
 def test_an_analyst_changing_only_the_regions_corroborates_the_attack(analyst, verified):
-    services.record_save(
-        instance=verified, user=analyst, m2m={"regions": [RegionFactory(code="UA-63")]}
+    attacks.attack_update(
+        instance=verified, updated_by=analyst, regions=[RegionFactory(code="UA-63")]
     )
 
     assert status_of(verified) == CORROBORATED
 
 
 def test_imports_and_commands_without_a_user_keep_the_attack_verified(verified):
-    services.record_update(instance=verified, updated_by=None, killed=2)
+    attacks.attack_update(instance=verified, updated_by=None, killed=2)
 
     assert status_of(verified) == VERIFIED
 
 
 def test_a_disputed_attack_stays_disputed_when_an_analyst_edits_it(analyst, reviewer):
-    attack = services.record_update(
+    attack = attacks.attack_update(
         instance=AttackFactory(), updated_by=reviewer, verification_status="disputed"
     )
 
-    services.record_update(instance=attack, updated_by=analyst, summary="Contested report")
+    attacks.attack_update(instance=attack, updated_by=analyst, summary="Contested report")
 
     assert status_of(attack) == Attack.Verification.DISPUTED
 
 
 @pytest.mark.parametrize("resource", PARTS)
 def test_an_analyst_deleting_a_part_corroborates_the_attack(analyst, verified, resource):
-    services.record_delete(instance=part_of(verified, resource), user=analyst)
+    delete(part_of(verified, resource), user=analyst)
 
     assert status_of(verified) == CORROBORATED
     latest = verified.history.first()
     assert (latest.history_user, latest.history_change_reason) == (
         analyst,
-        services.UNVERIFIED_REASON,
+        attacks.UNVERIFIED_REASON,
     )
 
 
 def test_moving_a_part_to_another_attack_corroborates_both(analyst, reviewer, verified):
-    other = services.record_update(
+    other = attacks.attack_update(
         instance=AttackFactory(summary="Night drone attack on Odesa"),
         updated_by=reviewer,
         verification_status=VERIFIED,
     )
 
-    services.record_update(instance=verified.weapons.get(), updated_by=analyst, attack=other)
+    attacks.weapon_use_update(instance=verified.weapons.get(), updated_by=analyst, attack=other)
 
     assert (status_of(verified), status_of(other)) == (CORROBORATED, CORROBORATED)
 
 
 def test_an_analyst_cannot_set_it_back_but_a_reviewer_can(analyst, reviewer, verified):
-    services.record_update(instance=verified, updated_by=analyst, killed=3)
+    attacks.attack_update(instance=verified, updated_by=analyst, killed=3)
     with pytest.raises(ValidationError, match="Only reviewers"):
-        services.record_update(instance=verified, updated_by=analyst, verification_status=VERIFIED)
+        attacks.attack_update(instance=verified, updated_by=analyst, verification_status=VERIFIED)
 
-    services.record_update(instance=verified, updated_by=reviewer, verification_status=VERIFIED)
+    attacks.attack_update(instance=verified, updated_by=reviewer, verification_status=VERIFIED)
 
     assert status_of(verified) == VERIFIED
 
@@ -250,7 +249,7 @@ def test_the_analyst_form_warns_that_saving_corroborates_and_offers_no_way_back(
     form = client.get(admin_url("attack", "change", verified.pk)).context["adminform"].form
     assert "back to corroborated" in str(form.fields["verification_status"].help_text)
 
-    services.record_update(instance=verified, updated_by=analyst, killed=1)
+    attacks.attack_update(instance=verified, updated_by=analyst, killed=1)
     form = client.get(admin_url("attack", "change", verified.pk)).context["adminform"].form
 
     choices = {value for value, _ in form.fields["verification_status"].choices}
@@ -351,8 +350,7 @@ def test_a_new_weapon_posted_through_the_api(request, verified, role, expected):
 
 
 @pytest.fixture
-def acled_attacks(db) -> None:
-    load_ukraine_regions()
+def acled_attacks(oblasts) -> None:
     run_import("acled", ACLED_FILE)
 
 
@@ -369,7 +367,7 @@ def reimport_with_one_death_more(user):
 @pytest.mark.parametrize(("role", "expected"), [("analyst", CORROBORATED), ("reviewer", VERIFIED)])
 def test_an_import_that_changes_a_verified_attack(request, reviewer, acled_attacks, role, expected):
     attack = Attack.objects.get(external_id="UKR150002")
-    services.record_update(instance=attack, updated_by=reviewer, verification_status=VERIFIED)
+    attacks.attack_update(instance=attack, updated_by=reviewer, verification_status=VERIFIED)
 
     job = reimport_with_one_death_more(request.getfixturevalue(role))
 
@@ -381,7 +379,7 @@ def test_an_import_that_changes_a_verified_attack(request, reviewer, acled_attac
 
 def test_an_import_that_changes_other_events_keeps_their_status(analyst, reviewer, acled_attacks):
     untouched = Attack.objects.get(external_id="UKR150001")
-    services.record_update(instance=untouched, updated_by=reviewer, verification_status=VERIFIED)
+    attacks.attack_update(instance=untouched, updated_by=reviewer, verification_status=VERIFIED)
 
     reimport_with_one_death_more(analyst)
 

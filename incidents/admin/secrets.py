@@ -100,7 +100,7 @@ def secret_lookup_problems(site: admin.AdminSite) -> list[Error]:
             problems.append(
                 Error(
                     f"{name} does not refuse lookups on secrets: it was registered after "
-                    "start-up. Call incidents.admin_secrets.guard_admin on it.",
+                    "start-up. Call incidents.admin.secrets.guard_admin on it.",
                     obj=model_admin,
                     id="incidents.E010",
                 )

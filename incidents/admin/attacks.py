@@ -1,0 +1,213 @@
+"""The admin for attacks, with their weapons, damages, outages and responses inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import (
+    Prefetch,
+    QuerySet,
+    TextField,
+)
+from django.http import HttpRequest
+
+from incidents.admin.base import (
+    AUDIT_FIELDSET,
+    AttackChildInline,
+    ServiceInlineMixin,
+    TrackedAdmin,
+    region_filter,
+    subquery_count,
+    subquery_sum,
+)
+from incidents.forms import (
+    VERIFY_PERMISSION,
+    AttackForm,
+)
+from incidents.models import (
+    Attack,
+    Damage,
+    OutageReport,
+    Region,
+    ResponseMeasure,
+    WeaponUse,
+)
+from incidents.services import attacks, facilities, outages
+
+
+class WeaponUseInline(AttackChildInline):
+    writes = attacks.WEAPON_USE_WRITES
+    model = WeaponUse
+    fields = ("weapon_type", "model", "launched", "intercepted")
+    extra = 1
+
+
+class DamageInline(AttackChildInline):
+    writes = facilities.DAMAGE_WRITES
+    model = Damage
+    fields = (
+        "facility",
+        "severity",
+        "restoration_status",
+        "restored_at",
+        "expected_restoration",
+        "description",
+    )
+    autocomplete_fields = ("facility",)
+    extra = 1
+    # A table row has no room for a full-size text box.
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
+
+
+class OutageReportInline(AttackChildInline):
+    writes = outages.OUTAGE_REPORT_WRITES
+    model = OutageReport
+    fields = ("region", "locality", "service", "unit", "count_qualifier", "count", "as_of")
+    autocomplete_fields = ("region",)
+
+
+class ResponseMeasureInline(ServiceInlineMixin, admin.StackedInline):
+    writes = outages.RESPONSE_MEASURE_WRITES
+    model = ResponseMeasure
+    fields = (("kind", "region"), "description", ("actor", "quantity"), ("started_at", "ended_at"))
+    autocomplete_fields = ("region",)
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Attack)
+class AttackAdmin(TrackedAdmin):
+    writes = attacks.ATTACK_WRITES
+    form = AttackForm
+    inlines = (WeaponUseInline, DamageInline, OutageReportInline, ResponseMeasureInline)
+    list_display = (
+        "started_at",
+        "summary",
+        "region_codes",
+        "launched_intercepted",
+        "facilities_hit",
+        "killed",
+        "injured",
+        "verification_status",
+    )
+    list_display_links = ("started_at", "summary")
+    list_filter = (
+        "verification_status",
+        ("started_at", admin.DateFieldListFilter),
+        region_filter("regions"),
+        ("weapons__weapon_type", admin.ChoicesFieldListFilter),
+        ("damages__facility__kind", admin.ChoicesFieldListFilter),
+        ("damages__severity", admin.ChoicesFieldListFilter),
+        "is_illustrative",
+    )
+    search_fields = ("summary", "description", "perpetrator", "external_id")
+    date_hierarchy = "started_at"
+    autocomplete_fields = ("regions", "sources")
+    actions = ("mark_corroborated", "mark_verified", "mark_disputed")
+    fieldsets = (
+        (None, {"fields": ("summary", "description", "perpetrator")}),
+        ("When", {"fields": (("started_at", "ended_at"), "time_precision")}),
+        (
+            "Where",
+            {
+                "fields": ("regions", "reported_region_count", "impact_location"),
+                "description": "Link the regions a report names; when it gives only a number "
+                "(“eight regions”), put the number in the reported count.",
+            },
+        ),
+        ("Toll", {"fields": (("killed", "injured"), "ambient_temperature_c")}),
+        ("Review", {"fields": ("verification_status", "sources")}),
+        (
+            "Other",
+            {
+                "classes": ("collapse",),
+                "fields": ("external_source", "external_id", "is_illustrative"),
+            },
+        ),
+        AUDIT_FIELDSET,
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attack]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                launched_total=subquery_sum(WeaponUse, "attack", "launched"),
+                intercepted_total=subquery_sum(WeaponUse, "attack", "intercepted"),
+                facilities_n=subquery_count(Damage, "attack"),
+            )
+            .prefetch_related(Prefetch("regions", queryset=Region.objects.only("code", "name_en")))
+        )
+
+    @admin.display(description="regions")
+    def region_codes(self, obj: Attack) -> str:
+        codes = ", ".join(region.code for region in obj.regions.all())
+        if obj.reported_region_count:
+            return (
+                f"{codes} ({obj.reported_region_count} reported)"
+                if codes
+                else (f"{obj.reported_region_count} reported")
+            )
+        return codes or "—"
+
+    @admin.display(description="launched / intercepted", ordering="launched_total")
+    def launched_intercepted(self, obj: Attack) -> str:
+        def shown(value: int | None) -> str:
+            return "?" if value is None else f"{value:,}"
+
+        if obj.launched_total is None and obj.intercepted_total is None:
+            return "—"
+        return f"{shown(obj.launched_total)} / {shown(obj.intercepted_total)}"
+
+    @admin.display(description="facilities hit", ordering="facilities_n")
+    def facilities_hit(self, obj: Attack) -> int:
+        return obj.facilities_n
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        was_verified = form.initial.get("verification_status") == Attack.Verification.VERIFIED
+        if change and was_verified:
+            form.instance.refresh_from_db(fields=["verification_status"])
+            if form.instance.verification_status == Attack.Verification.CORROBORATED:
+                self.message_user(
+                    request,
+                    "This attack was verified; your changes take it back to corroborated "
+                    "until a reviewer verifies it again.",
+                    messages.WARNING,
+                )
+
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(VERIFY_PERMISSION)
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        changed, refused = 0, []
+        for attack in queryset:
+            if attack.verification_status == status:
+                continue
+            try:
+                attacks.attack_update(
+                    instance=attack, updated_by=request.user, verification_status=status
+                )
+            except ValidationError as exc:
+                refused.append(f"{attack}: {'; '.join(exc.messages)}")
+            else:
+                changed += 1
+        label = Attack.Verification(status).label.lower()
+        self.message_user(request, f"{changed} attack(s) marked {label}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, f"Not changed – {reason}", messages.ERROR)
+
+    @admin.action(description="Mark selected as corroborated", permissions=["change"])
+    def mark_corroborated(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, Attack.Verification.CORROBORATED)
+
+    @admin.action(description="Mark selected as verified", permissions=["verify"])
+    def mark_verified(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, Attack.Verification.VERIFIED)
+
+    @admin.action(description="Mark selected as disputed", permissions=["verify"])
+    def mark_disputed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, Attack.Verification.DISPUTED)
