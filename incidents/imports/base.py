@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as date_parser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incidents.models import ImportJob, Region
+from incidents.imports import bulk
+from incidents.models import ImportJob, Region, Source
+from incidents.services import attacks
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # How many rejected rows a job keeps in its report; the count covers all of them.
@@ -355,3 +357,71 @@ class CsvImporter(Importer):
     def value(row: Mapping[str, Any], column: str) -> str:
         value = row.get(column)
         return value.strip() if isinstance(value, str) else ""
+
+
+class AttackBatchImporter(CsvImporter):
+    """Reads attacks a batch at a time and writes them with `bulk.attacks_upsert_batch`.
+
+    Subclasses turn a record into an `AttackRow` (or None to skip it) in `attack_row`.
+    """
+
+    batch_size = 1000
+
+    def attack_row(self, record: Record) -> bulk.AttackRow | None:
+        raise NotImplementedError
+
+    def handle_batch(self, records: Sequence[Record]) -> list[Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        rows: list[tuple[int, bulk.AttackRow]] = []
+        for index, record in enumerate(records):
+            try:
+                row = self.attack_row(record)
+            except RowRejected as exc:
+                outcomes[index] = Outcome(record.line, REJECTED, str(exc))
+                continue
+            if row is None:
+                outcomes[index] = Outcome(record.line, SKIPPED)
+            else:
+                rows.append((index, row))
+        try:
+            with transaction.atomic():
+                results = bulk.attacks_upsert_batch(user=self.user, rows=[row for _, row in rows])
+        except IntegrityError:
+            # A row broke a database constraint: find it by writing one at a time.
+            results = [self._upsert_one(row) for _, row in rows]
+        for (index, _), result in zip(rows, results, strict=True):
+            line = records[index].line
+            if isinstance(result, ValidationError):
+                outcomes[index] = Outcome(line, REJECTED, validation_reason(result))
+            else:
+                outcomes[index] = Outcome(line, result)
+        return [outcomes[index] for index in range(len(records))]
+
+    def _upsert_one(self, row: bulk.AttackRow) -> str | ValidationError:
+        """One row through the services, which name the rule it breaks."""
+        fields = dict(row.fields)
+        key = {name: fields.pop(name) for name in ("external_source", "external_id")}
+        try:
+            with transaction.atomic():
+                attack, result = attacks.attack_upsert(
+                    user=self.user,
+                    key=key,
+                    values=fields,
+                    regions=Region.objects.filter(pk__in=row.region_ids),
+                    sources=Source.objects.filter(pk__in=row.source_ids),
+                )
+                for weapon in row.weapons:
+                    _, weapon_result = attacks.weapon_use_upsert(
+                        user=self.user,
+                        key={
+                            "attack": attack,
+                            "weapon_type": weapon.weapon_type,
+                            "model": weapon.model,
+                        },
+                        values={"launched": weapon.launched, "intercepted": weapon.intercepted},
+                    )
+                    if result == SKIPPED and weapon_result != SKIPPED:
+                        result = UPDATED
+        except ValidationError as exc:
+            return exc
+        return result

@@ -8,8 +8,9 @@ with one INSERT … SELECT.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.gis.db.models import GeometryField
@@ -17,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from incidents.models import Attack
+from incidents.models import Attack, WeaponUse
 from incidents.services.attacks import may_verify
 from incidents.services.base import (
     UPSERT_CREATED,
@@ -27,25 +28,134 @@ from incidents.services.base import (
     real_user,
 )
 
+Key = tuple[str, str]  # an attack's (external source, external id)
+WeaponKey = tuple[str, str]  # a weapon use's (weapon type, model) within its attack
+
+
+@dataclass(frozen=True)
+class WeaponRow:
+    """One weapon use of an imported attack; (weapon type, model) names it within the attack."""
+
+    weapon_type: str
+    model: str = ""
+    launched: int | None = None
+    intercepted: int | None = None
+
+    @property
+    def key(self) -> WeaponKey:
+        return self.weapon_type, self.model
+
 
 @dataclass(frozen=True)
 class AttackRow:
-    """One attack to upsert in a batch: its fields (with external source and id) and links."""
+    """One attack to upsert in a batch: its fields (with external source and id), its links
+    and its weapon uses (added or updated; weapon uses the row does not name are kept)."""
 
     fields: dict[str, Any]
     region_ids: frozenset[int] = frozenset()
     source_ids: frozenset[int] = frozenset()
+    weapons: tuple[WeaponRow, ...] = ()
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> Key:
         return self.fields["external_source"], self.fields["external_id"]
 
 
-def _attack_row_matches(attack: Attack, row: AttackRow, links: tuple[set, set]) -> bool:
-    return all(getattr(attack, name) == value for name, value in row.fields.items()) and links == (
-        set(row.region_ids),
-        set(row.source_ids),
+@dataclass
+class _Stored:
+    """What the database holds for a batch's attacks, by key."""
+
+    attacks: dict[Key, Attack] = field(default_factory=dict)
+    links: dict[Key, tuple[set[int], set[int]]] = field(default_factory=dict)
+    weapons: dict[Key, dict[WeaponKey, WeaponRow]] = field(default_factory=dict)
+    weapon_ids: dict[tuple[Key, WeaponKey], int] = field(default_factory=dict)
+
+
+def _stored(rows: Sequence[AttackRow]) -> _Stored:
+    """The batch's stored attacks, links and weapon uses, in a few queries for the batch."""
+    found = _Stored()
+    by_source: dict[str, set[str]] = {}
+    for row in rows:
+        by_source.setdefault(row.key[0], set()).add(row.key[1])
+    for source, ids in by_source.items():
+        for attack in Attack.objects.filter(external_source=source, external_id__in=ids):
+            found.attacks[(source, attack.external_id)] = attack
+            found.links[(source, attack.external_id)] = (set(), set())
+    if not found.attacks:
+        return found
+    key_of = {attack.pk: key for key, attack in found.attacks.items()}
+    for attack_id, region_id in Attack.regions.through.objects.filter(
+        attack_id__in=key_of
+    ).values_list("attack_id", "region_id"):
+        found.links[key_of[attack_id]][0].add(region_id)
+    for attack_id, source_id in Attack.sources.through.objects.filter(
+        attack_id__in=key_of
+    ).values_list("attack_id", "source_id"):
+        found.links[key_of[attack_id]][1].add(source_id)
+    if any(row.weapons for row in rows):
+        for pk, attack_id, *values in WeaponUse.objects.filter(attack_id__in=key_of).values_list(
+            "pk", "attack_id", "weapon_type", "model", "launched", "intercepted"
+        ):
+            weapon = WeaponRow(*values)
+            found.weapons.setdefault(key_of[attack_id], {})[weapon.key] = weapon
+            found.weapon_ids[(key_of[attack_id], weapon.key)] = pk
+    return found
+
+
+def _attack_row_matches(
+    attack: Attack,
+    row: AttackRow,
+    links: tuple[set, set] | None,
+    weapons: Mapping[WeaponKey, WeaponRow],
+) -> bool:
+    return (
+        all(getattr(attack, name) == value for name, value in row.fields.items())
+        and links == (set(row.region_ids), set(row.source_ids))
+        and all(weapons.get(weapon.key) == weapon for weapon in row.weapons)
     )
+
+
+def _insert_links(field: models.ManyToManyField, pairs: Sequence[tuple[int, int]]) -> None:
+    """Write many links of a many-to-many field with one INSERT of two arrays."""
+    if not pairs:
+        return
+    qn = connection.ops.quote_name
+    table = qn(field.remote_field.through._meta.db_table)
+    columns = f"{qn(field.m2m_column_name())}, {qn(field.m2m_reverse_name())}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608  (names from the model)
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+            [[own for own, _ in pairs], [other for _, other in pairs]],
+        )
+
+
+def _weapon_uses(
+    row: AttackRow, current: Mapping[WeaponKey, WeaponRow], user: User, now: datetime
+) -> dict[WeaponKey, WeaponUse]:
+    """The row's weapon uses that differ from `current`, validated as `record_save` would
+    validate them (ValidationError if one is wrong); their attack is set when it is written."""
+    uses = {}
+    for weapon in row.weapons:
+        if current.get(weapon.key) == weapon:
+            continue
+        use = WeaponUse(
+            weapon_type=weapon.weapon_type,
+            model=weapon.model,
+            launched=weapon.launched,
+            intercepted=weapon.intercepted,
+            created_at=now,
+            created_by=user,
+            updated_at=now,
+            updated_by=user,
+        )
+        use.full_clean(
+            exclude=["attack", "created_by", "updated_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        uses[weapon.key] = use
+    return uses
 
 
 _HISTORY_OWN_COLUMNS = frozenset(
@@ -122,55 +232,43 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
     The author check of `record_save` for verification states does not apply:
     imported attacks are "reported". An update keeps the stored status, except
     that a verified attack updated by someone who may not verify goes back to
-    corroborated, as with every other edit. History rows are written in bulk too.
+    corroborated, as with every other edit; a change to a weapon use the row
+    names counts as a change to its attack. History rows are written in bulk too.
     An IntegrityError (a constraint the row broke) aborts the whole batch, so
-    callers fall back to `record_upsert` row by row to find and report it.
+    callers fall back to `attack_upsert` row by row to find and report it.
     """
     author = real_user(user)
     now = timezone.now()
-    by_source: dict[str, set[str]] = {}
-    for row in rows:
-        by_source.setdefault(row.key[0], set()).add(row.key[1])
-    stored: dict[tuple[str, str], Attack] = {}
-    links: dict[tuple[str, str], tuple[set, set]] = {}
-    for source, ids in by_source.items():
-        for attack in Attack.objects.filter(external_source=source, external_id__in=ids):
-            stored[(source, attack.external_id)] = attack
-            links[(source, attack.external_id)] = (set(), set())
-    if stored:
-        key_of = {attack.pk: key for key, attack in stored.items()}
-        for attack_id, region_id in Attack.regions.through.objects.filter(
-            attack_id__in=key_of
-        ).values_list("attack_id", "region_id"):
-            links[key_of[attack_id]][0].add(region_id)
-        for attack_id, source_id in Attack.sources.through.objects.filter(
-            attack_id__in=key_of
-        ).values_list("attack_id", "source_id"):
-            links[key_of[attack_id]][1].add(source_id)
-
+    stored = _stored(rows)
     outcomes: list[str | ValidationError] = []
-    new: dict[tuple[str, str], Attack] = {}
-    changed: dict[tuple[str, str], Attack] = {}
-    wanted_links: dict[tuple[str, str], AttackRow] = {}
+    new: dict[Key, Attack] = {}
+    changed: dict[Key, Attack] = {}
+    wanted_links: dict[Key, AttackRow] = {}
+    wanted_weapons: dict[Key, dict[WeaponKey, WeaponRow]] = {}
+    weapon_uses: dict[Key, dict[WeaponKey, WeaponUse]] = {}
     for row in rows:
         key = row.key
-        current = new.get(key) or changed.get(key) or stored.get(key)
+        current = new.get(key) or changed.get(key) or stored.attacks.get(key)
         current_links = (
             (set(wanted_links[key].region_ids), set(wanted_links[key].source_ids))
             if key in wanted_links
-            else links.get(key)
+            else stored.links.get(key)
         )
-        if current is not None and _attack_row_matches(current, row, current_links):
+        current_weapons = {**stored.weapons.get(key, {}), **wanted_weapons.get(key, {})}
+        if current is not None and _attack_row_matches(
+            current, row, current_links, current_weapons
+        ):
             outcomes.append(UPSERT_UNCHANGED)
             continue
         attack = Attack(**row.fields)
         attack.updated_by = author
         attack.updated_at = now
-        if key in stored:
-            attack.pk = stored[key].pk
-            attack.created_at = stored[key].created_at
-            attack.created_by_id = stored[key].created_by_id
-            status = row.fields.get("verification_status", stored[key].verification_status)
+        if key in stored.attacks:
+            before = stored.attacks[key]
+            attack.pk = before.pk
+            attack.created_at = before.created_at
+            attack.created_by_id = before.created_by_id
+            status = row.fields.get("verification_status", before.verification_status)
             if status == Attack.Verification.VERIFIED and not may_verify(user):
                 status = Attack.Verification.CORROBORATED
             attack.verification_status = status
@@ -184,16 +282,19 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
                 validate_unique=False,
                 validate_constraints=False,
             )
+            uses = _weapon_uses(row, current_weapons, author, now)
         except ValidationError as exc:
             outcomes.append(exc)
             continue
-        if key in stored:
+        if key in stored.attacks:
             changed[key] = attack
             outcomes.append(UPSERT_UPDATED)
         else:
             outcomes.append(UPSERT_UPDATED if key in new else UPSERT_CREATED)
             new[key] = attack
         wanted_links[key] = row
+        wanted_weapons.setdefault(key, {}).update({weapon.key: weapon for weapon in row.weapons})
+        weapon_uses.setdefault(key, {}).update(uses)
 
     if new:
         _copy_insert(Attack, list(new.values()))
@@ -207,17 +308,46 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
         _history_from_table(Attack, changed_ids, "~", author)
         Attack.regions.through.objects.filter(attack_id__in=changed_ids).delete()
         Attack.sources.through.objects.filter(attack_id__in=changed_ids).delete()
-    region_links, source_links = [], []
-    for key, row in wanted_links.items():
-        attack_id = (new.get(key) or changed[key]).pk
-        region_links += [
-            Attack.regions.through(attack_id=attack_id, region_id=region_id)
-            for region_id in row.region_ids
-        ]
-        source_links += [
-            Attack.sources.through(attack_id=attack_id, source_id=source_id)
-            for source_id in row.source_ids
-        ]
-    Attack.regions.through.objects.bulk_create(region_links, ignore_conflicts=True)
-    Attack.sources.through.objects.bulk_create(source_links, ignore_conflicts=True)
+    for name in ("regions", "sources"):
+        _insert_links(
+            Attack._meta.get_field(name),
+            [
+                ((new.get(key) or changed[key]).pk, linked)
+                for key, row in wanted_links.items()
+                for linked in (row.region_ids if name == "regions" else row.source_ids)
+            ],
+        )
+    _write_weapons(
+        {key: (new.get(key) or changed[key]).pk for key in weapon_uses},
+        weapon_uses,
+        stored,
+        author,
+    )
     return outcomes
+
+
+def _write_weapons(
+    attack_ids: Mapping[Key, int],
+    uses: Mapping[Key, Mapping[WeaponKey, WeaponUse]],
+    stored: _Stored,
+    user: User,
+) -> None:
+    """Add the weapon uses the attacks lack; update those they hold with other figures."""
+    added: list[WeaponUse] = []
+    updated: list[WeaponUse] = []
+    for key, by_weapon in uses.items():
+        for weapon_key, use in by_weapon.items():
+            use.attack_id = attack_ids[key]
+            if (key, weapon_key) in stored.weapon_ids:
+                use.pk = stored.weapon_ids[(key, weapon_key)]
+                updated.append(use)
+            else:
+                added.append(use)
+    if added:
+        _copy_insert(WeaponUse, added)
+        _history_from_table(WeaponUse, [use.pk for use in added], "+", user)
+    if updated:
+        WeaponUse.objects.bulk_update(
+            updated, fields=["launched", "intercepted", "updated_at", "updated_by"]
+        )
+        _history_from_table(WeaponUse, [use.pk for use in updated], "~", user)

@@ -5,26 +5,32 @@ launch_place, target, launched, destroyed (= intercepted), not_reach_goal, …
 Counts may be written as floats ("12.0"), times may lack the hour, and the
 target may join several oblasts with " and " or name a part of the country
 ("south"), which is kept in the description and never turned into regions.
+Rows are written in bulk (`AttackBatchImporter`); each row is one attack, also
+when several rows share a time, model and target (see `records`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from incidents.imports.base import (
+    AttackBatchImporter,
     CsvImporter,
     Record,
     RowRejected,
     parse_datetime,
     parse_int,
 )
+from incidents.imports.bulk import AttackRow, WeaponRow
 from incidents.models import Attack, WeaponUse
 from incidents.region_names import is_macro_region, region_code
-from incidents.services import attacks
-from incidents.services.base import UPSERT_UNCHANGED
 
 EXTERNAL_SOURCE = "missile-attacks"
+KEY_COLUMNS = ("time_start", "model", "target")
 W = WeaponUse.WeaponType
 
 # Checked in order: "Iskander-K" is a cruise missile, "Iskander-M" a ballistic one.
@@ -42,6 +48,8 @@ _SPLIT_MODELS = re.compile(r"\s+and\s+|\s*,\s*|\s*\+\s*|\s*/\s*(?=[A-Za-zХх])"
 _SPLIT_TARGETS = re.compile(r"\s+and\s+|\s*,\s*|\s*;\s*", re.IGNORECASE)
 
 
+# A data set names few models and targets, row after row: each is worked out once.
+@functools.lru_cache(maxsize=4096)
 def weapon_type(model: str) -> str:
     """The weapon type of a model; a row naming models of several types is "unknown"."""
     types = set()
@@ -55,7 +63,8 @@ def weapon_type(model: str) -> str:
     return types.pop() if len(types) == 1 else W.UNKNOWN
 
 
-def target_regions(target: str) -> tuple[list[str], list[str]]:
+@functools.lru_cache(maxsize=4096)
+def target_regions(target: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """ISO codes of the oblasts a target names, and the parts that are not oblasts."""
     codes: list[str] = []
     other: list[str] = []
@@ -65,16 +74,44 @@ def target_regions(target: str) -> tuple[list[str], list[str]]:
             codes.append(code)
         elif code is None:
             other.append(part)
-    return codes, other
+    return tuple(codes), tuple(other)
 
 
-class MissileAttacksImporter(CsvImporter):
+def natural_key(row: Mapping[str, Any]) -> str:
+    """What names a row in the data set: its start, weapon model and target."""
+    return "|".join(CsvImporter.value(row, name) for name in KEY_COLUMNS).casefold()
+
+
+def external_id(key: str, occurrence: int) -> str:
+    """A row's id: its natural key and, from the second row sharing it, its occurrence.
+
+    The first row keeps the id rows had before occurrences were counted, so a
+    data set imported then is matched again, not doubled.
+    """
+    text = key if occurrence == 1 else f"{key}|{occurrence}"
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+class MissileAttacksImporter(AttackBatchImporter):
     label = "missile attacks"
     needs_regions = True
     required_columns = ("time_start", "model", "target", "launched", "destroyed")
 
-    def import_record(self, record: Record) -> str:
-        data, value = record.data, self.value
+    def records(self) -> Iterator[Record]:
+        """Each row with the how-many-th it is of the rows sharing its time, model and target.
+
+        The data set often lists one wave several times (say, drones from two launch
+        sites); each row is an attack of its own. Counted over the whole file, every
+        read of which is in the same order, so a resumed job numbers rows alike.
+        """
+        seen: dict[str, int] = {}
+        for record in super().records():
+            key = natural_key(record.data)
+            seen[key] = seen.get(key, 0) + 1
+            yield Record(record.line, (record.data, external_id(key, seen[key])))
+
+    def attack_row(self, record: Record) -> AttackRow:
+        (data, row_id), value = record.data, self.value
         model = value(data, "model")
         if not model:
             raise RowRejected("The weapon model is empty.")
@@ -90,7 +127,7 @@ class MissileAttacksImporter(CsvImporter):
             )
         target = value(data, "target")
         codes, other = target_regions(target)
-        regions = [self.region_by_code(code) for code in codes]
+        region_ids = frozenset(self.region_by_code(code).pk for code in codes)
 
         description = [f"Target: {target}." if target else ""]
         if macro := [part for part in other if is_macro_region(part)]:
@@ -100,17 +137,13 @@ class MissileAttacksImporter(CsvImporter):
         for column in ("target_main", "launch_place", "carrier", "not_reach_goal", "source"):
             if text := value(data, column):
                 description.append(f"{column.replace('_', ' ').capitalize()}: {text}.")
-        natural_key = "|".join([value(data, "time_start"), model, target]).casefold()
         summary = f"{model}: {launched if launched is not None else '?'} launched"
         if target:
             summary += f" at {target}"
-        attack, created = attacks.attack_upsert(
-            user=self.user,
-            key={
+        return AttackRow(
+            fields={
                 "external_source": EXTERNAL_SOURCE,
-                "external_id": hashlib.sha256(natural_key.encode()).hexdigest()[:40],
-            },
-            values={
+                "external_id": row_id,
                 "started_at": started_at,
                 "ended_at": ended_at,
                 "time_precision": (
@@ -119,13 +152,13 @@ class MissileAttacksImporter(CsvImporter):
                 "summary": summary[:300],
                 "description": " ".join(filter(None, description)),
             },
-            regions=regions,
+            region_ids=region_ids,
+            weapons=(
+                WeaponRow(
+                    weapon_type=weapon_type(model),
+                    model=model[:100],
+                    launched=launched,
+                    intercepted=destroyed,
+                ),
+            ),
         )
-        _, weapons = attacks.weapon_use_upsert(
-            user=self.user,
-            key={"attack": attack, "weapon_type": weapon_type(model), "model": model[:100]},
-            values={"launched": launched, "intercepted": destroyed},
-        )
-        if created == UPSERT_UNCHANGED:
-            return weapons
-        return created

@@ -38,6 +38,7 @@ DASHBOARD_ZOOM_MS = Target("zoom_ms", at_most=1000)
 
 # Import throughput (test_import_bench.py).
 ACLED_ROWS_PER_S = Target("acled_rows_per_s", at_least=1000)
+MISSILE_ROWS_PER_S = Target("missile_rows_per_s", at_least=1000)
 
 
 def check(*measured: tuple[Target, float]) -> None:
