@@ -5,9 +5,12 @@ import io
 import json
 from datetime import UTC, datetime
 
+import hxl
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from rest_framework.test import APIClient
 
 from tests.factories import (
     AttackFactory,
@@ -15,6 +18,11 @@ from tests.factories import (
     OutageReportFactory,
     RegionFactory,
     SourceFactory,
+)
+from tests.incidents.test_api_resources import (  # noqa: F401 - world is a fixture.
+    RESOURCES,
+    list_url,
+    world,
 )
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +130,227 @@ def test_a_plain_list_stays_paged_json(client, viewer, attacks):
 def test_exports_need_a_login(client, attacks):
     response = client.get(reverse("api:attack-list"), {"format": "csv"})
     assert response.status_code in (401, 403)
+
+
+# --------------------------------------------------------------------------- HXL
+
+# Columns that hold a JSON field under another name, or split it (a point's latitude and
+# longitude); the geometry itself is GeoJSON's, not a column.
+RENAMED = {
+    "regions": "region_codes",
+    "region": "region_code",
+    "impact_location": "latitude",
+    "location": "latitude",
+    "boundary": None,
+}
+# Columns that are no JSON field of the collection: names and figures looked up from the
+# records it links to, and the record's page. Anything else would be a field the JSON
+# does not show to the same reader.
+LOOKED_UP = {
+    "region_names",
+    "region_code",
+    "region_name",
+    "longitude",
+    "weapon_types",
+    "weapon_models",
+    "launched",
+    "intercepted",
+    "facilities_hit",
+    "facility_names",
+    "attack_started_at",
+    "facility_name",
+    "facility_kind",
+    "latitude",
+    "last_severity",
+    "last_attack_at",
+    "url",
+}
+# Hashtags a reader of each collection looks for, from the HXL 1.1 core dictionary.
+CORE_TAGS = {
+    "attacks": {
+        "id": "#event+id",
+        "started_at": "#date+start",
+        "region_codes": "#adm1+code",
+        "region_names": "#adm1+name",
+        "latitude": "#geo+lat",
+        "longitude": "#geo+lon",
+        "killed": "#affected+killed",
+        "injured": "#affected+injured",
+        "verification_status": "#status+verification",
+        "sources": "#meta+source",
+    },
+    "weapon-uses": {"attack": "#event+id", "attack_started_at": "#date+start"},
+    "damages": {
+        "attack": "#event+id",
+        "facility_name": "#loc+name",
+        "region_code": "#adm1+code",
+        "severity": "#severity",
+    },
+    "outages": {
+        "as_of": "#date+reported",
+        "region_code": "#adm1+code",
+        "region_name": "#adm1+name",
+        "service": "#service",
+        "count": "#indicator+num+outage",
+        "attack": "#event+id",
+    },
+    "responses": {
+        "kind": "#activity+type",
+        "actor": "#org+name",
+        "quantity": "#output+num",
+        "started_at": "#date+start",
+    },
+    "facilities": {
+        "name": "#loc+name",
+        "kind": "#loc+type",
+        "status": "#status",
+        "region_code": "#adm1+code",
+        "latitude": "#geo+lat",
+        "longitude": "#geo+lon",
+        "operator": "#org+name+operator",
+    },
+    "regions": {"code": "#adm1+code", "name_en": "#adm1+name"},
+    "sources": {"title": "#meta+source+name", "published_at": "#date+published"},
+}
+EXPORT_FILES = [
+    ("/api/v1/exports/attacks.hxl.csv", "attacks"),
+    ("/api/v1/exports/outages.hxl.csv", "outages"),
+]
+
+
+def body(response) -> bytes:
+    assert response.status_code == 200, response.content
+    return b"".join(response.streaming_content)
+
+
+def load_hxl(content: bytes) -> hxl.model.Dataset:
+    """The export as libhxl reads it, after checking it against libhxl's default schema."""
+    problems: list = []
+    valid = hxl.schema(callback=problems.append).validate(hxl.data(io.BytesIO(content)))
+    errors = [
+        (p.rule.tag_pattern, p.value, p.message) for p in problems if p.rule.severity == "error"
+    ]
+    assert valid or not errors, errors
+    return hxl.data(io.BytesIO(content))
+
+
+def same_value(value: object, cell: str) -> bool:
+    """Whether a JSON value and an export cell say the same thing."""
+    if value is None:
+        return cell == ""
+    if isinstance(value, bool):
+        return cell == str(value).lower()
+    if isinstance(value, list):
+        return cell == ";".join(str(item) for item in value)
+    if isinstance(value, str) and (moment := parse_datetime(value)) and "T" in value:
+        # Exports give times in UTC to the second.
+        return parse_datetime(cell) == moment.replace(microsecond=0)
+    return cell == str(value)
+
+
+@pytest.fixture
+def api_client(viewer) -> APIClient:
+    client = APIClient()
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def filled(world):  # noqa: F811 - the fixture imported above.
+    kyiv = world["region"]
+    kyiv.boundary = MultiPolygon(
+        Polygon(((30, 50), (31, 50), (31, 51), (30, 51), (30, 50)), srid=4326), srid=4326
+    )
+    kyiv.save()
+    world["attack"].impact_location = Point(30.64, 50.446, srid=4326)
+    world["attack"].killed = 1
+    world["attack"].save()
+    world["damage"].sources.set([world["source"]])
+    return world
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_every_collection_exports_hxl_that_libhxl_reads_with_the_json_values(
+    api_client, filled, resource
+):
+    dataset = load_hxl(body(api_client.get(list_url(resource), {"format": "hxl"})))
+    records = api_client.get(list_url(resource), {"page_size": 100}).json()["results"]
+
+    tags = dict(zip(dataset.headers, (c.display_tag for c in dataset.columns), strict=True))
+    assert all(column.tag for column in dataset.columns)
+    assert CORE_TAGS[resource].items() <= tags.items()
+    rows = [dict(zip(dataset.headers, row.values, strict=True)) for row in dataset]
+    assert len(rows) == len(records) > 0
+    for record, row in zip(records, rows, strict=True):
+        for field, value in record.items():
+            column = RENAMED.get(field, field)
+            if column is None or column == "latitude":
+                continue
+            assert column in row, f"{resource}: {field} is not exported"
+            if column == field:
+                assert same_value(value, row[column]), (resource, field, value, row[column])
+        unknown = set(row) - set(record) - LOOKED_UP - {RENAMED.get(f) for f in record}
+        assert not unknown, f"{resource} exports what its JSON does not show: {unknown}"
+
+
+def test_the_export_values_of_linked_records_are_those_of_the_records(api_client, filled):
+    (attack,) = load_hxl(body(api_client.get(list_url("attacks"), {"format": "hxl"})))
+    (damage,) = load_hxl(body(api_client.get(list_url("damages"), {"format": "hxl"})))
+    (outage,) = load_hxl(body(api_client.get(list_url("outages"), {"format": "hxl"})))
+
+    assert attack.get("#event+id") == str(filled["attack"].pk)
+    assert (attack.get("#adm1+code"), attack.get("#adm1+name")) == ("UA-30", "Kyiv")
+    assert (attack.get("#geo+lat"), attack.get("#geo+lon")) == ("50.446", "30.64")
+    assert attack.get("#affected+killed") == "1"
+    assert attack.get("#x_weapon+type") == filled["weapon"].weapon_type
+    assert attack.get("#loc+name+hit") == filled["facility"].name
+    assert attack.get("#meta+url") == f"/attacks/{filled['attack'].pk}/"
+    assert damage.get("#loc+name") == filled["facility"].name
+    assert damage.get("#meta+source") == str(filled["source"].pk)
+    assert outage.get("#event+id") == str(filled["attack"].pk)
+    assert outage.get("#adm1+name") == "Kyiv"
+
+
+@pytest.mark.parametrize(("url", "resource"), EXPORT_FILES)
+def test_the_hxl_files_load_with_libhxl_and_have_the_collections_tags(
+    api_client, filled, url, resource
+):
+    dataset = load_hxl(body(api_client.get(url)))
+
+    tags = dict(zip(dataset.headers, (c.display_tag for c in dataset.columns), strict=True))
+    assert CORE_TAGS[resource].items() <= tags.items()
+    assert len(list(dataset)) == 1
+
+
+# --------------------------------------------------------------------------- one export
+
+FILES = [
+    ("attacks.csv", "attacks", "csv", {"region": "UA-30", "ordering": "started_at"}),
+    ("attacks.hxl.csv", "attacks", "hxl", {"weapon_type": "cruise_missile"}),
+    ("outages.csv", "outages", "csv", {"region": "UA-30", "as_of_after": "2026-01-01"}),
+    ("outages.hxl.csv", "outages", "hxl", {"service": "heating"}),
+    ("facilities.csv", "facilities", "csv", {"bbox": "30,50,31,51"}),
+    ("regions.csv", "regions", "csv", {"search": "Kyiv"}),
+]
+
+
+@pytest.mark.parametrize(("file", "resource", "export_format", "query"), FILES)
+def test_a_file_and_its_collections_export_are_the_same_bytes(
+    api_client, filled, file, resource, export_format, query
+):
+    from_file = api_client.get(f"/api/v1/exports/{file}", query)
+    from_collection = api_client.get(list_url(resource), {**query, "format": export_format})
+
+    assert body(from_file) == body(from_collection)
+    assert from_file["Content-Disposition"] == f'attachment; filename="{file}"'
+    assert from_collection["Content-Disposition"] == from_file["Content-Disposition"]
+
+
+@pytest.mark.parametrize("resource", ["attacks", "facilities", "regions", "damages"])
+def test_geojson_exports_carry_the_same_columns_as_properties(api_client, filled, resource):
+    header = rows(api_client.get(list_url(resource), {"format": "csv"}))[0]
+    collection = body_json(api_client.get(list_url(resource), {"format": "geojson"}))
+
+    (feature,) = collection["features"][:1]
+    assert list(feature["properties"]) == header
+    assert feature["geometry"]["type"] in ("Point", "MultiPolygon")
