@@ -147,7 +147,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "infra_tracker.staticfiles.ModuleAwareStaticFilesStorage"
         )
     },
 }

@@ -16,16 +16,9 @@ Run with `make bench` (pytest tests/bench -m bench -s).
 """
 
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,7 +34,7 @@ from tests.bench.targets import (
     DASHBOARD_ZOOM_MS,
     check,
 )
-from tests.conftest import OBLASTS_GEOJSON, REPO, database_url
+from tests.conftest import OBLASTS_GEOJSON
 from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by name.
     LAPTOP,
     browser,
@@ -49,6 +42,7 @@ from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by 
     wait_until,
 )
 from tests.e2e.conftest import _user as create_user
+from tests.e2e.production import gunicorn_server
 
 pytestmark = pytest.mark.bench
 
@@ -56,7 +50,6 @@ ATTACKS = 100_000
 FACILITIES = 300
 RUNS = 3
 WORKERS = 2
-SERVER_START_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -78,106 +71,11 @@ def big_site(django_db_setup, django_db_blocker) -> Iterator[str]:
             create_user("maria.viewer", "viewer")
             with (
                 tempfile.TemporaryDirectory(prefix="tracker-bench-") as tmp,
-                gunicorn_server(Path(tmp)) as url,
+                gunicorn_server(Path(tmp), workers=WORKERS) as url,
             ):
                 yield url
         finally:
             call_command("flush", interactive=False, verbosity=0)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_environment(tmp: Path) -> dict[str, str]:
-    """A production configuration, pointed at the benchmark's database."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_COOKIES": "false",
-        "STATIC_ROOT": str(tmp / "static"),
-        # Base tiles from a local port nobody listens on: refused at once, with no
-        # network. Refusing them in the browser instead (Playwright's request
-        # routing) intercepts every request, the page's own included, and held
-        # each API call back by up to a second before it was even sent.
-        "MAP_TILES_URL": f"http://127.0.0.1:{free_port()}/{{z}}/{{x}}/{{y}}.png",
-        # One web process's page load must not be slowed by another's log lines.
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-@contextmanager
-def gunicorn_server(tmp: Path) -> Iterator[str]:
-    """Collect the static files, start gunicorn and yield its URL once it answers.
-
-    The server is stopped on the way out, whatever happened in between.
-    """
-    env = server_environment(tmp)
-    url = f"http://127.0.0.1:{free_port()}"
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=REPO,
-        env=env,
-        check=True,
-    )
-    log_path = tmp / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "infra_tracker.wsgi"]
-    command += ["--workers", str(WORKERS), "--bind", url.removeprefix("http://")]
-    with log_path.open("wb") as log:
-        # Every argument is built here from constants and a free port.
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)  # noqa: S603
-    try:
-        wait_until_answering(server, url, log_path)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        wait_until_sessions_closed()
-
-
-def wait_until_sessions_closed(timeout_s: float = 15) -> None:
-    """Wait for PostgreSQL to end the server's sessions, so the test database can be dropped.
-
-    A backend ends a moment after its client process: dropping the database at
-    the end of the run would otherwise fail with "being accessed by other users".
-    """
-    deadline = time.monotonic() + timeout_s
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.1)
-
-
-def wait_until_answering(server: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log = log_path.read_text(errors="replace")[-4000:]
-            pytest.fail(f"gunicorn exited with status {server.returncode}:\n{log}")
-        try:
-            # An http:// URL built above, never one from input.
-            with urllib.request.urlopen(f"{url}/admin/login/", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    log = log_path.read_text(errors="replace")[-4000:]
-    pytest.fail(f"gunicorn did not answer within {SERVER_START_S} s:\n{log}")
 
 
 def link_attacks_to_regions() -> None:

@@ -71,17 +71,27 @@ def _user(username: str, role: str) -> User:
 
 
 @contextmanager
-def live_site(django_db_blocker, seed: Callable[[], None]) -> Iterator[LiveServer]:
-    """A live server over the regions and what `seed` adds, flushed afterwards.
+def seeded_database(django_db_blocker, seed: Callable[[], None]) -> Iterator[None]:
+    """The regions and what `seed` adds, committed for a server to read, flushed afterwards.
 
-    The database stays open for the whole module: the server's thread reads it
-    while the tests drive the browser.
+    The database stays open for the whole module: the server reads it while the tests
+    drive the browser.
     """
     with django_db_blocker.unblock():
         # An interrupted earlier run may have left its rows behind.
         call_command("flush", interactive=False, verbosity=0)
-        call_command("load_regions", str(OBLASTS_GEOJSON), verbosity=0)
-        seed()
+        try:
+            call_command("load_regions", str(OBLASTS_GEOJSON), verbosity=0)
+            seed()
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@contextmanager
+def live_site(django_db_blocker, seed: Callable[[], None]) -> Iterator[LiveServer]:
+    """A live server (a thread of the test process) over a seeded database."""
+    with seeded_database(django_db_blocker, seed):
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:
@@ -89,19 +99,19 @@ def live_site(django_db_blocker, seed: Callable[[], None]) -> Iterator[LiveServe
         finally:
             server._live_server_modified_settings.disable()
             server.stop()
-            call_command("flush", interactive=False, verbosity=0)
+
+
+def seed_demo() -> None:
+    """The demo data set and two users."""
+    call_command("load_demo", verbosity=0)
+    _user("maria.viewer", VIEWER)
+    _user("olena.analyst", ANALYST)
 
 
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
     """A live server with the regions, the demo data set and two users."""
-
-    def seed() -> None:
-        call_command("load_demo", verbosity=0)
-        _user("maria.viewer", VIEWER)
-        _user("olena.analyst", ANALYST)
-
-    with live_site(django_db_blocker, seed) as server:
+    with live_site(django_db_blocker, seed_demo) as server:
         yield server
 
 

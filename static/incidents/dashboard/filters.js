@@ -1,0 +1,59 @@
+/* The filter form: it shows the current filters and changes them. */
+
+import { applyState, app, onStateChange } from "./state.js";
+import { DEFAULT_SERVICE, MULTI, SINGLE, readState } from "./url.js";
+
+export const form = document.getElementById("filters");
+
+function formToState() {
+  const data = new FormData(form);
+  const state = {};
+  for (const name of SINGLE) state[name] = (data.get(name) || "").toString();
+  for (const name of MULTI) state[name] = data.getAll(name).map(String).filter(Boolean);
+  if (!state.service) state.service = DEFAULT_SERVICE;
+  return state;
+}
+
+export function stateToForm(state) {
+  for (const name of SINGLE) form.elements.namedItem(name).value = state[name];
+  form.elements.namedItem("region").value = state.region[0] || "";
+  for (const box of form.querySelectorAll("input[type=checkbox]")) {
+    box.checked = (state[box.name] || []).includes(box.value);
+  }
+  updateChosenCounts();
+  document.getElementById("clear-period").hidden = !(state.started_after || state.started_before);
+}
+
+function updateChosenCounts() {
+  for (const details of form.querySelectorAll("details.checks")) {
+    const chosen = details.querySelectorAll("input:checked").length;
+    details.querySelector(".chosen").textContent = chosen ? `(${chosen})` : "(any)";
+  }
+}
+
+/** The chosen region's name as the form lists it. */
+export function regionName(code) {
+  const option = [...form.elements.namedItem("region").options].find((o) => o.value === code);
+  return option ? option.textContent : "";
+}
+
+export function connectFilters() {
+  onStateChange(stateToForm);
+  form.addEventListener("change", (event) => {
+    if (event.target.type === "checkbox") updateChosenCounts();
+    applyState(formToState());
+  });
+  // The interval picker sits beside the chart, outside the form element.
+  document.getElementById("f-interval").addEventListener("change", () => applyState(formToState()));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    applyState(formToState());
+  });
+  document.getElementById("f-reset").addEventListener("click", (event) => {
+    event.preventDefault();
+    applyState(readState(""));
+  });
+  document.getElementById("clear-period").addEventListener("click", () => {
+    applyState({ ...app.state, started_after: "", started_before: "" });
+  });
+}

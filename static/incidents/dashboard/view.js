@@ -1,0 +1,46 @@
+/* The Leaflet map and its layers, once made (map.js), and the status line above the map. */
+
+import { numberFormat } from "../lib/format.js";
+
+export const view = {
+  map: null,
+  facilities: null,
+  // The attacks: markers (clustered) or one total per region, switched on and off together.
+  attacks: null,
+  totals: null,
+  attacksGroup: null,
+  regions: null,
+};
+
+export const layerState = { facilities: "idle", attacks: "idle", regions: "idle" };
+// How the attacks layer shows what is in view: "markers" or "regions" (one total each).
+export const attacksShown = { count: null, mode: "markers" };
+
+const statusBox = document.getElementById("map-status");
+
+export function showStatus() {
+  const loading = Object.values(layerState).some((s) => s === "loading");
+  const failed = Object.entries(layerState).filter(([, s]) => s === "error").map(([name]) => name);
+  const attacksOn = view.map && view.attacksGroup && view.map.hasLayer(view.attacksGroup);
+  let text = "";
+  if (loading) text = "Loading…";
+  else if (failed.length) text = `Could not load ${failed.join(", ")}. Try again or change the filters.`;
+  else if (attacksShown.count === 0 && attacksOn) text = "No attacks match these filters in this part of the map.";
+  else if (attacksShown.mode === "regions" && attacksOn) {
+    text = `Attack totals per region (${numberFormat.format(attacksShown.count)} attacks). Zoom in to see each strike.`;
+  }
+  statusBox.textContent = text;
+  statusBox.hidden = !text;
+  statusBox.classList.toggle("is-loading", loading);
+  statusBox.classList.toggle("is-error", !loading && failed.length > 0);
+}
+
+/** The viewport with a margin, as the API's bbox parameter. */
+export function bboxParam() {
+  const bounds = view.map.getBounds().pad(0.1);
+  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  return [
+    clamp(bounds.getWest(), -180, 180), clamp(bounds.getSouth(), -90, 90),
+    clamp(bounds.getEast(), -180, 180), clamp(bounds.getNorth(), -90, 90),
+  ].map((v) => v.toFixed(4)).join(",");
+}
