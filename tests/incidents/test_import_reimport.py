@@ -3,7 +3,7 @@
 import pytest
 
 from incidents.models import Attack, Facility, OutageReport, Source, WeaponUse
-from tests.incidents.importing import load_ukraine_regions, run_import
+from tests.incidents.importing import run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,7 @@ def stored() -> dict[str, tuple[int, int]]:
         ("outages-csv", "outages.csv"),
     ],
 )
-def test_a_second_run_on_the_same_file_creates_and_updates_nothing(fmt, filename):
-    load_ukraine_regions()
+def test_a_second_run_on_the_same_file_creates_and_updates_nothing(oblasts, fmt, filename):
     first = run_import(fmt, filename)
     assert first.rows_created > 0
     before = stored()

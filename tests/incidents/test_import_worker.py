@@ -49,7 +49,7 @@ def test_a_worker_imports_a_file_end_to_end(oblasts, worker, analyst):
 
 
 def test_a_worker_killed_mid_import_and_restarted_finishes_without_duplicates_or_losses(
-    worker, analyst, tmp_path
+    oblasts, worker, analyst, tmp_path
 ):
     rows = 12_000
     path = write_acled_file(tmp_path / "acled-large.csv", rows)
