@@ -9,17 +9,24 @@ with one INSERT … SELECT.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from incidents.models import Attack, WeaponUse
-from incidents.services.attacks import may_verify
+from incidents.models import Attack, Region, WeaponUse
+from incidents.services.attacks import (
+    check_point_in_regions,
+    check_region_count,
+    may_verify,
+    on_map,
+    regions_of_point,
+)
 from incidents.services.base import (
     UPSERT_CREATED,
     UPSERT_UNCHANGED,
@@ -221,6 +228,66 @@ def _copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> Non
         obj._state.db = connection.alias
 
 
+# Whether each (row, point, region) pair lies within the tolerance of the region: one
+# query for a batch. Covered points are answered by the (fast) planar test; only the
+# others are measured on the sphere, as `selectors.region_distance_m` measures them.
+_WITHIN_SQL = """
+SELECT p.i, bool_or(r.boundary IS NULL), bool_or(
+    r.boundary IS NOT NULL AND (
+        ST_Covers(r.boundary, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))
+        OR ST_DWithin(
+            r.boundary::geography, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)::geography, %s
+        )
+    )
+)
+FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[]) AS p(i, region_id, x, y)
+JOIN incidents_region r ON r.id = p.region_id
+GROUP BY p.i
+"""
+
+
+def _placed(rows: Sequence[AttackRow]) -> list[AttackRow | ValidationError]:
+    """The rows with the attack service's rules of place applied, or the error a row breaks.
+
+    As for every attack (`services.attacks.attack_regions`): the impact point lies
+    in one of the row's regions, within REGION_TOLERANCE_M; a row without regions
+    gets the region its point lies in; the reported region count is not below
+    the number of regions linked.
+    """
+    placed: list[AttackRow | ValidationError] = list(rows)
+    pairs: list[tuple[int, int, float, float]] = []
+    for index, row in enumerate(rows):
+        point = row.fields.get("impact_location")
+        if not on_map(point):
+            continue
+        if row.region_ids:
+            pairs.extend((index, region_id, point.x, point.y) for region_id in row.region_ids)
+        else:
+            found = regions_of_point(point)
+            placed[index] = replace(row, region_ids=frozenset(region.pk for region in found))
+    if pairs:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _WITHIN_SQL, [settings.REGION_TOLERANCE_M, *map(list, zip(*pairs, strict=True))]
+            )
+            for index, unbounded, within in cursor.fetchall():
+                if unbounded or within:
+                    continue  # A region without a boundary cannot be checked.
+                row = rows[index]
+                try:
+                    regions = list(Region.objects.filter(pk__in=row.region_ids))
+                    check_point_in_regions(row.fields["impact_location"], regions)
+                except ValidationError as exc:
+                    placed[index] = exc
+    for index, row in enumerate(placed):
+        if isinstance(row, AttackRow):
+            try:
+                check_region_count(row.fields.get("reported_region_count"), len(row.region_ids))
+            except ValidationError as exc:
+                placed[index] = exc
+    return placed
+
+
 @transaction.atomic
 def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str | ValidationError]:
     """Upsert many imported attacks at once; per row "created", "updated", "skipped" or the error.
@@ -246,7 +313,10 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
     wanted_links: dict[Key, AttackRow] = {}
     wanted_weapons: dict[Key, dict[WeaponKey, WeaponRow]] = {}
     weapon_uses: dict[Key, dict[WeaponKey, WeaponUse]] = {}
-    for row in rows:
+    for row in _placed(rows):
+        if isinstance(row, ValidationError):
+            outcomes.append(row)
+            continue
         key = row.key
         current = new.get(key) or changed.get(key) or stored.attacks.get(key)
         current_links = (

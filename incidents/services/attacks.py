@@ -70,13 +70,13 @@ def check_attack_verification(attack: Attack, user: User) -> None:
 # --------------------------------------------------------------------------- where
 
 
-def _on_map(point: Point | None) -> bool:
+def on_map(point: Point | None) -> bool:
     return point is not None and -180 <= point.x <= 180 and -90 <= point.y <= 90
 
 
 def regions_of_point(point: Point | None) -> list[Region]:
     """The region an impact point lies in, as the regions of an attack filed without any."""
-    found = selectors.region_containing(point) if _on_map(point) else None
+    found = selectors.region_containing(point) if on_map(point) else None
     return [found] if found is not None else []
 
 
@@ -95,17 +95,21 @@ def attack_regions(attack: Attack, regions: Iterable[Region] | None) -> list[Reg
         chosen = []
     if not chosen:
         chosen = regions_of_point(attack.impact_location)
-    elif _on_map(attack.impact_location):
+    elif on_map(attack.impact_location):
         check_point_in_regions(attack.impact_location, chosen)
-    count = attack.reported_region_count
-    if count is not None and count < len(chosen):
+    check_region_count(attack.reported_region_count, len(chosen))
+    return chosen
+
+
+def check_region_count(reported: int | None, linked: int) -> None:
+    """Refuse more linked regions than the count a report gives (none given: any number)."""
+    if reported is not None and reported < linked:
         raise ValidationError(
             {
-                "reported_region_count": f"{len(chosen)} regions are linked, more than the "
-                f"reported {count}. Raise the count or leave it empty."
+                "reported_region_count": f"{linked} regions are linked, more than the "
+                f"reported {reported}. Raise the count or leave it empty."
             }
         )
-    return chosen
 
 
 def check_point_in_regions(point: Point, regions: Sequence[Region]) -> None:
