@@ -21,7 +21,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents.models import Attack, ImportJob
-from incidents.services.attacks import may_verify
 from incidents.services.base import (
     UPSERT_CREATED,
     UPSERT_UNCHANGED,
@@ -30,6 +29,7 @@ from incidents.services.base import (
     record_save,
 )
 from incidents.services.base import real_user as _real_user
+from incidents.services.verification import may_verify
 
 
 @dataclass(frozen=True)
