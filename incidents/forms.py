@@ -12,8 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from incidents.models import Attack, Facility
-from incidents.services.attacks import VERIFY_PERMISSION, check_attack_verification
 from incidents.services.facilities import place_facility
+from incidents.services.verification import VERIFY_PERMISSION, check_attack_verification
 
 REVIEWER_ONLY_MESSAGE = "Only reviewers can mark an attack verified or disputed."
 UNVERIFY_WARNING = (

@@ -90,6 +90,10 @@ def regions_without_boundary() -> QuerySet[Region]:
 # --------------------------------------------------------------------------- base classes
 
 
+def _links_saved_by_the_service() -> None:
+    """Stands in for a form's save_m2m once the service has saved the links."""
+
+
 class ServiceAdminMixin:
     """Writes through the model's services, and turns their errors into form messages."""
 
@@ -142,14 +146,11 @@ class ServiceAdminMixin:
         }
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        # The links go through the service too, so its rules see them (and may fill them).
+        # The links go through the service too, so its rules see them (and may fill
+        # them in). Django's change form and the history's revert form then call
+        # form.save_m2m(), which would set the form's links again past the service.
         self.writes.save(obj, user=request.user, links=self._links(form))
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # Django's own save_related sets the form's links again (form.save_m2m), past
-        # the service and over what it decided; save_model has saved them already.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+        form.save_m2m = _links_saved_by_the_service
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         writes = next(inline.writes for inline in self.inlines if inline.model is formset.model)

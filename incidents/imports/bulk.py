@@ -23,7 +23,6 @@ from incidents.models import Attack, Region, WeaponUse
 from incidents.services.attacks import (
     check_point_in_regions,
     check_region_count,
-    may_verify,
     on_map,
     regions_of_point,
 )
@@ -34,6 +33,7 @@ from incidents.services.base import (
     User,
     real_user,
 )
+from incidents.services.verification import may_verify
 
 Key = tuple[str, str]  # an attack's (external source, external id)
 WeaponKey = tuple[str, str]  # a weapon use's (weapon type, model) within its attack

@@ -4,8 +4,10 @@ One module per family of models, each with explicit, keyword-only services per
 model (`attack_create`, `attack_update`, `attack_delete`, `attack_upsert`, and
 `attack_save` for a row already built, as the admin and the API have it):
 
-- `attacks`: attacks and their weapons, the verification rules, the regions
-  an impact point must lie in; what the other parts share (`part_save`);
+- `attacks`: attacks and their weapons, and the regions an impact point
+  must lie in;
+- `verification`: who may verify, and how editing an attack or one of its
+  parts (`part_save`, `part_delete`) takes a verification back;
 - `facilities`: facilities (their region from the location) and damage
   (their status from it);
 - `outages`: outage figures and response measures;

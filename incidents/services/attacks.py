@@ -1,15 +1,15 @@
-"""Writing attacks and what each attack did (its parts): the verification rules.
+"""Writing attacks and the weapons used in them.
 
-An attack's impact point must lie in one of its regions; a verified attack
-edited by someone who may not verify goes back to corroborated, and so does
-one whose weapons, damages, outage figures or responses are edited.
+An attack's impact point must lie in one of its regions (within
+REGION_TOLERANCE_M); regions left empty are filled from the point. The
+verification rules are in `verification`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -19,10 +19,7 @@ from django.db import transaction
 from incidents import selectors
 from incidents.models import (
     Attack,
-    Damage,
-    OutageReport,
     Region,
-    ResponseMeasure,
     Source,
     WeaponUse,
 )
@@ -37,35 +34,15 @@ from incidents.services.base import (
     upsert,
     write,
 )
-
-VERIFY_PERMISSION = "incidents.verify_attack"
-UNVERIFIED_REASON = "Edited by someone who may not verify: back to corroborated"
-
-Part = TypeVar("Part", WeaponUse, Damage, OutageReport, ResponseMeasure)
-
-
-def may_verify(user: User) -> bool:
-    """Commands and imports run without a user; people need the reviewer's permission."""
-    return user is None or user.has_perm(VERIFY_PERMISSION)
-
-
-def check_attack_verification(attack: Attack, user: User) -> None:
-    if attack.verification_status not in Attack.REVIEWER_STATES:
-        return
-    stored = None
-    if attack.pk is not None:
-        stored = (
-            Attack.objects.filter(pk=attack.pk)
-            .values_list("verification_status", flat=True)
-            .first()
-        )
-    if stored == attack.verification_status:
-        return
-    if not may_verify(user):
-        raise ValidationError(
-            {"verification_status": "Only reviewers can mark an attack verified or disputed."}
-        )
-
+from incidents.services.facilities import facility_refresh_status
+from incidents.services.verification import (
+    UNVERIFIED_REASON,
+    check_attack_verification,
+    may_verify,
+    part_delete,
+    part_save,
+    stored_values,
+)
 
 # --------------------------------------------------------------------------- where
 
@@ -202,8 +179,6 @@ def attack_update(
 
 @transaction.atomic
 def attack_delete(*, instance: Attack, user: User) -> None:
-    from incidents.services.facilities import facility_refresh_status
-
     facility_ids = set(instance.damages.values_list("facility_id", flat=True))
     remove(instance, user=user)
     for facility_id in facility_ids:
@@ -222,55 +197,6 @@ def attack_upsert(
     regions = list(regions) or regions_of_point(values.get("impact_location"))
     links = {"regions": regions, "sources": sources}
     return upsert(Attack, user=user, key=key, values=values, links=links, save=attack_save)
-
-
-def attacks_unverify(*, attack_ids: Iterable[int], user: User) -> None:
-    """Take verified attacks back to corroborated because one of their parts was edited."""
-    attacks = Attack.objects.select_for_update().filter(
-        pk__in=set(attack_ids), verification_status=Attack.Verification.VERIFIED
-    )
-    for attack in attacks:
-        attack.verification_status = Attack.Verification.CORROBORATED
-        attack._change_reason = UNVERIFIED_REASON
-        attack_save(attack, user=user)
-
-
-# --------------------------------------------------------------------------- parts
-
-
-def _edit_unverifies(user: User, attack_ids: Iterable[int | None]) -> bool:
-    """Whether an edit by `user` touches a verified attack that it must take back."""
-    ids = set(attack_ids) - {None}
-    if not ids or may_verify(user):
-        return False
-    verified = Attack.objects.filter(pk__in=ids, verification_status=Attack.Verification.VERIFIED)
-    return verified.exists()
-
-
-def stored_values(part: Part, *names: str) -> dict[str, Any]:
-    if part.pk is None:
-        return {}
-    return type(part).objects.filter(pk=part.pk).values(*names).first() or {}
-
-
-@transaction.atomic
-def part_save(
-    part: Part, *, user: User, links: Links | None = None, previous: Mapping[str, Any]
-) -> Part:
-    """Validate and save a part of an attack; editing it edits what a reviewer verified."""
-    stamp(part, user)
-    part.full_clean()
-    attack_ids = {part.attack_id, previous.get("attack_id")}
-    if _edit_unverifies(user, attack_ids) and differs_from_stored(part, links):
-        attacks_unverify(attack_ids=set(attack_ids) - {None}, user=user)
-    return write(part, user=user, links=links, previous=previous)
-
-
-@transaction.atomic
-def part_delete(part: Part, *, user: User) -> None:
-    if _edit_unverifies(user, {part.attack_id}):
-        attacks_unverify(attack_ids={part.attack_id}, user=user)
-    remove(part, user=user)
 
 
 def weapon_use_save(weapon_use: WeaponUse, *, user: User, links: Links | None = None) -> WeaponUse:

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from incidents import selectors
 from incidents.models import Attack, Damage, Facility, Region, Source
-from incidents.services.attacks import part_delete, part_save, stored_values
 from incidents.services.base import Links, User, Writes, assign, remove, stamp, upsert, write
+from incidents.services.verification import part_delete, part_save, stored_values
 
 
 def place_facility(facility: Facility) -> None:

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from incidents.models import OutageReport, Region, ResponseMeasure, Source
-from incidents.services.attacks import part_delete, part_save, stored_values
 from incidents.services.base import Links, User, Writes, assign, upsert
+from incidents.services.verification import part_delete, part_save, stored_values
 
 
 def outage_report_save(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.contrib.gis.geos import Point
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -161,3 +163,27 @@ def test_a_viewer_cannot_bring_back_a_deleted_row_through_its_history(
 
     assert response.status_code == 403
     assert not Attack.objects.filter(pk=attack_id).exists()
+
+
+def test_a_revert_keeps_the_regions_the_service_fills_from_the_impact_point(
+    client, analyst, oblasts
+):
+    darnytsia = Point(30.64, 50.446, srid=4326)
+    attack = attacks.attack_create(
+        created_by=analyst,
+        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+        summary="Strike on Darnytsia",
+        impact_location=darnytsia,
+    )
+    first = attack.history.earliest().history_id
+    attacks.attack_update(instance=attack, updated_by=analyst, summary="Strike on Kyiv")
+    client.force_login(analyst)
+    data = form_post_data(client.get(revert_url(attack, first)).context["adminform"].form)
+    data["regions"] = []  # Cleared in the revert form: to be filled from the point again.
+
+    response = client.post(revert_url(attack, first), data)
+
+    assert response.status_code == 302
+    attack.refresh_from_db()
+    assert attack.summary == "Strike on Darnytsia"
+    assert list(attack.regions.values_list("code", flat=True)) == ["UA-30"]

@@ -258,18 +258,19 @@ def test_a_facility_posted_as_geojson_gets_its_region_from_the_location(analyst,
     assert facility.history.first().history_user == analyst
 
 
+# An attack at the Darnytsia heating plant, in Kyiv city (UA-30).
+STRIKE_ON_DARNYTSIA = {
+    "started_at": "2026-02-04T03:00:00Z",
+    "summary": "Strike on Darnytsia",
+    "impact_location": {"type": "Point", "coordinates": [30.64, 50.446]},
+}
+
+
 def test_an_attack_whose_point_lies_outside_its_regions_is_a_400_naming_the_region(
     analyst, oblasts
 ):
     response = client_for(analyst).post(
-        list_url("attacks"),
-        {
-            "started_at": "2026-02-04T03:00:00Z",
-            "summary": "Strike on Darnytsia",
-            "impact_location": {"type": "Point", "coordinates": [30.64, 50.446]},
-            "regions": ["UA-46"],
-        },
-        format="json",
+        list_url("attacks"), STRIKE_ON_DARNYTSIA | {"regions": ["UA-46"]}, format="json"
     )
     assert response.status_code == 400, response.content
     message = response.json()["impact_location"][0]
@@ -279,15 +280,7 @@ def test_an_attack_whose_point_lies_outside_its_regions_is_a_400_naming_the_regi
 
 
 def test_an_attack_posted_without_regions_gets_them_from_its_point(analyst, oblasts):
-    response = client_for(analyst).post(
-        list_url("attacks"),
-        {
-            "started_at": "2026-02-04T03:00:00Z",
-            "summary": "Strike on Darnytsia",
-            "impact_location": {"type": "Point", "coordinates": [30.64, 50.446]},
-        },
-        format="json",
-    )
+    response = client_for(analyst).post(list_url("attacks"), STRIKE_ON_DARNYTSIA, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["regions"] == ["UA-30"]
 
@@ -386,7 +379,7 @@ def test_the_attack_detail_nests_what_the_attack_did(viewer, world):
         "id": world["facility"].pk,
         "name": "Darnytsia heating plant",
         "kind": "chp",
-        "status": world["facility"].status,
+        "status": Facility.Status.DAMAGED,  # by the world's severe damage
     }
     assert body["outages"][0]["count"] == 1100
     assert body["sources"][0]["grade"] == "B2"

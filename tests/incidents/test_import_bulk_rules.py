@@ -29,9 +29,7 @@ def row(external_id: str, *, point=None, regions=(), reported=None) -> AttackRow
     )
 
 
-def test_a_batch_refuses_a_point_outside_its_regions_and_fills_missing_regions(
-    analyst, oblasts
-):
+def test_a_batch_refuses_a_point_outside_its_regions_and_fills_missing_regions(analyst, oblasts):
     kyiv, lviv = oblasts["UA-30"], oblasts["UA-46"]
     outcomes = attacks_upsert_batch(
         user=analyst,

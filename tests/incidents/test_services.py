@@ -177,13 +177,19 @@ def test_current_outages_are_the_latest_figures_not_a_sum():
 LVIV = Point(24.0316, 49.8429, srid=4326)
 
 
+def strike(analyst, **fields) -> Attack:
+    """An attack on the night of February 4, filed by the analyst."""
+    return attacks.attack_create(
+        created_by=analyst, started_at=datetime(2026, 2, 4, 3, tzinfo=UTC), **fields
+    )
+
+
 def test_an_attack_point_outside_its_regions_is_refused_naming_the_region_it_lies_in(
     analyst, oblasts
 ):
     with pytest.raises(ValidationError) as excinfo:
-        attacks.attack_create(
-            created_by=analyst,
-            started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+        strike(
+            analyst,
             summary="Strike on Darnytsia",
             impact_location=DARNYTSIA,
             regions=[oblasts["UA-46"]],
@@ -195,9 +201,8 @@ def test_an_attack_point_outside_its_regions_is_refused_naming_the_region_it_lie
 
 
 def test_an_attack_point_in_any_of_its_regions_is_accepted(analyst, oblasts):
-    attack = attacks.attack_create(
-        created_by=analyst,
-        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+    attack = strike(
+        analyst,
         summary="Strikes on Lviv and Kyiv",
         impact_location=LVIV,
         regions=[oblasts["UA-30"], oblasts["UA-46"]],
@@ -206,9 +211,8 @@ def test_an_attack_point_in_any_of_its_regions_is_accepted(analyst, oblasts):
 
 
 def test_an_attack_without_regions_gets_them_from_its_point(analyst, oblasts):
-    attack = attacks.attack_create(
-        created_by=analyst,
-        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+    attack = strike(
+        analyst,
         summary="Strike on Darnytsia",
         impact_location=DARNYTSIA,
     )
@@ -216,9 +220,8 @@ def test_an_attack_without_regions_gets_them_from_its_point(analyst, oblasts):
 
 
 def test_moving_an_attack_point_out_of_its_stored_regions_is_refused(analyst, oblasts):
-    attack = attacks.attack_create(
-        created_by=analyst,
-        started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+    attack = strike(
+        analyst,
         summary="Strike on Darnytsia",
         impact_location=DARNYTSIA,
     )
@@ -232,9 +235,8 @@ def test_moving_an_attack_point_out_of_its_stored_regions_is_refused(analyst, ob
 def test_fewer_reported_regions_than_linked_ones_is_refused_by_the_service(analyst):
     kyiv, kharkiv = RegionFactory(), RegionFactory(code="UA-63", name_en="Kharkiv")
     with pytest.raises(ValidationError) as excinfo:
-        attacks.attack_create(
-            created_by=analyst,
-            started_at=datetime(2026, 2, 4, 3, tzinfo=UTC),
+        strike(
+            analyst,
             summary="Strikes on Kyiv and Kharkiv",
             regions=[kyiv, kharkiv],
             reported_region_count=1,

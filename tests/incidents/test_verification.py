@@ -14,7 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from incidents.models import Attack
-from incidents.services import attacks
+from incidents.services import attacks, verification
 from tests.factories import (
     AttackFactory,
     DamageFactory,
@@ -80,7 +80,7 @@ def test_an_analysts_edit_takes_a_verified_attack_back_to_corroborated_in_its_hi
         CORROBORATED,
         analyst,
     )
-    assert latest.history_change_reason == attacks.UNVERIFIED_REASON
+    assert latest.history_change_reason == verification.UNVERIFIED_REASON
     assert latest.prev_record.verification_status == VERIFIED
 
 
@@ -129,7 +129,7 @@ def test_an_analyst_deleting_a_part_corroborates_the_attack(analyst, verified, r
     latest = verified.history.first()
     assert (latest.history_user, latest.history_change_reason) == (
         analyst,
-        attacks.UNVERIFIED_REASON,
+        verification.UNVERIFIED_REASON,
     )
 
 
