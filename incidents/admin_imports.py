@@ -7,13 +7,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.html import format_html
 
 from incidents.imports import jobs
+from incidents.imports.formats import IMPORTERS, all_options, clean_format_options
 from incidents.models import ImportJob
 
 
@@ -36,27 +37,7 @@ def job_status(job: ImportJob) -> dict[str, Any]:
     }
 
 
-class ImportJobForm(forms.ModelForm):
-    country = forms.CharField(
-        required=False,
-        initial="UKR",
-        max_length=3,
-        help_text="GPPD only: the country's ISO 3166-1 alpha-3 code.",
-    )
-    energy_only = forms.BooleanField(
-        required=False,
-        help_text="ACLED only: keep events whose notes mention energy infrastructure.",
-    )
-    external_source = forms.CharField(
-        required=False,
-        max_length=40,
-        help_text='GeoJSON only: the data set\'s name, e.g. "osm" (default "geojson").',
-    )
-    property_map = forms.JSONField(
-        required=False,
-        help_text='GeoJSON only: our keys → the file\'s properties, e.g. {"name": "NAME_EN"}.',
-    )
-
+class _ImportJobForm(forms.ModelForm):
     class Meta:
         model = ImportJob
         fields = ["format", "file"]
@@ -66,28 +47,28 @@ class ImportJobForm(forms.ModelForm):
         if cleaned.get("file") is not None:
             # Refused before anything is stored, as the file's own field error.
             jobs.import_file_size_check(size=cleaned["file"].size)
+        if fmt := cleaned.get("format"):
+            given = {
+                option.name: cleaned.get(option.name)
+                for option in IMPORTERS[fmt].accepts
+                if option.name not in self.errors
+            }
+            try:
+                self.job_options = clean_format_options(fmt, given)
+            except ValidationError as exc:
+                self.add_error(None, exc.messages)
         return cleaned
 
-    def clean_property_map(self) -> dict:
-        value = self.cleaned_data.get("property_map") or {}
-        if not isinstance(value, dict):
-            raise forms.ValidationError('Give an object, e.g. {"name": "NAME_EN"}.')
-        return value
 
-    def options(self) -> dict[str, Any]:
-        data, fmt = self.cleaned_data, self.cleaned_data["format"]
-        if fmt == ImportJob.Format.GPPD:
-            return {"country": (data.get("country") or "UKR").upper()}
-        if fmt == ImportJob.Format.ACLED:
-            return {"energy_only": bool(data.get("energy_only"))}
-        if fmt == ImportJob.Format.FACILITIES_GEOJSON:
-            options: dict[str, Any] = {}
-            if data.get("external_source"):
-                options["external_source"] = data["external_source"]
-            if data.get("property_map"):
-                options["property_map"] = data["property_map"]
-            return options
-        return {}
+# The file, its format and the options of every format, each saying which formats take it.
+ImportJobForm = type(_ImportJobForm)(
+    "ImportJobForm",
+    (_ImportJobForm,),
+    {
+        "__module__": __name__,
+        **{name: option.form_field(label) for name, (option, label) in all_options().items()},
+    },
+)
 
 
 @admin.register(ImportJob)
@@ -143,7 +124,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["format", "file", "country", "energy_only", "external_source", "property_map"]
+            return ["format", "file", *all_options()]
         return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -158,7 +139,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             created_by=request.user,
             format=form.cleaned_data["format"],
             file=form.cleaned_data["file"],
-            options=form.options(),
+            options=form.job_options,
         )
         obj.pk = job.pk
         obj.__dict__.update(job.__dict__)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.imports import jobs
+from incidents.imports.formats import all_options, clean_format_options
 from incidents.models import ImportJob
 
 
@@ -32,11 +33,18 @@ class CanImport(BasePermission):
 class ImportJobCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ImportJob.Format.choices)
     file = serializers.FileField()
-    options = serializers.JSONField(required=False, default=dict)
+    options = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text="The format's options: "
+        + "; ".join(f"{option.name} ({label})" for option, label in all_options().values())
+        + ". An option the format does not take is refused.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Refused before anything is stored; the error is keyed "file".
+        # Refused before anything is stored; the errors are keyed "file" and "options".
         jobs.import_file_size_check(size=attrs["file"].size)
+        attrs["options"] = clean_format_options(attrs["format"], attrs.get("options") or {})
         return attrs
 
     def validate_options(self, value: Any) -> dict:

@@ -22,6 +22,7 @@ from incidents.imports.base import (
     parse_int,
     point_from_text,
 )
+from incidents.imports.options import ImportOption
 from incidents.models import Attack, Source
 from incidents.region_names import region_code
 from incidents.services.sources import source_upsert
@@ -76,9 +77,15 @@ class AcledImporter(AttackBatchImporter):
         "notes",
     )
 
+    accepts = (
+        ImportOption(
+            "energy_only", "flag", "keep events whose notes mention energy infrastructure."
+        ),
+    )
+
     def __init__(self, *, job) -> None:
         super().__init__(job=job)
-        self.energy_only = bool(self.options.get("energy_only"))
+        self.energy_only = self.options["energy_only"]
         self._sources: dict[str, Source] = {}
 
     def attack_row(self, record: Record) -> bulk.AttackRow | None:

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents.imports import bulk
+from incidents.imports.options import ImportOption, clean_options
 from incidents.models import ImportJob, Region, Source
 from incidents.services import attacks
 
@@ -255,10 +256,15 @@ class Importer:
     label: ClassVar[str] = "import"
     batch_size: ClassVar[int] = 500
     needs_regions: ClassVar[bool] = False
+    # The options the format takes: the admin form, the API and the command follow these.
+    accepts: ClassVar[tuple[ImportOption, ...]] = ()
 
     def __init__(self, *, job: ImportJob) -> None:
         self.job = job
-        self.options: dict[str, Any] = dict(job.options or {})
+        try:
+            self.options = clean_options(self.accepts, job.options or {}, label=self.label)
+        except ValidationError as exc:
+            raise FileUnusable(" ".join(exc.messages)) from None
         self.user = job.created_by
         self._regions: dict[str, Region] | None = None
 

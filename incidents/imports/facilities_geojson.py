@@ -36,6 +36,7 @@ from incidents.imports.base import (
     not_utf8,
     open_binary,
 )
+from incidents.imports.options import ImportOption
 from incidents.models import Facility, ImportJob
 from incidents.services import facilities
 
@@ -208,11 +209,25 @@ def facility_kind(tags: dict[str, str]) -> str:
 class FacilitiesGeoJsonImporter(Importer):
     label = "facilities GeoJSON"
 
+    accepts = (
+        ImportOption(
+            "external_source",
+            "text",
+            'the data set\'s name, e.g. "osm" (default "geojson").',
+            default="geojson",
+            max_length=40,
+        ),
+        ImportOption(
+            "property_map",
+            "mapping",
+            'our keys → the file\'s properties, e.g. {"name": "NAME_EN"}.',
+        ),
+    )
+
     def __init__(self, *, job) -> None:
         super().__init__(job=job)
-        self.external_source = str(self.options.get("external_source") or "geojson")[:40]
-        mapping = self.options.get("property_map") or {}
-        self.property_map = {str(k): str(v) for k, v in mapping.items()}
+        self.external_source = self.options["external_source"]
+        self.property_map = self.options["property_map"]
 
     def count(self) -> int:
         with _json_events(self.job) as events:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from incidents.imports import acled, facilities_geojson, gppd, missile_attacks, outages
 from incidents.imports.base import Importer
+from incidents.imports.options import ImportOption, clean_options
 from incidents.models import ImportJob
 
 IMPORTERS: dict[str, type[Importer]] = {
@@ -13,3 +17,24 @@ IMPORTERS: dict[str, type[Importer]] = {
     ImportJob.Format.MISSILE_ATTACKS: missile_attacks.MissileAttacksImporter,
     ImportJob.Format.OUTAGES_CSV: outages.OutagesImporter,
 }
+
+
+def clean_format_options(fmt: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of a job of format `fmt`, checked and completed with their defaults.
+
+    Raises ValidationError keyed "options" for one the format does not take or a
+    value that does not fit; an unknown format has no options to check.
+    """
+    importer = IMPORTERS.get(fmt)
+    if importer is None:
+        return dict(given)
+    return clean_options(importer.accepts, given, label=importer.label)
+
+
+def all_options() -> dict[str, tuple[ImportOption, str]]:
+    """Every option any format takes, with the labels of the formats that take it."""
+    found: dict[str, tuple[ImportOption, list[str]]] = {}
+    for importer in IMPORTERS.values():
+        for option in importer.accepts:
+            found.setdefault(option.name, (option, []))[1].append(importer.label)
+    return {name: (option, ", ".join(labels)) for name, (option, labels) in found.items()}

@@ -10,6 +10,7 @@ from incidents.imports.base import (
     parse_decimal,
     point_from_text,
 )
+from incidents.imports.options import ImportOption
 from incidents.models import Facility
 from incidents.services import facilities
 
@@ -40,9 +41,21 @@ class GppdImporter(CsvImporter):
         "primary_fuel",
     )
 
+    accepts = (
+        ImportOption(
+            "country",
+            "text",
+            "the country's ISO 3166-1 alpha-3 code, e.g. UKR.",
+            default="UKR",
+            max_length=3,
+            pattern="[A-Z]{3}",
+            upper=True,
+        ),
+    )
+
     def __init__(self, *, job) -> None:
         super().__init__(job=job)
-        self.country = str(self.options.get("country") or "UKR").strip().upper()
+        self.country = self.options["country"]
 
     def import_record(self, record: Record) -> str:
         data, value = record.data, self.value

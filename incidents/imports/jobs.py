@@ -44,7 +44,7 @@ from incidents.imports.base import (
     Record,
     check_not_empty,
 )
-from incidents.imports.formats import IMPORTERS
+from incidents.imports.formats import IMPORTERS, clean_format_options
 from incidents.models import ImportJob
 from incidents.services.base import User, record_save
 
@@ -103,7 +103,7 @@ def import_job_create(
 ) -> ImportJob:
     """Store an uploaded file as a queued import and hand it to a worker after commit."""
     import_file_size_check(size=file.size)
-    job = ImportJob(format=format, options=dict(options or {}))
+    job = ImportJob(format=format, options=clean_format_options(format, options or {}))
     job.file.save(os.path.basename(file.name or "upload"), file, save=False)
     try:
         record_save(instance=job, user=created_by)

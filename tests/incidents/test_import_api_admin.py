@@ -2,6 +2,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from incidents.admin_imports import ImportJobForm
+from incidents.imports.formats import IMPORTERS
+from incidents.management.commands.import_data import Command as ImportDataCommand
 from incidents.models import ImportJob
 from tests.incidents.importing import DATA, create_job
 
@@ -124,3 +127,73 @@ def test_the_admin_form_refuses_a_file_over_the_size_limit_with_a_field_error(
     assert TOO_LARGE in response.content.decode()
     assert ImportJob.objects.count() == 0
     assert stored_files(settings) == []
+
+
+# --------------------------------------------------------------------------- options
+
+
+def test_each_format_declares_its_options_once_for_the_admin_form_and_the_command():
+    parser = ImportDataCommand().create_parser("manage.py", "import_data")
+    flags = {flag for action in parser._actions for flag in action.option_strings}
+    declared = {option for importer in IMPORTERS.values() for option in importer.accepts}
+
+    assert {option.name for option in declared} == {
+        "country",
+        "energy_only",
+        "external_source",
+        "property_map",
+    }
+    for option in declared:
+        assert option.name in ImportJobForm.base_fields
+        assert option.flag in flags
+    assert ImportJobForm.base_fields["country"].help_text == (
+        "Global Power Plant Database only: the country's ISO 3166-1 alpha-3 code, e.g. UKR."
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            '{"energy_only": true}',
+            "The Global Power Plant Database import has no option 'energy_only'; it takes country.",
+        ),
+        (
+            '{"country": "U1"}',
+            "country: 'U1' does not fit: the country's ISO 3166-1 alpha-3 code, e.g. UKR.",
+        ),
+    ],
+)
+def test_the_api_refuses_an_option_the_format_does_not_take_or_a_value_that_does_not_fit(
+    client, analyst, options, message
+):
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("import-job-list"),
+        {"format": "gppd", "file": upload("gppd_ukraine.csv"), "options": options},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"options": [message]}
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_admin_stores_the_chosen_format_s_options_with_their_defaults(
+    client, analyst, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(analyst)
+
+    client.post(
+        reverse("admin:incidents_importjob_add"),
+        {
+            "format": "gppd",
+            "file": upload("gppd_ukraine.csv"),
+            "country": "pol",
+            "energy_only": "on",  # an ACLED option: not the chosen format's
+            "property_map": "",
+        },
+    )
+
+    assert ImportJob.objects.get().options == {"country": "POL"}

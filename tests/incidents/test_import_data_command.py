@@ -144,3 +144,28 @@ def test_when_its_worker_dies_the_command_finishes_the_import_here(
         "IMPORT_STALE_SECONDS); importing in this process." in out.getvalue()
     )
     assert (job.status, job.rows_created, job.attempts) == (ImportJob.Status.DONE, 5, 2)
+
+
+def test_the_command_refuses_a_flag_of_another_format_naming_the_format_s_own():
+    with pytest.raises(CommandError) as caught:
+        call_command("import_data", "gppd", str(DATA / "gppd_ukraine.csv"), "--energy-only")
+
+    assert str(caught.value) == (
+        "The Global Power Plant Database import has no option 'energy_only'; it takes country."
+    )
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_command_passes_a_format_s_options_to_its_job(capsys):
+    call_command(
+        "import_data",
+        "facilities-geojson",
+        str(DATA / "facilities_osm.geojson"),
+        "--external-source=osm",
+        '--property-map={"name": "NAME_EN"}',
+        "--sync",
+    )
+
+    job = ImportJob.objects.get()
+    assert job.options == {"external_source": "osm", "property_map": {"name": "NAME_EN"}}
+    assert job.status == ImportJob.Status.DONE

@@ -1,4 +1,4 @@
-"""Import a file: `manage.py import_data FORMAT PATH [options] [--sync]`.
+"""Import a file: `manage.py import_data FORMAT PATH [format options] [--sync]`.
 
 The import runs on a worker when one consumes IMPORT_QUEUE, else in this
 process. While a worker runs it, the command shows its progress: a bar on a
@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from incidents.imports import jobs
+from incidents.imports.formats import all_options, clean_format_options
 from incidents.models import ImportJob
 from infra_tracker.celery import app
 
@@ -115,13 +116,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("format", choices=ImportJob.Format.values)
         parser.add_argument("path", type=Path)
-        parser.add_argument("--country", help="GPPD: the ISO 3166-1 alpha-3 code (default UKR).")
-        parser.add_argument(
-            "--energy-only",
-            action="store_true",
-            help="ACLED: keep only events whose notes mention energy infrastructure.",
-        )
-        parser.add_argument("--external-source", help="GeoJSON: the data set's name.")
+        for option, label in all_options().values():
+            option.add_argument(parser, label)
         parser.add_argument(
             "--sync", action="store_true", help="Run in this process, not on a worker."
         )
@@ -134,13 +130,14 @@ class Command(BaseCommand):
             jobs.import_file_size_check(size=path.stat().st_size)
         except ValidationError as exc:
             raise CommandError(f"{path}: {' '.join(exc.messages)}") from None
-        job_options: dict[str, object] = {}
-        if options["country"]:
-            job_options["country"] = options["country"]
-        if options["energy_only"]:
-            job_options["energy_only"] = True
-        if options["external_source"]:
-            job_options["external_source"] = options["external_source"]
+        # The flags given (a flag of another format is refused by name).
+        job_options = {
+            name: options[name] for name in all_options() if options[name] not in (None, False)
+        }
+        try:
+            clean_format_options(options["format"], job_options)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         in_process = options["sync"] or settings.CELERY_TASK_ALWAYS_EAGER
         if not in_process and (reason := why_no_worker(settings.IMPORT_QUEUE)):
             self.stdout.write(f"{reason}; importing in this process.")
