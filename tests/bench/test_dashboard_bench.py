@@ -44,7 +44,9 @@ from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by 
 from tests.e2e.conftest import _user as create_user
 from tests.e2e.production import gunicorn_server
 
-pytestmark = pytest.mark.bench
+# django_db: pytest-django creates the test database only for tests that ask for one;
+# without it, this file run alone would seed and flush the development database.
+pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 
 ATTACKS = 100_000
 FACILITIES = 300

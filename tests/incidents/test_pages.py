@@ -3,6 +3,7 @@
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -172,3 +173,17 @@ def test_a_viewer_sees_no_link_to_data_entry(client, viewer, february_4):
         html = response.content.decode()
         assert "Edit in data entry" not in html, page_url
         assert change_url not in html, page_url
+
+
+def test_the_dashboard_preloads_every_module_of_its_tree(client, viewer):
+    client.force_login(viewer)
+    html = client.get(reverse("dashboard")).content.decode()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/([^"]+)">', html))
+    static = Path(__file__).resolve().parents[2] / "static"
+    on_disk = {
+        str(path.relative_to(static))
+        for folder in ("incidents/dashboard", "incidents/lib")
+        for path in (static / folder).glob("*.js")
+    }
+    assert "incidents/dashboard/main.js" in on_disk
+    assert preloaded == on_disk
