@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import math
 import re
@@ -148,6 +149,17 @@ def parse_datetime(value: str, what: str) -> tuple[datetime, bool]:
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=KYIV)
     return parsed, has_time
+
+
+def occurrence_id(key: str, occurrence: int) -> str:
+    """An external id from a row's natural key and, when rows that differ share that key,
+    the row's occurrence (1, 2, …) among them.
+
+    The first keeps the id rows had before occurrences were counted, so a data
+    set imported then is matched again, not doubled.
+    """
+    text = key if occurrence == 1 else f"{key}|{occurrence}"
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 def kyiv_midnight(day: date) -> datetime:

@@ -12,7 +12,6 @@ when several rows share a time, model and target (see `records`).
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from incidents.imports.base import (
     CsvImporter,
     Record,
     RowRejected,
+    occurrence_id,
     parse_datetime,
     parse_int,
 )
@@ -82,16 +82,6 @@ def natural_key(row: Mapping[str, Any]) -> str:
     return "|".join(CsvImporter.value(row, name) for name in KEY_COLUMNS).casefold()
 
 
-def external_id(key: str, occurrence: int) -> str:
-    """A row's id: its natural key and, from the second row sharing it, its occurrence.
-
-    The first row keeps the id rows had before occurrences were counted, so a
-    data set imported then is matched again, not doubled.
-    """
-    text = key if occurrence == 1 else f"{key}|{occurrence}"
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
-
-
 class MissileAttacksImporter(AttackBatchImporter):
     label = "missile attacks"
     needs_regions = True
@@ -108,7 +98,7 @@ class MissileAttacksImporter(AttackBatchImporter):
         for record in super().records():
             key = natural_key(record.data)
             seen[key] = seen.get(key, 0) + 1
-            yield Record(record.line, (record.data, external_id(key, seen[key])))
+            yield Record(record.line, (record.data, occurrence_id(key, seen[key])))
 
     def attack_row(self, record: Record) -> AttackRow:
         (data, row_id), value = record.data, self.value

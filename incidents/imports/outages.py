@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from incidents.imports.base import (
     CsvImporter,
     Record,
     RowRejected,
+    occurrence_id,
     parse_datetime,
     parse_int,
 )
@@ -78,8 +80,31 @@ class OutagesImporter(CsvImporter):
     needs_regions = True
     required_columns = ("region", "service", "unit", "count", "as_of")
 
-    def import_record(self, record: Record) -> str:
-        data, value = record.data, self.value
+    def records(self) -> Iterator[Record]:
+        """Each row read into a figure, with its id.
+
+        Rows giving the same region, locality, service, unit and time are one
+        figure when they agree (a row written twice) and figures of their own
+        when they do not: neither overwrites the other, on any run. A row that
+        cannot be read is rejected when its turn comes.
+        """
+        variants: dict[str, list[tuple]] = {}
+        for record in super().records():
+            try:
+                figure, key = self.figure(record.data)
+            except RowRejected as exc:
+                yield Record(record.line, exc)
+                continue
+            seen = variants.setdefault(key, [])
+            signature = (*figure.values(), *self.source_of(record.data))
+            if signature not in seen:
+                seen.append(signature)
+            occurrence = seen.index(signature) + 1
+            yield Record(record.line, (record.data, figure, occurrence_id(key, occurrence)))
+
+    def figure(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+        """The outage figure a row gives, and its natural key."""
+        value = self.value
         name = value(data, "region")
         code = region_code(name, bare_kyiv_is_city=True)
         if code is None:
@@ -97,25 +122,35 @@ class OutagesImporter(CsvImporter):
         count = parse_int(count_text, "count", required=True)
         as_of, _ = parse_datetime(value(data, "as_of"), "as_of")
         locality = value(data, "locality")[:200]
-        natural_key = "|".join([code, locality.casefold(), service, unit, as_of.isoformat()])
+        key = "|".join([code, locality.casefold(), service, unit, as_of.isoformat()])
+        figure = {
+            "region": region,
+            "locality": locality,
+            "service": service,
+            "unit": unit,
+            "count": count,
+            "count_qualifier": qualifier,
+            "as_of": as_of,
+        }
+        return figure, key
+
+    def source_of(self, data: Mapping[str, Any]) -> tuple[str, str]:
+        """The web address and title of the row's source ("" when it names none)."""
+        value = self.value
+        return value(data, "source_url") or value(data, "source"), value(data, "source_title")
+
+    def import_record(self, record: Record) -> str:
+        if isinstance(record.data, RowRejected):
+            raise record.data
+        data, figure, row_id = record.data
         sources = []
-        if url := value(data, "source_url") or value(data, "source"):
-            sources.append(self.source_for(url, value(data, "source_title")))
+        url, title = self.source_of(data)
+        if url:
+            sources.append(self.source_for(url, title))
         _, result = outage_report_upsert(
             user=self.user,
-            key={
-                "external_source": EXTERNAL_SOURCE,
-                "external_id": hashlib.sha256(natural_key.encode()).hexdigest()[:40],
-            },
-            values={
-                "region": region,
-                "locality": locality,
-                "service": service,
-                "unit": unit,
-                "count": count,
-                "count_qualifier": qualifier,
-                "as_of": as_of,
-            },
+            key={"external_source": EXTERNAL_SOURCE, "external_id": row_id},
+            values=figure,
             sources=sources,
         )
         return result

@@ -46,3 +46,22 @@ def test_reimporting_the_file_creates_nothing_new(regions):
     assert (again.rows_created, again.rows_updated, again.rows_skipped) == (0, 0, 4)
     assert OutageReport.objects.count() == 3
     assert Source.objects.count() == 3
+
+
+def test_two_figures_for_the_same_place_and_time_are_both_kept_and_reimport_changes_nothing(
+    regions,
+):
+    content = (
+        b"region,locality,service,unit,count,as_of\n"
+        b"Kyiv,,heating,buildings,100,2024-02-04 12:00\n"
+        b"Kyiv,,heating,buildings,120,2024-02-04 12:00\n"
+        b"Kyiv,,heating,buildings,100,2024-02-04 12:00\n"
+    )
+
+    first = run_import("outages-csv", "kyiv.csv", content=content)
+    again = run_import("outages-csv", "kyiv.csv", content=content)
+
+    # The row written twice is one figure; the one that disagrees is a figure of its own.
+    assert (first.rows_created, first.rows_updated, first.rows_skipped) == (2, 0, 1)
+    assert sorted(OutageReport.objects.values_list("count", flat=True)) == [100, 120]
+    assert (again.rows_created, again.rows_updated, again.rows_skipped) == (0, 0, 3)
