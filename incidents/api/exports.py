@@ -49,9 +49,7 @@ def safe_cell(value: object) -> object:
 
 
 def csv_cell(value: object) -> object:
-    """A database value as a CSV cell: lists joined with ";", booleans as true/false."""
-    if isinstance(value, list):
-        value = ";".join(str(item) for item in value if item is not None)
+    """A database value as a CSV cell: booleans as true/false, as in JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return safe_cell(value)
