@@ -266,7 +266,14 @@ def export_file(
                 )
             },
         )
-    )(type(f"{viewset.__name__}File", (viewset,), {}))
+    )(
+        type(
+            f"{viewset.__name__}File",
+            (viewset,),
+            # A file is never paged, and its format is the one in its URL.
+            {"pagination_class": None, "export_formats": [export_format]},
+        )
+    )
     view = file_view.as_view({"get": "list"})
     if renamed:
         list_view = view
