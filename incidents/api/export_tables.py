@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models as db_models
 from django.db.models import QuerySet
 
@@ -104,6 +105,8 @@ def _order_sql(table: Table, order: Sequence[str]) -> str:
     """ORDER BY terms for field names ("-started_at", "id"); unknown names fall back."""
     terms = []
     for name in order:
+        if not isinstance(name, str):  # An expression: not one the API lets a client ask for.
+            return _order_sql(table, table.order)
         field_name = name.lstrip("-")
         try:
             field = (
@@ -111,7 +114,7 @@ def _order_sql(table: Table, order: Sequence[str]) -> str:
                 if field_name == "pk"
                 else table.model._meta.get_field(field_name)
             )
-        except LookupError:
+        except FieldDoesNotExist:
             return _order_sql(table, table.order)
         column = getattr(field, "column", None)
         if column is None or not field.concrete:

@@ -354,3 +354,15 @@ def test_geojson_exports_carry_the_same_columns_as_properties(api_client, filled
     (feature,) = collection["features"][:1]
     assert list(feature["properties"]) == header
     assert feature["geometry"]["type"] in ("Point", "MultiPolygon")
+
+
+def test_an_export_keeps_the_order_asked_for(client, viewer, attacks):
+    client.force_login(viewer)
+
+    newest = rows(client.get(reverse("api:attack-list"), {"format": "csv"}))[1:]
+    oldest = rows(
+        client.get(reverse("api:attack-list"), {"format": "csv", "ordering": "started_at"})
+    )[1:]
+
+    assert [row[0] for row in oldest] == [row[0] for row in reversed(newest)]
+    assert newest[0][0] == str(attacks.pk)
