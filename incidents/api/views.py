@@ -94,6 +94,14 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             return exports.collection_export(self, queryset, export_format)
         return super().list(request, *args, **kwargs)
 
+    def retrieve(self, request, *args, **kwargs):
+        # One record as CSV has the columns of the collection's export.
+        if request.accepted_renderer.format in EXPORTS:
+            record = self.get_object()
+            queryset = self.get_queryset().filter(pk=record.pk)
+            return exports.collection_export(self, queryset, request.accepted_renderer.format)
+        return super().retrieve(request, *args, **kwargs)
+
     def _many_to_many(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.get_queryset().model
         names = {field.name for field in model._meta.many_to_many}

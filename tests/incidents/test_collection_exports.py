@@ -366,3 +366,12 @@ def test_an_export_keeps_the_order_asked_for(client, viewer, attacks):
 
     assert [row[0] for row in oldest] == [row[0] for row in reversed(newest)]
     assert newest[0][0] == str(attacks.pk)
+
+
+def test_one_record_as_csv_has_the_columns_of_its_collections_export(client, viewer, attacks):
+    client.force_login(viewer)
+
+    collection = rows(client.get(reverse("api:attack-list"), {"format": "csv"}))
+    record = rows(client.get(reverse("api:attack-detail", args=[attacks.pk]), {"format": "csv"}))
+
+    assert record == [collection[0], collection[1]]
