@@ -14,6 +14,9 @@ as HXL tools check; the time precision ("day", "hour") is therefore #meta, not #
 Columns are SQL over the model's table (alias `t`): a row is built by PostgreSQL
 in one statement and streamed, never serialised field by field in Python. Export
 only what the resource's JSON shows to the same reader (no user columns).
+Several values in one cell (region codes, source ids) are joined with ";", in
+GeoJSON properties too: text is what every format carries alike, and PostgreSQL
+sends it about twice as fast as arrays that Python would have to parse.
 """
 
 # The SQL is assembled from table and column names from the models' metadata and
@@ -25,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models as db_models
 from django.db.models import QuerySet
 
@@ -101,6 +105,8 @@ def _order_sql(table: Table, order: Sequence[str]) -> str:
     """ORDER BY terms for field names ("-started_at", "id"); unknown names fall back."""
     terms = []
     for name in order:
+        if not isinstance(name, str):  # An expression: not one the API lets a client ask for.
+            return _order_sql(table, table.order)
         field_name = name.lstrip("-")
         try:
             field = (
@@ -108,7 +114,7 @@ def _order_sql(table: Table, order: Sequence[str]) -> str:
                 if field_name == "pk"
                 else table.model._meta.get_field(field_name)
             )
-        except LookupError:
+        except FieldDoesNotExist:
             return _order_sql(table, table.order)
         column = getattr(field, "column", None)
         if column is None or not field.concrete:
@@ -118,16 +124,22 @@ def _order_sql(table: Table, order: Sequence[str]) -> str:
 
 
 def statement(table: Table, rows: Rows, *, geometry: bool = False) -> tuple[str, list[object]]:
-    """The statement selecting the table's columns (and the geometry, as GeoJSON text last)."""
+    """The statement selecting the table's columns (and the geometry, as GeoJSON text last).
+
+    The ids are selected once (`ids`); the joins that aggregate linked records read
+    only the links of those ids, so a small export does not aggregate whole tables
+    and a big one aggregates each table in one pass instead of once per row.
+    """
     selected = [column.sql for column in table.columns]
     params = [value for column in table.columns if column.params for value in column.params()]
     if geometry:
         selected.append(table.geometry or "NULL")
     sql = (
+        f"WITH ids(id) AS MATERIALIZED ({rows.ids_sql}) "
         f"SELECT {', '.join(selected)} FROM {table.model._meta.db_table} t {table.joins} "
-        f"WHERE t.id IN ({rows.ids_sql}) ORDER BY {_order_sql(table, rows.order)}"
+        f"WHERE t.id IN (SELECT id FROM ids) ORDER BY {_order_sql(table, rows.order)}"
     )
-    return sql, [*params, *rows.ids_params]
+    return sql, [*rows.ids_params, *params]
 
 
 # --------------------------------------------------------------------------- columns
@@ -147,13 +159,29 @@ def _links(model: type[db_models.Model], field: str) -> tuple[str, str, str]:
     )
 
 
-def _source_ids(model: type[db_models.Model]) -> Column:
-    through, own, other = _links(model, "sources")
-    return Column(
-        "sources",
-        "#meta+source",
-        f"ARRAY(SELECT l.{other} FROM {through} l WHERE l.{own} = t.id ORDER BY l.{other})",
+def _aggregated(alias: str, link: str, select: str, source: str) -> str:
+    """A LEFT JOIN of per-record aggregates over `source`, for the exported ids only.
+
+    `link` is the source's column holding the record's id; the join is named `alias`
+    and its columns are `select` (written over the source's own aliases).
+    """
+    return (
+        f"LEFT JOIN (SELECT {link} AS record_id, {select} FROM {source} "
+        f"WHERE {link} IN (SELECT id FROM ids) GROUP BY {link}) {alias} "
+        f"ON {alias}.record_id = t.id"
     )
+
+
+def _cited(model: type[db_models.Model]) -> tuple[Column, str]:
+    """The `sources` column (source ids) and the join it reads."""
+    through, own, other = _links(model, "sources")
+    join = _aggregated(
+        "src",
+        f"l.{own}",
+        f"string_agg(l.{other}::text, ';' ORDER BY l.{other}) AS ids",
+        f"{through} l",
+    )
+    return Column("sources", "#meta+source", "src.ids"), join
 
 
 def _time(name: str, hxl: str, column: str | None = None) -> Column:
@@ -194,12 +222,38 @@ REGION_COLUMNS = [
 
 def _attacks() -> Table:
     regions, own, other = _links(Attack, "regions")
-    weapons = f"FROM {_db(WeaponUse)} w WHERE w.attack_id = t.id"
-    damages = f"FROM {_db(Damage)} d JOIN {_db(Facility)} f ON f.id = d.facility_id "
+    sources, sources_join = _cited(Attack)
+    joins = " ".join(
+        [
+            _aggregated(
+                "rg",
+                f"l.{own}",
+                "string_agg(r.code, ';' ORDER BY r.code) AS codes, "
+                "string_agg(r.name_en, ';' ORDER BY r.code) AS names",
+                f"{regions} l JOIN {_db(Region)} r ON r.id = l.{other}",
+            ),
+            _aggregated(
+                "w",
+                "w.attack_id",
+                "string_agg(DISTINCT w.weapon_type, ';' ORDER BY w.weapon_type) AS types, "
+                "string_agg(DISTINCT w.model, ';' ORDER BY w.model) FILTER (WHERE w.model <> '') "
+                "AS models, sum(w.launched) AS launched, sum(w.intercepted) AS intercepted",
+                f"{_db(WeaponUse)} w",
+            ),
+            _aggregated(
+                "d",
+                "d.attack_id",
+                "count(*) AS hits, string_agg(f.name, ';' ORDER BY f.name) AS names",
+                f"{_db(Damage)} d JOIN {_db(Facility)} f ON f.id = d.facility_id",
+            ),
+            sources_join,
+        ]
+    )
     return Table(
         name="attacks",
         model=Attack,
         order=("-started_at", "-id"),
+        joins=joins,
         columns=[
             Column("id", "#event+id", "t.id"),
             _time("started_at", "#date+start"),
@@ -209,44 +263,16 @@ def _attacks() -> Table:
             Column("summary", "#description+summary", "t.summary"),
             Column("description", "#description", "t.description"),
             Column("perpetrator", "#group+name+perpetrator", "t.perpetrator"),
-            Column(
-                "region_codes",
-                "#adm1+code",
-                f"ARRAY(SELECT rg.code FROM {regions} l JOIN {_db(Region)} rg "
-                f"ON rg.id = l.{other} WHERE l.{own} = t.id ORDER BY rg.code)",
-            ),
-            Column(
-                "region_names",
-                "#adm1+name",
-                f"ARRAY(SELECT rg.name_en FROM {regions} l JOIN {_db(Region)} rg "
-                f"ON rg.id = l.{other} WHERE l.{own} = t.id ORDER BY rg.code)",
-            ),
+            Column("region_codes", "#adm1+code", "rg.codes"),
+            Column("region_names", "#adm1+name", "rg.names"),
             Column("reported_region_count", "#adm1+num+reported", "t.reported_region_count"),
             *_lat_lon("t.impact_location"),
-            Column(
-                "weapon_types",
-                "#x_weapon+type",
-                f"ARRAY(SELECT DISTINCT w.weapon_type {weapons} ORDER BY w.weapon_type)",
-            ),
-            Column(
-                "weapon_models",
-                "#x_weapon+name",
-                f"ARRAY(SELECT DISTINCT w.model {weapons} AND w.model <> '' ORDER BY w.model)",
-            ),
-            Column("launched", "#x_weapon+num+launched", f"(SELECT sum(w.launched) {weapons})"),
-            Column(
-                "intercepted", "#x_weapon+num+intercepted", f"(SELECT sum(w.intercepted) {weapons})"
-            ),
-            Column(
-                "facilities_hit",
-                "#loc+num+hit",
-                f"(SELECT count(*) {damages} WHERE d.attack_id = t.id)",
-            ),
-            Column(
-                "facility_names",
-                "#loc+name+hit",
-                f"ARRAY(SELECT f.name {damages} WHERE d.attack_id = t.id ORDER BY f.name)",
-            ),
+            Column("weapon_types", "#x_weapon+type", "w.types"),
+            Column("weapon_models", "#x_weapon+name", "w.models"),
+            Column("launched", "#x_weapon+num+launched", "w.launched"),
+            Column("intercepted", "#x_weapon+num+intercepted", "w.intercepted"),
+            Column("facilities_hit", "#loc+num+hit", "COALESCE(d.hits, 0)"),
+            Column("facility_names", "#loc+name+hit", "d.names"),
             Column("killed", "#affected+killed", "t.killed"),
             Column("injured", "#affected+injured", "t.injured"),
             Column(
@@ -254,7 +280,7 @@ def _attacks() -> Table:
                 "#indicator+num+temperature_c",
                 "t.ambient_temperature_c",
             ),
-            _source_ids(Attack),
+            sources,
             *EXTERNAL,
             ILLUSTRATIVE,
             *AUDIT,
@@ -284,13 +310,14 @@ def _weapon_uses() -> Table:
 
 
 def _damages() -> Table:
+    sources, sources_join = _cited(Damage)
     return Table(
         name="damages",
         model=Damage,
         order=("-id",),
         joins=(
             f"JOIN {_db(Facility)} f ON f.id = t.facility_id "
-            f"LEFT JOIN {_db(Region)} r ON r.id = f.region_id"
+            f"LEFT JOIN {_db(Region)} r ON r.id = f.region_id {sources_join}"
         ),
         columns=[
             Column("id", "#meta+id", "t.id"),
@@ -309,7 +336,7 @@ def _damages() -> Table:
                 "#date+restored+expected",
                 "to_char(t.expected_restoration, 'YYYY-MM-DD')",
             ),
-            _source_ids(Damage),
+            sources,
             *AUDIT,
         ],
         geometry=_point_geometry("f.location"),
@@ -317,11 +344,12 @@ def _damages() -> Table:
 
 
 def _outages() -> Table:
+    sources, sources_join = _cited(OutageReport)
     return Table(
         name="outages",
         model=OutageReport,
         order=("-as_of", "-id"),
-        joins=REGION_OF,
+        joins=f"{REGION_OF} {sources_join}",
         columns=[
             Column("id", "#meta+id", "t.id"),
             _time("as_of", "#date+reported"),
@@ -332,7 +360,7 @@ def _outages() -> Table:
             Column("count", "#indicator+num+outage", "t.count"),
             Column("count_qualifier", "#indicator+qualifier", "t.count_qualifier"),
             Column("attack", "#event+id", "t.attack_id"),
-            _source_ids(OutageReport),
+            sources,
             *EXTERNAL,
             ILLUSTRATIVE,
             *AUDIT,
@@ -341,11 +369,12 @@ def _outages() -> Table:
 
 
 def _responses() -> Table:
+    sources, sources_join = _cited(ResponseMeasure)
     return Table(
         name="responses",
         model=ResponseMeasure,
         order=("-id",),
-        joins=REGION_OF,
+        joins=f"{REGION_OF} {sources_join}",
         columns=[
             Column("id", "#meta+id", "t.id"),
             Column("kind", "#activity+type", "t.kind"),
@@ -356,7 +385,7 @@ def _responses() -> Table:
             Column("quantity", "#output+num", "t.quantity"),
             _time("started_at", "#date+start"),
             _time("ended_at", "#date+end"),
-            _source_ids(ResponseMeasure),
+            sources,
             *AUDIT,
         ],
     )

@@ -49,9 +49,7 @@ def safe_cell(value: object) -> object:
 
 
 def csv_cell(value: object) -> object:
-    """A database value as a CSV cell: lists joined with ";", booleans as true/false."""
-    if isinstance(value, list):
-        value = ";".join(str(item) for item in value if item is not None)
+    """A database value as a CSV cell: booleans as true/false, as in JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return safe_cell(value)
@@ -134,37 +132,28 @@ def _records(data: object) -> list[dict]:
 
 
 class CSVRenderer(BaseRenderer):
-    """Serialized records as CSV: one column per field, nested values as JSON text.
-
-    A view may set `csv_columns` to a list of (field, hashtag) pairs to fix the
-    columns and their order; otherwise the first record's keys are used.
+    """CSV. Exports stream their own bytes (export_response); this negotiates the format,
+    and writes anything else a view answers with (a created record) one column per key,
+    nested values as JSON text.
     """
 
     media_type = CSV
     format = "csv"
     charset = "utf-8"
-    hxl = False
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if isinstance(data, bytes):
             return data
         records = _records(data)
-        view = (renderer_context or {}).get("view")
-        columns: list[tuple[str, str]] | None = getattr(view, "csv_columns", None)
-        if columns is None:
-            keys: Iterable[str] = records[0].keys() if records else []
-            columns = [(key, "") for key in keys]
-        rows = [[_flatten(record.get(name)) for name, _ in columns] for record in records]
-        header = [name for name, _ in columns]
-        hashtags = [tag for _, tag in columns] if self.hxl else None
-        return "".join(stream_csv(header, hashtags, [rows])).encode()
+        header = list(records[0]) if records else []
+        rows = [[_flatten(record.get(name)) for name in header] for record in records]
+        return "".join(stream_csv(header, None, [rows])).encode()
 
 
 class HXLRenderer(CSVRenderer):
-    """CSV with the HXL hashtag row under the header (`csv_columns` gives the tags)."""
+    """HXL-tagged CSV: only exports answer with it, and they stream their own bytes."""
 
     format = "hxl"
-    hxl = True
 
 
 class GeoJSONRenderer(BaseRenderer):

@@ -96,6 +96,14 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             return exports.collection_export(self, queryset, export_format)
         return super().list(request, *args, **kwargs)
 
+    def retrieve(self, request, *args, **kwargs):
+        # One record as CSV has the columns of the collection's export.
+        if request.accepted_renderer.format in EXPORTS:
+            record = self.get_object()
+            queryset = self.get_queryset().filter(pk=record.pk)
+            return exports.collection_export(self, queryset, request.accepted_renderer.format)
+        return super().retrieve(request, *args, **kwargs)
+
     def _many_to_many(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.get_queryset().model
         names = {field.name for field in model._meta.many_to_many}
@@ -272,7 +280,14 @@ def export_file(
                 )
             },
         )
-    )(type(f"{viewset.__name__}File", (viewset,), {}))
+    )(
+        type(
+            f"{viewset.__name__}File",
+            (viewset,),
+            # A file is never paged, and its format is the one in its URL.
+            {"pagination_class": None, "export_formats": [export_format]},
+        )
+    )
     view = file_view.as_view({"get": "list"})
     if renamed:
         list_view = view

@@ -354,3 +354,24 @@ def test_geojson_exports_carry_the_same_columns_as_properties(api_client, filled
     (feature,) = collection["features"][:1]
     assert list(feature["properties"]) == header
     assert feature["geometry"]["type"] in ("Point", "MultiPolygon")
+
+
+def test_an_export_keeps_the_order_asked_for(client, viewer, attacks):
+    client.force_login(viewer)
+
+    newest = rows(client.get(reverse("api:attack-list"), {"format": "csv"}))[1:]
+    oldest = rows(
+        client.get(reverse("api:attack-list"), {"format": "csv", "ordering": "started_at"})
+    )[1:]
+
+    assert [row[0] for row in oldest] == [row[0] for row in reversed(newest)]
+    assert newest[0][0] == str(attacks.pk)
+
+
+def test_one_record_as_csv_has_the_columns_of_its_collections_export(client, viewer, attacks):
+    client.force_login(viewer)
+
+    collection = rows(client.get(reverse("api:attack-list"), {"format": "csv"}))
+    record = rows(client.get(reverse("api:attack-detail", args=[attacks.pk]), {"format": "csv"}))
+
+    assert record == [collection[0], collection[1]]
