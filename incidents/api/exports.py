@@ -28,21 +28,20 @@ from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
 from incidents.api.limits import ensure_within
+from incidents.api.query import Filters
 from incidents.geojson import (
     ATTACK,
     ATTACK_REGIONS,
     DAMAGE,
     FACILITY,
-    OUTAGE,
     REGION,
     WEAPON,
-    MapFilters,
     Query,
     Selection,
     attacks_selection,
     facilities_selection,
     iso_utc,
-    outage_where,
+    outages_selection,
     region_parts,
     url_parts,
 )
@@ -179,7 +178,7 @@ ATTACK_COLUMNS = [
 ]
 
 
-def attacks_table(filters: MapFilters, *, located_only: bool = False) -> Table:
+def attacks_table(filters: Filters, *, located_only: bool = False) -> Table:
     """Attacks matching the filters, newest first; lists are joined with ';'."""
     rows = attacks_selection(filters, located_only=located_only)
     body, body_params = rows.sql()
@@ -226,9 +225,9 @@ OUTAGE_COLUMNS = [
 ]
 
 
-def outages_table(filters: MapFilters) -> Table:
+def outages_table(filters: Filters) -> Table:
     """Every outage figure in the period (the whole series, not only the current one)."""
-    rows = Selection(f"{OUTAGE} o JOIN {REGION} r ON r.id = o.region_id", [], outage_where(filters))
+    rows = outages_selection(filters)
     body, params = rows.sql()
     sql = (
         f"SELECT o.id, {iso_utc('o.as_of')}, r.code, r.name_en, o.locality, o.service, o.unit, "
@@ -260,7 +259,7 @@ FACILITY_COLUMNS = [
 ]
 
 
-def facilities_table(filters: MapFilters) -> Table:
+def facilities_table(filters: Filters) -> Table:
     rows = facilities_selection(filters)
     body, body_params = rows.sql(f"LEFT JOIN {REGION} r ON r.id = f.region_id")
     url_before, url_after = url_parts("facility-detail", 0)
@@ -290,7 +289,7 @@ REGION_COLUMNS = [
 ]
 
 
-def regions_table(filters: MapFilters) -> Table:
+def regions_table(filters: Filters) -> Table:
     """One row per region and current outage (one row with empty figures if it has none)."""
     parts = region_parts(filters)
     rows = Selection(
@@ -464,8 +463,7 @@ def collection_export(view, queryset, export_format: str, name: str) -> Streamin
         raise APIValidationError(
             {"format": [f"HXL is offered for attacks and outages, not {name}."]}
         )
-    filterset = getattr(view, "filterset_class", None)
-    takes_bbox = filterset is not None and "bbox" in filterset.base_filters
+    takes_bbox = "bbox" in view.query_declaration.by_name
     ensure_within(queryset, settings.EXPORT_MAX_ROWS, what="rows", bbox=takes_bbox)
     records = started(_serialized_chunks(view, queryset))
     if export_format == "geojson":

@@ -15,7 +15,8 @@ from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
 from incidents import geojson
-from incidents.api import exports, map_views
+from incidents.api import export_views, exports, layers
+from incidents.api.query import Filters
 from incidents.api.views import SourceViewSet
 from incidents.models import Source
 from infra_tracker.middleware import StatementTimeoutMiddleware
@@ -155,7 +156,7 @@ COLLECTION_EXPORTS = [
     ("regions", "geojson"),
 ]
 # Collections whose filters include a bbox; the others can only narrow by filters.
-BBOX_FILTERED = ("facilities", "attacks", "damages")
+BBOX_FILTERED = ("facilities", "attacks", "damages", "outages")
 
 
 def square(lon: float, lat: float) -> MultiPolygon:
@@ -372,7 +373,7 @@ def test_a_layer_query_cut_short_by_the_timeout_is_a_clear_503(
     tiny_statement_timeout, api, monkeypatch
 ):
     monkeypatch.setattr(
-        map_views.AttacksLayer,
+        layers.AttacksLayer,
         "build_geojson",
         staticmethod(lambda filters: sleeping(geojson.attacks_selection(filters))),
     )
@@ -386,10 +387,8 @@ def test_a_layer_query_cut_short_by_the_timeout_is_a_clear_503(
 def test_an_export_cut_short_by_the_timeout_is_a_clear_503_not_a_truncated_file(
     tiny_statement_timeout, api, monkeypatch
 ):
-    slow = exports.Table(
-        exports.ATTACK_COLUMNS, sleeping(geojson.attacks_selection(geojson.MapFilters()))
-    )
-    monkeypatch.setattr(map_views.AttacksCSV, "build_table", staticmethod(lambda filters: slow))
+    slow = exports.Table(exports.ATTACK_COLUMNS, sleeping(geojson.attacks_selection(Filters())))
+    monkeypatch.setattr(export_views.AttacksCSV, "build_table", staticmethod(lambda filters: slow))
 
     response = api.get("/api/v1/exports/attacks.csv")
 
