@@ -45,7 +45,17 @@ DATE_HELP = (
 )
 _NUMBER = r"-?\d{1,3}(\.\d{1,15})?"
 BBOX_PATTERN = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+# The shape of a date or date-time; the parser then checks the year, the offset and
+# that the day exists, each with its own message.
+_DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+# The same for the schema, with the ranges written out: the years 1900..2100, real
+# months, hours and minutes, offsets within ±14:00. What a pattern cannot say
+# (30 February) only the parser refuses.
+DATE_PATTERN = (
+    r"^(19\d\d|20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
+    r"(Z|[+-](0\d|1[0-3]):?[0-5]\d|[+-]14:?00)?)?$"
+)
 _CODE = r"[A-Za-z0-9]{1,3}-[A-Za-z0-9]{1,3}"
 REGION_PATTERN = rf"^{_CODE}(,{_CODE})*$"
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -56,6 +66,7 @@ MAX_ID = 2**63 - 1
 # over every searched column, and each region code one more value to look up.
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_CHARS = 100
+SEARCH_PATTERN = rf"^\s*\S+(\s+\S+){{0,{SEARCH_MAX_WORDS - 1}}}\s*$"
 MAX_REGION_CODES = 50
 
 
@@ -143,7 +154,7 @@ def parse_moment(name: str, value: str, *, end_of_day: bool = False) -> datetime
     # An unencoded "+" in a query string arrives as a space: "…T03:00:00 02:00".
     text = re.sub(r"(T[\d:.]+) (\d\d:?\d\d)$", r"\1+\2", text)
     shown = repr(text[:40])
-    if not re.match(DATE_PATTERN, text):
+    if not re.match(_DATE_SHAPE, text):
         raise _error(name, f"{shown} is not a date or date-time. {DATE_HELP}")
     try:
         # Python's fromisoformat (inside parse_datetime) also reads a bare date, so try the
@@ -170,7 +181,7 @@ def parse_moment(name: str, value: str, *, end_of_day: bool = False) -> datetime
 
 def parse_search(value: str, name: str = "search") -> tuple[str, ...]:
     """The words of a search, at most SEARCH_MAX_WORDS of them in SEARCH_MAX_CHARS characters."""
-    text = str(value).strip()
+    text = str(value)
     if len(text) > SEARCH_MAX_CHARS:
         raise _error(
             name, f"Give at most {SEARCH_MAX_CHARS} characters to search for; got {len(text)}."
@@ -283,7 +294,11 @@ class Param:
         if self.kind == "id":
             return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         if self.kind == "search":
-            return {"type": "string", "minLength": 1, "maxLength": SEARCH_MAX_CHARS}
+            return {
+                "type": "string",
+                "pattern": SEARCH_PATTERN,
+                "maxLength": SEARCH_MAX_CHARS,
+            }
         if self.kind == "regions":
             item = {"type": "string", "pattern": REGION_PATTERN if self.many else f"^{_CODE}$"}
         else:

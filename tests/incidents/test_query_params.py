@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.gis.geos import Point
+from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from incidents.api.pagination import MAX_PAGE_SIZE
@@ -343,3 +345,44 @@ def test_the_layers_exports_and_statistics_document_the_filters_of_their_collect
         "/api/v1/stats/timeline",
     ):
         assert collection <= set(_parameters(openapi, path)), path
+
+
+DATE_SAMPLES = [
+    "2026-02-04",
+    "2026-02-04T03:00",
+    "2026-02-04T03:00:00Z",
+    "2026-02-04 03:00:00.5+02:00",
+    "2026-02-04T03:00-1400",
+    "2100-12-31T23:59:59+14:00",
+    "1900-01-01T00:00:00-13:59",
+    "1899-12-31",
+    "2101-01-01",
+    "2026-13-01",
+    "2026-02-04T24:00",
+    "2026-02-04T03:00+14:30",
+    "2026-02-04T03:00-20:10",
+    "0203-02-17T02:29:55-20:10",
+    "2026-2-4",
+    "today",
+]
+SEARCH_SAMPLES = ["drone", " two words ", "a b c d e f g h i j", "a b c d e f g h i j k", "   "]
+
+
+@pytest.mark.parametrize("value", DATE_SAMPLES)
+def test_the_parser_accepts_a_date_exactly_when_the_schema_pattern_does(db, value):
+    from incidents.api.query import DATE_PATTERN, parse_moment
+
+    try:
+        parse_moment("started_after", value)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == bool(re.match(DATE_PATTERN, value))
+
+
+@pytest.mark.parametrize("value", SEARCH_SAMPLES)
+def test_the_api_accepts_a_search_exactly_when_the_schema_does(api, strikes, value):
+    from incidents.api.query import SEARCH_PATTERN
+
+    response = api.get("/api/v1/attacks/", {"search": value})
+    assert (response.status_code == 200) == bool(re.match(SEARCH_PATTERN, value))
