@@ -43,7 +43,7 @@ DATE_HELP = (
     "(2026-02-04T03:00:00Z; without an offset, Kyiv time). Years 1900 to 2100, "
     "offsets within ±14:00."
 )
-_NUMBER = r"-?\d{1,3}(\.\d{1,15})?"
+_NUMBER = r"-?\d{1,3}(\.\d+)?"
 BBOX_PATTERN = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
 # The shape of a date or date-time; the parser then checks the year, the offset and
 # that the day exists, each with its own message.
