@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Literal
 
 from django.db.models import TextChoices
 from django.http import QueryDict
@@ -244,6 +245,9 @@ def parse_id(name: str, value: str) -> int:
 # --------------------------------------------------------------------------- declarations
 
 
+Kind = Literal["after", "before", "choices", "one", "regions", "bbox", "id", "search"]
+
+
 @dataclass(frozen=True)
 class Param:
     """One query parameter: its name, the Filters field it fills and how it is read.
@@ -256,7 +260,7 @@ class Param:
 
     name: str
     field: str
-    kind: str
+    kind: Kind
     description: str
     choices: tuple[str, ...] = ()
     lookup: str = ""
@@ -378,7 +382,14 @@ class Declaration:
         return [param.openapi() for param in self.params]
 
 
-def moment(name: str, kind: str, description: str, *, into: str = "", lookup: str = "") -> Param:
+def moment(
+    name: str,
+    kind: Literal["after", "before"],
+    description: str,
+    *,
+    into: str = "",
+    lookup: str = "",
+) -> Param:
     """A date or date-time parameter; `into` defaults to started_after/started_before."""
     default = "started_after" if kind == "after" else "started_before"
     return Param(name, into or default, kind, f"{description} {DATE_HELP}", lookup=lookup)

@@ -48,7 +48,6 @@ from incidents.geojson import (
 from incidents.models import OutageReport
 
 DAMAGED = ("minor", "moderate", "severe")
-ERRORS = ERROR_RESPONSES
 ATTACKS = declarations.ATTACKS
 
 
@@ -153,7 +152,7 @@ OUTAGE_TOTAL = inline_serializer(
                 "interception_rate": serializers.FloatField(allow_null=True),
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class SummaryView(ReadOnlyAPIView):
@@ -220,7 +219,7 @@ def timeline(filters: Filters, interval: str) -> list[dict]:
                 ),
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class TimelineView(ReadOnlyAPIView):
@@ -333,7 +332,7 @@ OUTAGE_FIGURE = inline_serializer(
                 )
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class RegionsView(ReadOnlyAPIView):
@@ -389,7 +388,7 @@ def weapons(filters: Filters) -> list[dict]:
                 )
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class WeaponsView(ReadOnlyAPIView):
@@ -439,7 +438,7 @@ def outage_series(filters: Filters, region: str, service: str) -> list[dict]:
                 ),
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class OutageSeriesView(ReadOnlyAPIView):
