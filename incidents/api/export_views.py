@@ -38,52 +38,48 @@ class ExportView(ReadOnlyAPIView):
         return exports.csv_response(self.build_table(filters), self.filename, hxl=self.hxl)
 
 
-def export_schema(what: str, declaration: Declaration, *, hxl: bool = False):
+def export_view(
+    what: str,
+    declaration: Declaration,
+    build_table: Callable[[Filters], exports.Table],
+    filename: str,
+) -> type[ExportView]:
+    """An ExportView of the table, documented with the declaration's parameters.
+
+    A filename ending in .hxl.csv gets the HXL hashtags under the header.
+    """
+    hxl = filename.endswith(".hxl.csv")
     kind = "HXL-tagged CSV (a row of hashtags under the header)" if hxl else "CSV"
+    name = "".join(part.title() for part in filename.split(".")[0].split("-"))
+    view = type(
+        f"{name}{'HXL' if hxl else 'CSV'}",
+        (ExportView,),
+        {
+            "__module__": __name__,
+            "__doc__": f"{what} as {kind}.",
+            "query_declaration": declaration,
+            "build_table": staticmethod(build_table),
+            "filename": filename,
+            "hxl": hxl,
+        },
+    )
     return extend_schema(
         tags=["exports"],
         summary=f"{what} as {'HXL ' if hxl else ''}CSV",
         description=f"{what} matching the filters, as {kind}.",
         parameters=declaration.openapi(),
         responses=CSV_RESPONSES,
-    )
+    )(view)
 
 
-@export_schema("Attacks", declarations.ATTACKS)
-class AttacksCSV(ExportView):
-    query_declaration = declarations.ATTACKS
-    build_table = staticmethod(exports.attacks_table)
-    filename = "attacks.csv"
-
-
-@export_schema("Attacks", declarations.ATTACKS, hxl=True)
-class AttacksHXL(AttacksCSV):
-    filename = "attacks.hxl.csv"
-    hxl = True
-
-
-@export_schema("Outage figures", declarations.OUTAGES)
-class OutagesCSV(ExportView):
-    query_declaration = declarations.OUTAGES
-    build_table = staticmethod(exports.outages_table)
-    filename = "outages.csv"
-
-
-@export_schema("Outage figures", declarations.OUTAGES, hxl=True)
-class OutagesHXL(OutagesCSV):
-    filename = "outages.hxl.csv"
-    hxl = True
-
-
-@export_schema("Facilities", declarations.FACILITIES)
-class FacilitiesCSV(ExportView):
-    query_declaration = declarations.FACILITIES
-    build_table = staticmethod(exports.facilities_table)
-    filename = "facilities.csv"
-
-
-@export_schema("Regions and their current outages", declarations.ATTACKS)
-class RegionsCSV(ExportView):
-    query_declaration = declarations.ATTACKS
-    build_table = staticmethod(exports.regions_table)
-    filename = "regions.csv"
+ATTACKS, OUTAGES = declarations.ATTACKS, declarations.OUTAGES
+AttacksCSV = export_view("Attacks", ATTACKS, exports.attacks_table, "attacks.csv")
+AttacksHXL = export_view("Attacks", ATTACKS, exports.attacks_table, "attacks.hxl.csv")
+OutagesCSV = export_view("Outage figures", OUTAGES, exports.outages_table, "outages.csv")
+OutagesHXL = export_view("Outage figures", OUTAGES, exports.outages_table, "outages.hxl.csv")
+FacilitiesCSV = export_view(
+    "Facilities", declarations.FACILITIES, exports.facilities_table, "facilities.csv"
+)
+RegionsCSV = export_view(
+    "Regions and their current outages", ATTACKS, exports.regions_table, "regions.csv"
+)

@@ -66,50 +66,57 @@ class LayerView(ReadOnlyAPIView):
         return cacheable_response(request._request, body, GEOJSON)
 
 
-def layer_schema(summary: str, description: str, declaration: Declaration):
+def layer_view(
+    name: str,
+    summary: str,
+    description: str,
+    declaration: Declaration,
+    build: tuple[Callable[[Filters], geojson.Query], Callable[[Filters], exports.Table]],
+) -> type[LayerView]:
+    """A LayerView built by `build` (the GeoJSON and the CSV), documented from the declaration."""
+    build_geojson, build_csv = build
+    view = type(
+        name,
+        (LayerView,),
+        {
+            "__module__": __name__,
+            "__doc__": description,
+            "query_declaration": declaration,
+            "build_geojson": staticmethod(build_geojson),
+            "build_csv": staticmethod(build_csv),
+            "csv_name": f"{name.removesuffix('Layer').lower()}.csv",
+        },
+    )
     return extend_schema(
         tags=["map"],
         summary=summary,
         description=description,
         parameters=[*declaration.openapi(), FORMAT_PARAMETER, IF_NONE_MATCH],
         responses=GEOJSON_RESPONSES,
-    )
+    )(view)
 
 
-@layer_schema(
+FacilitiesLayer = layer_view(
+    "FacilitiesLayer",
     "Facilities layer",
     "Every facility as a point with its status and latest damage. Attack filters "
     "(dates, weapon type, verification status, service) narrow it to facilities damaged by "
     "matching attacks.",
     declarations.FACILITIES,
+    (geojson.facilities_sql, exports.facilities_table),
 )
-class FacilitiesLayer(LayerView):
-    query_declaration = declarations.FACILITIES
-    build_geojson = staticmethod(geojson.facilities_sql)
-    build_csv = staticmethod(exports.facilities_table)
-    csv_name = "facilities.csv"
-
-
-@layer_schema(
+AttacksLayer = layer_view(
+    "AttacksLayer",
     "Attacks layer",
     "Attacks with an impact location, newest first, with weapons and facilities hit.",
     declarations.ATTACKS,
+    (geojson.attacks_sql, lambda filters: exports.attacks_table(filters, located_only=True)),
 )
-class AttacksLayer(LayerView):
-    query_declaration = declarations.ATTACKS
-    build_geojson = staticmethod(geojson.attacks_sql)
-    build_csv = staticmethod(lambda filters: exports.attacks_table(filters, located_only=True))
-    csv_name = "attacks.csv"
-
-
-@layer_schema(
+RegionsLayer = layer_view(
+    "RegionsLayer",
     "Regions layer (choropleth)",
     "Regions with a boundary, their current outages (the latest figure per "
     "service and unit within the period) and the number of matching attacks.",
     declarations.ATTACKS,
+    (geojson.regions_sql, exports.regions_table),
 )
-class RegionsLayer(LayerView):
-    query_declaration = declarations.ATTACKS
-    build_geojson = staticmethod(geojson.regions_sql)
-    build_csv = staticmethod(exports.regions_table)
-    csv_name = "regions.csv"
