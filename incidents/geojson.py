@@ -15,13 +15,14 @@ condition fragments written below.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.urls import reverse
 
+from incidents.api.query import Filters
 from incidents.models import Attack, Damage, Facility, OutageReport, Region, WeaponUse
 
 ATTACK = Attack._meta.db_table
@@ -46,36 +47,6 @@ def iso_utc(column: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class MapFilters:
-    """The filters shared by the map layers, statistics and exports, already validated.
-
-    `started_before` is exclusive: a date filter "until 4 February" arrives here
-    as the first instant of 5 February in Kyiv.
-    """
-
-    started_after: datetime | None = None
-    started_before: datetime | None = None
-    regions: tuple[str, ...] = ()
-    weapon_types: tuple[str, ...] = ()
-    facility_kinds: tuple[str, ...] = ()
-    verification_statuses: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    bbox: tuple[float, float, float, float] | None = None
-
-    @property
-    def narrows_attacks(self) -> bool:
-        """Whether a filter about attacks (not places) is active."""
-        return bool(
-            self.started_after
-            or self.started_before
-            or self.weapon_types
-            or self.verification_statuses
-            or self.services
-        )
-
-
 @dataclass
 class Where:
     """Conditions joined with AND, and their parameters in order."""
@@ -90,6 +61,15 @@ class Where:
     def sql(self) -> str:
         return " AND ".join(self.parts) if self.parts else "TRUE"
 
+    def search(self, columns: Sequence[str], words: Sequence[str]) -> None:
+        """Every word appears, in any case, in one of the columns (as the ORM's icontains)."""
+        for word in words:
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+            self.add(
+                "(" + " OR ".join(f"{column} ILIKE %s" for column in columns) + ")",
+                *[pattern] * len(columns),
+            )
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -103,6 +83,8 @@ class Selection:
     tables: str
     params: list[object]
     where: Where
+    # The column holding the primary key of the rows selected.
+    key: str = "id"
 
     def sql(self, joins: str = "", joins_params: Sequence[object] = ()) -> tuple[str, list[object]]:
         """`FROM … WHERE …`, with joins that only add columns between the two."""
@@ -110,6 +92,11 @@ class Selection:
             f"FROM {self.tables} {joins} WHERE {self.where.sql()}",
             [*self.params, *joins_params, *self.where.params],
         )
+
+    def ids(self) -> tuple[str, list[object]]:
+        """A statement selecting the keys of the rows, for an ORM `pk__in` filter."""
+        body, params = self.sql()
+        return f"SELECT {self.key} {body}", params
 
 
 @dataclass(frozen=True)
@@ -136,7 +123,7 @@ def envelope(bbox: tuple[float, float, float, float]) -> tuple[str, list[object]
 
 
 def attack_where(
-    filters: MapFilters,
+    filters: Filters,
     alias: str = "a",
     *,
     regions: bool = True,
@@ -151,6 +138,9 @@ def attack_where(
         where.add(f"{started} >= %s", filters.started_after)
     if filters.started_before:
         where.add(f"{started} < %s", filters.started_before)
+    if filters.updated_since:
+        where.add(f"{alias}.updated_at >= %s", filters.updated_since)
+    where.search([f"{alias}.summary", f"{alias}.description"], filters.search)
     if filters.verification_statuses:
         where.add(f"{alias}.verification_status = ANY(%s)", list(filters.verification_statuses))
     if filters.weapon_types:
@@ -171,19 +161,29 @@ def attack_where(
             f"WHERE fd.attack_id = {alias}.id AND ff.kind = ANY(%s))",
             list(filters.facility_kinds),
         )
+    if filters.severities:
+        where.add(
+            f"EXISTS (SELECT 1 FROM {DAMAGE} fs WHERE fs.attack_id = {alias}.id "
+            "AND fs.severity = ANY(%s))",
+            list(filters.severities),
+        )
     if services and filters.services:
         where.add(
             f"EXISTS (SELECT 1 FROM {OUTAGE} fo WHERE fo.attack_id = {alias}.id "
             "AND fo.service = ANY(%s))",
             list(filters.services),
         )
+    # An attack is in the box when its impact point is: that is where the map draws
+    # it, so the layer, the list, the export and the statistics show the same attacks
+    # for a viewport. A facility it damaged elsewhere is found through the facilities'
+    # own bbox, and an attack without an impact point is in no box.
     if bbox and filters.bbox:
         box, params = envelope(filters.bbox)
         where.add(f"{alias}.impact_location && {box}", *params)
     return where
 
 
-def facility_where(filters: MapFilters, alias: str = "f") -> Where:
+def facility_where(filters: Filters, alias: str = "f") -> Where:
     """Conditions on the facility itself: kind, status, region, viewport."""
     where = Where()
     if filters.facility_kinds:
@@ -201,7 +201,7 @@ def facility_where(filters: MapFilters, alias: str = "f") -> Where:
     return where
 
 
-def outage_where(filters: MapFilters, alias: str = "o", *, regions: bool = True) -> Where:
+def outage_where(filters: Filters, alias: str = "o", *, regions: bool = True) -> Where:
     """Outage figures in the period, for the services and regions asked for."""
     where = Where()
     if filters.started_after:
@@ -223,7 +223,20 @@ def outage_where(filters: MapFilters, alias: str = "o", *, regions: bool = True)
     return where
 
 
-def current_outages_sql(filters: MapFilters) -> tuple[str, list[object]]:
+def outages_selection(filters: Filters) -> Selection:
+    """Outage figures the filters describe, joined with their region (alias r)."""
+    where = outage_where(filters)
+    if filters.units:
+        where.add("o.unit = ANY(%s)", list(filters.units))
+    if filters.attack:
+        where.add("o.attack_id = %s", filters.attack)
+    if filters.updated_since:
+        where.add("o.updated_at >= %s", filters.updated_since)
+    where.search(["o.locality"], filters.search)
+    return Selection(f"{OUTAGE} o JOIN {REGION} r ON r.id = o.region_id", [], where, key="o.id")
+
+
+def current_outages_sql(filters: Filters) -> tuple[str, list[object]]:
     """The latest figure per region, service and unit (never a sum of snapshots)."""
     where = outage_where(filters)
     sql = (
@@ -272,13 +285,19 @@ def _collection(feature_sql: str, order: str) -> str:
 # --------------------------------------------------------------------------- facilities
 
 
-def last_damage_join(filters: MapFilters) -> tuple[str, list[object]]:
+def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
     """Join `last`: each facility's latest damage (by a matching attack, when filtered).
 
     Attack filters narrow the facilities to those damaged by matching attacks;
     without them, every facility shows, with its latest damage if it has one.
     """
-    attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
+    # The search words and updated_since of a facilities query are about the facilities.
+    attacks = attack_where(
+        replace(filters, search=(), updated_since=None),
+        regions=False,
+        facility_kinds=False,
+        bbox=False,
+    )
     join = "JOIN" if filters.narrows_attacks else "LEFT JOIN"
     sql = (
         f"{join} (SELECT DISTINCT ON (d.facility_id) d.facility_id, d.severity, "
@@ -289,13 +308,17 @@ def last_damage_join(filters: MapFilters) -> tuple[str, list[object]]:
     return sql, attacks.params
 
 
-def facilities_selection(filters: MapFilters) -> Selection:
+def facilities_selection(filters: Filters) -> Selection:
     """Facilities in the place filters, narrowed by the attack filters to those hit."""
     last_join, last_params = last_damage_join(filters)
-    return Selection(f"{FACILITY} f {last_join}", last_params, facility_where(filters))
+    where = facility_where(filters)
+    if filters.updated_since:
+        where.add("f.updated_at >= %s", filters.updated_since)
+    where.search(["f.name", "f.name_uk", "f.locality", "f.operator"], filters.search)
+    return Selection(f"{FACILITY} f {last_join}", last_params, where, key="f.id")
 
 
-def facilities_sql(filters: MapFilters) -> Query:
+def facilities_sql(filters: Filters) -> Query:
     rows = facilities_selection(filters)
     kinds_join, kinds_params = labels_join(Facility.Kind, "f.kind", "kl")
     status_join, status_params = labels_join(Facility.Status, "f.status", "sl")
@@ -321,15 +344,15 @@ def facilities_sql(filters: MapFilters) -> Query:
 # --------------------------------------------------------------------------- attacks
 
 
-def attacks_selection(filters: MapFilters, *, located_only: bool = False) -> Selection:
+def attacks_selection(filters: Filters, *, located_only: bool = False) -> Selection:
     """Attacks matching the filters; with located_only, those with an impact point."""
     where = attack_where(filters)
     if located_only:
         where.add("a.impact_location IS NOT NULL")
-    return Selection(f"{ATTACK} a", [], where)
+    return Selection(f"{ATTACK} a", [], where, key="a.id")
 
 
-def attacks_sql(filters: MapFilters) -> Query:
+def attacks_sql(filters: Filters) -> Query:
     rows = attacks_selection(filters, located_only=True)
     body, body_params = rows.sql()
     url_before, url_after = url_parts("attack-detail", 0)
@@ -380,10 +403,10 @@ class RegionParts:
     places: Where  # conditions on the regions themselves (alias r)
 
 
-def region_parts(filters: MapFilters) -> RegionParts:
+def region_parts(filters: Filters) -> RegionParts:
     """Regions with a boundary, narrowed by code and bbox; outages and attacks by date."""
     current_sql, current_params = current_outages_sql(
-        MapFilters(
+        Filters(
             started_after=filters.started_after,
             started_before=filters.started_before,
             services=filters.services,
@@ -404,7 +427,7 @@ def region_parts(filters: MapFilters) -> RegionParts:
     )
 
 
-def regions_sql(filters: MapFilters) -> Query:
+def regions_sql(filters: Filters) -> Query:
     parts = region_parts(filters)
     rows = Selection(f"{REGION} r", [], parts.places)
     kinds_join, kinds_params = labels_join(Region.Kind, "r.kind", "kl")

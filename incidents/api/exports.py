@@ -234,8 +234,7 @@ def export_response(
 
 def collection_export(view, queryset: QuerySet, export_format: str) -> StreamingHttpResponse:
     """A collection's whole filtered set, in the order asked for, from its export table."""
-    filterset = getattr(view, "filterset_class", None)
-    takes_bbox = filterset is not None and "bbox" in filterset.base_filters
+    takes_bbox = "bbox" in view.query_declaration.by_name
     return export_response(
         view.export_table, rows_of_queryset(queryset), export_format, bbox=takes_bbox
     )

@@ -2,16 +2,16 @@
 
 from django.urls import path
 
-from incidents.api import map_views, stats, views
+from incidents.api import layers, stats, views
 from incidents.api.views import export_file
 
 # The outage files have always taken the attack filters' names for the dates.
 OUTAGE_DATES = {"started_after": "as_of_after", "started_before": "as_of_before"}
 
 urlpatterns = [
-    path("map/facilities.geojson", map_views.FacilitiesLayer.as_view(), name="map-facilities"),
-    path("map/attacks.geojson", map_views.AttacksLayer.as_view(), name="map-attacks"),
-    path("map/regions.geojson", map_views.RegionsLayer.as_view(), name="map-regions"),
+    path("map/facilities.geojson", layers.FacilitiesLayer.as_view(), name="map-facilities"),
+    path("map/attacks.geojson", layers.AttacksLayer.as_view(), name="map-attacks"),
+    path("map/regions.geojson", layers.RegionsLayer.as_view(), name="map-regions"),
     path("stats/summary", stats.SummaryView.as_view(), name="stats-summary"),
     path("stats/timeline", stats.TimelineView.as_view(), name="stats-timeline"),
     path("stats/regions", stats.RegionsView.as_view(), name="stats-regions"),

@@ -4,7 +4,29 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from incidents.api.pagination import MAX_PAGE_SIZE
+
+# The errors of the read-only endpoints (map layers, statistics, exports), for extend_schema.
+ERROR_RESPONSES = {
+    (400, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description='A malformed or unknown parameter: {"<parameter>": ["message"]}.',
+    ),
+    (401, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Not logged in (and the site is not public)."
+    ),
+    (403, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="Not allowed."),
+    (429, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Too many requests; retry after the time given."
+    ),
+}
+# What the paginators check, stated in the schema.
+_PAGING_BOUNDS = {
+    "page": {"minimum": 1},
+    "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE},
+}
 
 _DETAIL = {
     "type": "object",
@@ -46,6 +68,9 @@ def _error(description: str, schema: dict) -> dict:
 class ApiAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
+        declaration = getattr(self.view, "query_declaration", None)
+        if declaration is not None and self.method == "GET" and self._is_list_view():
+            parameters.extend(declaration.openapi())
         formats = getattr(self.view, "export_formats", None)
         if formats and self.method == "GET":
             parameters.append(
@@ -57,6 +82,12 @@ class ApiAutoSchema(AutoSchema):
                     "geojson export the whole filtered set where offered.",
                 )
             )
+        return parameters
+
+    def _get_pagination_parameters(self):
+        parameters = super()._get_pagination_parameters()
+        for parameter in parameters:
+            parameter["schema"].update(_PAGING_BOUNDS.get(parameter["name"], {}))
         return parameters
 
     def _get_response_bodies(self, direction="response"):

@@ -15,20 +15,20 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.db import connection
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from incidents.api.layer_params import FILTER_PARAMETERS, map_filters
-from incidents.api.map_views import GEOJSON_RESPONSES, ReadOnlyAPIView
+from incidents.api import declarations
+from incidents.api.declarations import INTERVALS
+from incidents.api.negotiation import ReadOnlyAPIView
+from incidents.api.query import Filters
+from incidents.api.schema import ERROR_RESPONSES
 from incidents.geojson import (
     ATTACK,
     ATTACK_REGIONS,
@@ -37,7 +37,6 @@ from incidents.geojson import (
     OUTAGE,
     REGION,
     WEAPON,
-    MapFilters,
     Where,
     attack_where,
     current_outages_sql,
@@ -49,13 +48,7 @@ from incidents.geojson import (
 from incidents.models import OutageReport
 
 DAMAGED = ("minor", "moderate", "severe")
-INTERVALS = ("day", "week", "month")
-ERRORS = {
-    400: GEOJSON_RESPONSES[(400, "application/json")],
-    401: GEOJSON_RESPONSES[(401, "application/json")],
-    403: GEOJSON_RESPONSES[(403, "application/json")],
-    429: GEOJSON_RESPONSES[(429, "application/json")],
-}
+ATTACKS = declarations.ATTACKS
 
 
 def _json(sql: str, params: list[object]) -> object:
@@ -64,7 +57,7 @@ def _json(sql: str, params: list[object]) -> object:
         return json.loads(cursor.fetchone()[0])
 
 
-def weapon_where(filters: MapFilters) -> Where:
+def weapon_where(filters: Filters) -> Where:
     """Weapon rows of the matching attacks; a weapon-type filter also narrows the rows."""
     where = Where()
     if filters.weapon_types:
@@ -72,7 +65,7 @@ def weapon_where(filters: MapFilters) -> Where:
     return where
 
 
-def _damage_sql(filters: MapFilters) -> tuple[str, list[object]]:
+def _damage_sql(filters: Filters) -> tuple[str, list[object]]:
     """Per facility hit by a matching attack: whether it was damaged, whether destroyed."""
     attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
     places = facility_where(replace(filters, statuses=()))
@@ -99,7 +92,7 @@ def _rate(intercepted: str, launched: str) -> str:
 # --------------------------------------------------------------------------- summary
 
 
-def summary(filters: MapFilters) -> dict:
+def summary(filters: Filters) -> dict:
     attacks = attack_where(filters)
     weapons = weapon_where(filters)
     damage, damage_params = _damage_sql(filters)
@@ -145,7 +138,7 @@ OUTAGE_TOTAL = inline_serializer(
     description="Attacks, facilities damaged and destroyed by them, current outages added up "
     "over regions (the latest figure per region, service and unit), weapons launched and "
     "intercepted, and the interception rate over the weapon rows where both are known.",
-    parameters=FILTER_PARAMETERS,
+    parameters=ATTACKS.openapi(),
     responses={
         200: inline_serializer(
             "StatsSummary",
@@ -159,20 +152,20 @@ OUTAGE_TOTAL = inline_serializer(
                 "interception_rate": serializers.FloatField(allow_null=True),
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class SummaryView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
-        return Response(summary(map_filters(request.query_params)))
+        return Response(summary(ATTACKS.parse(request.query_params)))
 
 
 # --------------------------------------------------------------------------- timeline
 
 
-def timeline(filters: MapFilters, interval: str) -> list[dict]:
+def timeline(filters: Filters, interval: str) -> list[dict]:
     """Attacks and weapons per day, week (from Monday) or month in Kyiv time, gaps filled."""
     attacks = attack_where(filters)
     weapons = weapon_where(filters)
@@ -207,10 +200,7 @@ def timeline(filters: MapFilters, interval: str) -> list[dict]:
     description="Per interval (Kyiv time; weeks start on Monday): attacks, weapons launched and "
     "intercepted, and per weapon type the number launched (or, where no number is known, the "
     "number of attacks that used it). Intervals without attacks are included with zeros.",
-    parameters=[
-        OpenApiParameter("interval", OpenApiTypes.STR, enum=list(INTERVALS), default="day"),
-        *FILTER_PARAMETERS,
-    ],
+    parameters=declarations.TIMELINE.openapi(),
     responses={
         200: inline_serializer(
             "StatsTimeline",
@@ -229,35 +219,27 @@ def timeline(filters: MapFilters, interval: str) -> list[dict]:
                 ),
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class TimelineView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
-        interval = request.query_params.get("interval", "day").strip() or "day"
-        errors = {}
-        if interval not in INTERVALS:
-            errors["interval"] = [f"{interval[:20]!r} is not one of: {', '.join(INTERVALS)}."]
-        try:
-            filters = map_filters(request.query_params)
-        except ValidationError as error:
-            errors.update(error.detail)
-        if errors:
-            raise ValidationError(errors)
+        filters = declarations.TIMELINE.parse(request.query_params)
+        interval = filters.interval or "day"
         return Response({"interval": interval, "results": timeline(filters, interval)})
 
 
 # --------------------------------------------------------------------------- regions
 
 
-def regions(filters: MapFilters) -> list[dict]:
+def regions(filters: Filters) -> list[dict]:
     """Per region: attacks, damaged facilities, current and peak outages in the period."""
     attacks = attack_where(filters, regions=False, bbox=False)
     damage, damage_params = _damage_sql(replace(filters, bbox=None))
     current, current_params = current_outages_sql(
-        MapFilters(
+        Filters(
             started_after=filters.started_after,
             started_before=filters.started_before,
             services=filters.services,
@@ -329,7 +311,7 @@ OUTAGE_FIGURE = inline_serializer(
     description="Per region: matching attacks linked to it, facilities in it damaged or "
     "destroyed by them, the current outage (latest figure per service and unit in the "
     "period) and the peak (highest figure per service and unit in the period).",
-    parameters=FILTER_PARAMETERS,
+    parameters=ATTACKS.openapi(),
     responses={
         200: inline_serializer(
             "StatsRegions",
@@ -350,20 +332,20 @@ OUTAGE_FIGURE = inline_serializer(
                 )
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class RegionsView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
-        return Response({"results": regions(map_filters(request.query_params))})
+        return Response({"results": regions(ATTACKS.parse(request.query_params))})
 
 
 # --------------------------------------------------------------------------- weapons
 
 
-def weapons(filters: MapFilters) -> list[dict]:
+def weapons(filters: Filters) -> list[dict]:
     """Per weapon type and month (Kyiv time): launched, intercepted, interception rate."""
     attacks = attack_where(filters)
     rows = weapon_where(filters)
@@ -387,7 +369,7 @@ def weapons(filters: MapFilters) -> list[dict]:
     summary="Weapons per type and month",
     description="Per weapon type and month (Kyiv time): attacks that used it, the number "
     "launched and intercepted, and the interception rate over rows where both are known.",
-    parameters=FILTER_PARAMETERS,
+    parameters=ATTACKS.openapi(),
     responses={
         200: inline_serializer(
             "StatsWeapons",
@@ -406,20 +388,20 @@ def weapons(filters: MapFilters) -> list[dict]:
                 )
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class WeaponsView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
-        return Response({"results": weapons(map_filters(request.query_params))})
+        return Response({"results": weapons(ATTACKS.parse(request.query_params))})
 
 
 # --------------------------------------------------------------------------- outage series
 
 
-def outage_series(filters: MapFilters, region: str, service: str) -> list[dict]:
+def outage_series(filters: Filters, region: str, service: str) -> list[dict]:
     where = outage_where(replace(filters, regions=(), services=()))
     sql = (
         "SELECT COALESCE(json_agg(json_build_object("
@@ -436,13 +418,7 @@ def outage_series(filters: MapFilters, region: str, service: str) -> list[dict]:
     tags=["statistics"],
     summary="Outage time series of one region and service",
     description="Every figure for the region and service in the period, oldest first.",
-    parameters=[
-        OpenApiParameter("region", OpenApiTypes.STR, required=True, description="e.g. UA-30"),
-        OpenApiParameter(
-            "service", OpenApiTypes.STR, required=True, enum=list(OutageReport.Service.values)
-        ),
-        *[p for p in FILTER_PARAMETERS if p.name in ("started_after", "started_before")],
-    ],
+    parameters=declarations.OUTAGE_SERIES.openapi(),
     responses={
         200: inline_serializer(
             "OutageSeries",
@@ -462,23 +438,14 @@ def outage_series(filters: MapFilters, region: str, service: str) -> list[dict]:
                 ),
             },
         ),
-        **ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 class OutageSeriesView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
     def get(self, request: Request) -> Response:
-        query = request.query_params
-        errors: dict[str, list[str]] = {}
-        for name in ("region", "service"):
-            values = [value for value in query.getlist(name) if value.strip()]
-            if len(values) != 1 or "," in values[0]:
-                errors[name] = ["Give exactly one value." if values else "This is required."]
-        if errors:
-            raise ValidationError(errors)
-        # The shared parser checks the service name, the dates and that the region exists.
-        filters = map_filters(query)
+        filters = declarations.OUTAGE_SERIES.parse(request.query_params)
         region = filters.regions[0]
         return Response(
             {

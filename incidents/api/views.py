@@ -11,23 +11,18 @@ from typing import Any
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
 from django.urls import URLPattern, path
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
-from incidents.api import export_tables, exports
-from incidents.api import filters as api_filters
+from incidents import geojson
+from incidents.api import declarations, export_tables, exports
 from incidents.api import serializers as s
-from incidents.api.map_views import FormatNegotiation
+from incidents.api.declarations import DELETED_MODELS
+from incidents.api.filtering import DeclaredFilterBackend, StrictOrderingFilter
+from incidents.api.negotiation import FormatNegotiation
 from incidents.api.pagination import CursorPagination, PageNumberPagination
-from incidents.api.params import DATE_HELP, parse_date_or_datetime, parse_multi
 from incidents.models import (
     Attack,
     Damage,
@@ -43,7 +38,7 @@ from incidents.services.base import Writes
 
 # Formats in which a list is exported whole instead of paged.
 EXPORTS = ("csv", "hxl", "geojson")
-FILTER_BACKENDS = [filters.DjangoFilterBackend, api_filters.StrictOrderingFilter]
+FILTER_BACKENDS = [DeclaredFilterBackend, StrictOrderingFilter]
 
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
@@ -133,7 +128,7 @@ class RegionViewSet(ServiceModelViewSet):
     writes = regions.REGION_WRITES
     queryset = Region.objects.order_by("code")
     lookup_field = "code"
-    filterset_class = api_filters.RegionFilter
+    query_declaration = declarations.REGIONS
     ordering_fields = ("code", "name_en", "updated_at", "id")
     export_table = export_tables.REGIONS
 
@@ -154,7 +149,8 @@ class FacilityViewSet(ServiceModelViewSet):
     writes = facilities.FACILITY_WRITES
     queryset = Facility.objects.select_related("region").order_by("name", "id")
     serializer_class = s.FacilitySerializer
-    filterset_class = api_filters.FacilityFilter
+    query_declaration = declarations.FACILITIES
+    selection = staticmethod(geojson.facilities_selection)
     export_table = export_tables.FACILITIES
     ordering_fields = ("name", "kind", "status", "updated_at", "id")
 
@@ -163,7 +159,7 @@ class SourceViewSet(ServiceModelViewSet):
     writes = sources.SOURCE_WRITES
     queryset = Source.objects.order_by("-id")
     serializer_class = s.SourceSerializer
-    filterset_class = api_filters.SourceFilter
+    query_declaration = declarations.SOURCES
     export_table = export_tables.SOURCES
     ordering_fields = ("title", "updated_at", "id")
 
@@ -172,7 +168,7 @@ class WeaponUseViewSet(ServiceModelViewSet):
     writes = attacks.WEAPON_USE_WRITES
     queryset = WeaponUse.objects.order_by("-id")
     serializer_class = s.WeaponUseSerializer
-    filterset_class = api_filters.WeaponUseFilter
+    query_declaration = declarations.WEAPON_USES
     export_table = export_tables.WEAPON_USES
     ordering_fields = ("weapon_type", "updated_at", "id")
 
@@ -185,7 +181,7 @@ class ResponseMeasureViewSet(ServiceModelViewSet):
         .order_by("-id")
     )
     serializer_class = s.ResponseMeasureSerializer
-    filterset_class = api_filters.ResponseMeasureFilter
+    query_declaration = declarations.RESPONSES
     export_table = export_tables.RESPONSES
     ordering_fields = ("kind", "updated_at", "id")
 
@@ -196,7 +192,7 @@ class DamageViewSet(ServiceModelViewSet):
         Prefetch("sources", queryset=Source.objects.only("id"))
     ).order_by("-id")
     serializer_class = s.DamageSerializer
-    filterset_class = api_filters.DamageFilter
+    query_declaration = declarations.DAMAGES
     export_table = export_tables.DAMAGES
     pagination_class = CursorPagination
     ordering_fields = ("id", "updated_at", "severity")
@@ -211,7 +207,8 @@ class OutageReportViewSet(ServiceModelViewSet):
         .order_by("-as_of", "-id")
     )
     serializer_class = s.OutageReportSerializer
-    filterset_class = api_filters.OutageReportFilter
+    query_declaration = declarations.OUTAGES
+    selection = staticmethod(geojson.outages_selection)
     export_table = export_tables.OUTAGES
     pagination_class = CursorPagination
     ordering_fields = ("as_of", "count", "updated_at", "id")
@@ -223,7 +220,8 @@ class AttackViewSet(ServiceModelViewSet):
 
     writes = attacks.ATTACK_WRITES
     queryset = Attack.objects.order_by("-started_at", "-id")
-    filterset_class = api_filters.AttackFilter
+    query_declaration = declarations.ATTACKS
+    selection = staticmethod(geojson.attacks_selection)
     export_table = export_tables.ATTACKS
     pagination_class = CursorPagination
     ordering_fields = ("started_at", "updated_at", "id")
@@ -311,36 +309,7 @@ def export_file(
 
 # --------------------------------------------------------------------------- deletion feed
 
-# The collection name each history table reports deletions under.
-DELETED_MODELS: dict[str, type] = {
-    "regions": Region,
-    "facilities": Facility,
-    "attacks": Attack,
-    "weapon-uses": WeaponUse,
-    "damages": Damage,
-    "outages": OutageReport,
-    "sources": Source,
-    "responses": ResponseMeasure,
-}
 
-
-@extend_schema_view(
-    get=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "since",
-                OpenApiTypes.STR,
-                description="Only deletions at or after this moment. " + DATE_HELP,
-            ),
-            OpenApiParameter(
-                "model",
-                OpenApiTypes.STR,
-                enum=list(DELETED_MODELS),
-                description="Only deletions from this collection; repeatable.",
-            ),
-        ]
-    )
-)
 class DeletedRecordList(generics.ListAPIView):
     """Records deleted from every collection, oldest first, from the change history.
 
@@ -350,14 +319,12 @@ class DeletedRecordList(generics.ListAPIView):
     serializer_class = s.DeletedRecordSerializer
     pagination_class = PageNumberPagination
     filter_backends: list = []
+    query_declaration = declarations.DELETED
 
     def get_queryset(self) -> QuerySet:
-        params = self.request.query_params
-        since = params.get("since")
-        moment = parse_date_or_datetime("since", since) if since else None
-        wanted = parse_multi("model", params.getlist("model"), DELETED_MODELS) or list(
-            DELETED_MODELS
-        )
+        filters = declarations.DELETED.parse(self.request.query_params)
+        moment = filters.started_after
+        wanted = filters.collections or list(DELETED_MODELS)
         parts = []
         for name in wanted:
             history = DELETED_MODELS[name].history.filter(history_type="-")

@@ -23,7 +23,8 @@ from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from incidents import geojson
-from incidents.api.map_views import ReadAccess
+from incidents.api.permissions import ReadAccess
+from incidents.api.query import Filters
 from incidents.models import Attack
 from tests.bench.generate import generate_attacks, generate_facilities
 from tests.bench.targets import MAP_DRF_GIS_OVER_ENDPOINT, MAP_ENDPOINT_OVER_FLOOR, check
@@ -137,7 +138,7 @@ def test_the_attacks_layer_against_the_sql_floor_and_drf_gis(request, client, vi
         )
         return response.content
 
-    layer = geojson.attacks_sql(geojson.MapFilters(bbox=VIEWPORT))
+    layer = geojson.attacks_sql(Filters(bbox=VIEWPORT))
 
     def floor() -> str:
         # The raw psycopg connection under Django's, in the same transaction.

@@ -15,7 +15,7 @@ from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
 from incidents import geojson
-from incidents.api import export_tables, exports, map_views
+from incidents.api import export_tables, exports, layers
 from incidents.api.views import AttackViewSet, SourceViewSet
 from infra_tracker.middleware import StatementTimeoutMiddleware
 from tests.conftest import REPO, database_url
@@ -155,7 +155,7 @@ COLLECTION_EXPORTS = [
     ("regions", "geojson"),
 ]
 # Collections whose filters include a bbox; the others can only narrow by filters.
-BBOX_FILTERED = ("facilities", "attacks", "damages")
+BBOX_FILTERED = ("facilities", "attacks", "damages", "outages")
 
 
 def square(lon: float, lat: float) -> MultiPolygon:
@@ -375,7 +375,7 @@ def test_a_layer_query_cut_short_by_the_timeout_is_a_clear_503(
     tiny_statement_timeout, api, monkeypatch
 ):
     monkeypatch.setattr(
-        map_views.AttacksLayer,
+        layers.AttacksLayer,
         "build_geojson",
         staticmethod(lambda filters: sleeping(geojson.attacks_selection(filters))),
     )

@@ -1,0 +1,109 @@
+"""Applying parsed filters to a collection's queryset, and strict ordering.
+
+The values come from the collection's declaration (incidents.api.declarations),
+parsed by incidents.api.query. A view with a `selection` (attacks, facilities,
+outage figures) keeps the rows of that SQL selection, the very rows its map
+layer and export hold; the others compare each parameter's `lookup` in the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
+
+from incidents.api.pagination import CursorPagination
+from incidents.api.query import Declaration, Filters
+from incidents.geojson import Selection
+
+
+def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
+    polygon = Polygon.from_bbox(bbox)
+    polygon.srid = 4326
+    return polygon
+
+
+def apply_lookups(queryset: QuerySet, declaration: Declaration, filters: Filters) -> QuerySet:
+    """Filter by each declared parameter's ORM lookup."""
+    for param in declaration.params:
+        value = getattr(filters, param.field)
+        if value in (None, ()) or not param.lookup:
+            continue
+        if param.kind == "after":
+            queryset = queryset.filter(**{f"{param.lookup}__gte": value})
+        elif param.kind == "before":
+            queryset = queryset.filter(**{f"{param.lookup}__lt": value})
+        elif param.kind == "bbox":
+            # `&&`, as the SQL selections: a point on the box's edge is inside.
+            queryset = queryset.filter(**{f"{param.lookup}__bboverlaps": bbox_polygon(value)})
+        elif param.kind == "search":
+            for word in value:
+                condition = Q()
+                for column in param.lookup.split(","):
+                    condition |= Q(**{f"{column}__icontains": word})
+                queryset = queryset.filter(condition)
+        elif param.kind == "id":
+            queryset = queryset.filter(**{param.lookup: value})
+        else:
+            queryset = queryset.filter(**{f"{param.lookup}__in": value})
+    return queryset
+
+
+def in_selection(queryset: QuerySet, selection: Selection) -> QuerySet:
+    """The rows of the queryset that the SQL selection holds."""
+    sql, params = selection.ids()
+    return queryset.filter(pk__in=RawSQL(sql, params))
+
+
+class DeclaredFilterBackend(BaseFilterBackend):
+    """Filters a list by the view's `query_declaration`; unknown parameters are a 400.
+
+    A view may set `selection` to a function of Filters returning the SQL
+    selection its rows must lie in.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        declaration: Declaration = view.query_declaration
+        also = ("cursor",) if issubclass(view.pagination_class, CursorPagination) else ()
+        filters = declaration.parse(request.query_params, also=also)
+        selection: Callable[[Filters], Selection] | None = getattr(view, "selection", None)
+        if selection is None:
+            return apply_lookups(queryset, declaration, filters)
+        if filters == Filters():
+            return queryset
+        return in_selection(queryset, selection(filters))
+
+    def get_schema_operation_parameters(self, view):
+        # The declared parameters are added by incidents.api.schema with their constraints.
+        return []
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """Like DRF's, but an unknown ordering field is a 400 instead of being ignored.
+
+    The primary key is appended as a tie-breaker so pages never overlap.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw:
+            valid = {
+                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            requested = [term.strip() for term in raw.split(",") if term.strip()]
+            unknown = [term for term in requested if term.lstrip("-") not in valid]
+            if unknown or not requested:
+                raise ValidationError(
+                    {
+                        self.ordering_param: f"Cannot order by {', '.join(unknown) or raw!r}; "
+                        f"use one of: {', '.join(sorted(valid))} (prefix - for descending)."
+                    }
+                )
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if ordering and not {"id", "-id", "pk", "-pk"} & set(ordering):
+            ordering.append("-id" if ordering[0].startswith("-") else "id")
+        return ordering
