@@ -8,13 +8,12 @@ a broken rule is a field message, never a server error.
 - `base`: the shared admin classes (writes through the services, history, filters);
 - `sources`, `regions`, `facilities`, `attacks` (with its inlines), `parts`
   (weapons, damages, outage figures, responses): one admin per model;
+- `imports`: import jobs (upload a file, choose its format and options, watch it run);
 - `secrets`: the guard that keeps secrets out of list filters and searches.
 
-Importing the modules registers their admins; import jobs have their own
-admin module (`incidents.admin_imports`).
+Importing the modules registers their admins.
 """
 
-from incidents import admin_imports
-from incidents.admin import attacks, facilities, parts, regions, sources
+from incidents.admin import attacks, facilities, imports, parts, regions, sources
 
-__all__ = ["admin_imports", "attacks", "facilities", "parts", "regions", "sources"]
+__all__ = ["attacks", "facilities", "imports", "parts", "regions", "sources"]

@@ -68,7 +68,11 @@ class DeclaredFilterBackend(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         declaration: Declaration = view.query_declaration
-        also = ("cursor",) if issubclass(view.pagination_class, CursorPagination) else ()
+        # An export file (no pagination at all) takes no cursor.
+        paged_by_cursor = isinstance(view.pagination_class, type) and issubclass(
+            view.pagination_class, CursorPagination
+        )
+        also = ("cursor",) if paged_by_cursor else ()
         filters = declaration.parse(request.query_params, also=also)
         selection: Callable[[Filters], Selection] | None = getattr(view, "selection", None)
         if selection is None:

@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from incidents.admin_imports import ImportJobForm
+from incidents.admin.imports import ImportJobForm
 from incidents.imports.formats import IMPORTERS
 from incidents.management.commands.import_data import Command as ImportDataCommand
 from incidents.models import ImportJob

@@ -141,8 +141,8 @@ LAYERS = [
 EXPORTS = [
     ("/api/v1/exports/attacks.csv", "bbox"),
     ("/api/v1/exports/attacks.hxl.csv", "bbox"),
-    ("/api/v1/exports/outages.csv", "non_field_errors"),
-    ("/api/v1/exports/outages.hxl.csv", "non_field_errors"),
+    ("/api/v1/exports/outages.csv", "bbox"),
+    ("/api/v1/exports/outages.hxl.csv", "bbox"),
     ("/api/v1/exports/facilities.csv", "bbox"),
     ("/api/v1/exports/regions.csv", "non_field_errors"),
 ]
