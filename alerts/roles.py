@@ -10,28 +10,21 @@ from django.contrib.auth.models import Group, Permission
 
 from incidents.roles import ANALYST, REVIEWER, VIEWER
 
+# Analysts keep their own rules and see what was sent and flagged; reviewers also
+# resolve flags.
+_ANALYST_ALERTS = (
+    "view_alertrule",
+    "add_alertrule",
+    "change_alertrule",
+    "delete_alertrule",
+    "view_notification",
+    "view_delivery",
+    "view_deliveryattempt",
+    "view_flag",
+)
 ALERT_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    ANALYST: (
-        "view_alertrule",
-        "add_alertrule",
-        "change_alertrule",
-        "delete_alertrule",
-        "view_notification",
-        "view_delivery",
-        "view_deliveryattempt",
-        "view_flag",
-    ),
-    REVIEWER: (
-        "view_alertrule",
-        "add_alertrule",
-        "change_alertrule",
-        "delete_alertrule",
-        "view_notification",
-        "view_delivery",
-        "view_deliveryattempt",
-        "view_flag",
-        "change_flag",
-    ),
+    ANALYST: _ANALYST_ALERTS,
+    REVIEWER: (*_ANALYST_ALERTS, "change_flag"),
     VIEWER: (),
 }
 

@@ -43,7 +43,7 @@ def flag_stale_outages(*, now: datetime | None = None) -> int:
         as_of = timezone.localtime(report.as_of).strftime("%Y-%m-%d %H:%M")
         message = (
             f"{report.region} – {report.get_service_display().lower()}: the latest figure "
-            f"({report.count:,} {report.get_unit_display().lower()}, as of {as_of}) "
+            f"({report.figure()}, as of {as_of}) "
             f"is more than {hours} hours old while the outage is open."
         )
         created += _flag(

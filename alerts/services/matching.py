@@ -137,8 +137,7 @@ def _outage_matches(report: OutageReport) -> Iterator[Match]:
             continue
         if report.count > rule.threshold:
             title = (
-                f"{report.region}: {report.count:,} {report.get_unit_display().lower()} "
-                f"without {report.get_service_display().lower()}"
+                f"{report.region}: {report.figure()} without {report.get_service_display().lower()}"
             )
             yield Match(rule, "above-threshold", {**payload, "title": title})
 

@@ -172,25 +172,31 @@ class FacilityBriefSerializer(serializers.ModelSerializer):
 # --------------------------------------------------------------------------- sources
 
 
+# What an attack's detail shows of each of its sources; the source collection adds the rest.
+SOURCE_SUMMARY_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "url",
+    "publisher",
+    "speaker",
+    "speaker_role",
+    "published_at",
+    "reliability",
+    "credibility",
+    "grade",
+)
+
+
 class SourceSerializer(ServiceSerializer):
     grade = serializers.CharField(read_only=True, help_text='Admiralty grade, e.g. "B2".')
 
     class Meta:
         model = Source
         fields = (
-            "id",
-            "kind",
-            "title",
-            "url",
-            "publisher",
-            "speaker",
-            "speaker_role",
-            "published_at",
+            *SOURCE_SUMMARY_FIELDS,
             "language",
             "quote",
-            "reliability",
-            "credibility",
-            "grade",
             "external_source",
             "external_id",
             *AUDIT_FIELDS,
@@ -366,19 +372,7 @@ class NestedSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Source
-        fields = (
-            "id",
-            "kind",
-            "title",
-            "url",
-            "publisher",
-            "speaker",
-            "speaker_role",
-            "published_at",
-            "reliability",
-            "credibility",
-            "grade",
-        )
+        fields = SOURCE_SUMMARY_FIELDS
 
 
 class NestedResponseSerializer(serializers.ModelSerializer):

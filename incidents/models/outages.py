@@ -80,10 +80,7 @@ class OutageReport(Tracked, ExternalId):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.region.code} {self.get_service_display()}: {self.count:,} "
-            f"{self.get_unit_display().lower()}"
-        )
+        return f"{self.region.code} {self.get_service_display()}: {self.figure()}"
 
     def figure(self, *, with_unit: bool = True) -> str:
         """The figure as the report worded it: "over 1,100 buildings", or "over 1,100"."""
