@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 from rest_framework_gis.fields import GeometryField
 
 from incidents import services
@@ -53,6 +56,30 @@ class DateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
+# Rules that span fields or stored data, which a JSON Schema cannot state; the service
+# checks them and answers 400 naming the field. The schema's descriptions say them.
+_PAST = f"Not in the future, and in {EARLIEST_YEAR} or later."
+FIELD_RULES = {
+    "started_at": _PAST,
+    "ended_at": "Not before started_at.",
+    "published_at": _PAST,
+    "as_of": _PAST,
+    "restored_at": _PAST + " Only with restoration_status 'restored', and not before the attack.",
+    "intercepted": "At most launched.",
+    "external_id": "Needs external_source. Unique within its source (else a 409).",
+    "reported_region_count": "At least the number of linked regions.",
+    "verification_status": "Only reviewers may set verified or disputed.",
+    "impact_location": "Inside (within REGION_TOLERANCE_M of) one of the attack's regions.",
+    "location": "Inside (within REGION_TOLERANCE_M of) the facility's region.",
+    "attack": "The id of an existing attack.",
+    "facility": "The id of an existing facility.",
+    "sources": "Ids of existing sources.",
+    "region": "The code of an existing region.",
+    "regions": "Codes of existing regions.",
+    "code": "Unique (else a 409).",
+}
+
+
 class ServiceSerializer(serializers.ModelSerializer):
     """Base for the resources: no serializer-level uniqueness checks.
 
@@ -65,9 +92,39 @@ class ServiceSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: DateTimeField,
     }
+    # A misspelt field would otherwise be dropped without a word (see ApiAutoSchema).
+    rejects_unknown_fields = True
 
     class Meta:
         validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            # The service reports a value another record holds, as a 409 (see exceptions.py).
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+            if name in FIELD_RULES and not field.read_only:
+                field.help_text = " ".join(filter(None, [field.help_text, FIELD_RULES[name]]))
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {
+                name[:100]: ["This field is read-only; leave it out."]
+                if name in self.fields
+                else [f"Unknown field. The fields are: {', '.join(sorted(writable))}."]
+                for name in data
+                if name not in writable
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        elif data is not None:
+            # DRF's own message names neither the field nor what was expected.
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["Send the record as a JSON object."]}
+            )
+        return super().to_internal_value(data)
 
 
 def region_code_field(**kwargs) -> serializers.SlugRelatedField:
@@ -80,8 +137,48 @@ def sources_field() -> serializers.PrimaryKeyRelatedField:
     )
 
 
-def point_field(**kwargs) -> GeometryField:
-    return GeometryField(help_text="GeoJSON Point, [longitude, latitude] in WGS84.", **kwargs)
+# [longitude, latitude]: what PointField and the boundaries accept.
+POSITION_SCHEMA = {
+    "type": "array",
+    "prefixItems": [
+        {"type": "number", "minimum": -180, "maximum": 180},
+        {"type": "number", "minimum": -90, "maximum": 90},
+    ],
+    "items": False,
+    "minItems": 2,
+    "maxItems": 2,
+}
+POINT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": POSITION_SCHEMA,
+    },
+    "required": ["type", "coordinates"],
+    "additionalProperties": False,
+}
+
+
+@extend_schema_field(POINT_SCHEMA)
+class PointField(GeometryField):
+    """A GeoJSON Point in WGS84 with longitude and latitude in range."""
+
+    def to_internal_value(self, value) -> GEOSGeometry:
+        if isinstance(value, dict) and set(value) - {"type", "coordinates"}:
+            raise serializers.ValidationError('A Point has only "type" and "coordinates".')
+        point = _require_geom_type(super().to_internal_value(value), "Point")
+        if len(point.coords) != 2:
+            raise serializers.ValidationError("Give [longitude, latitude], without an altitude.")
+        longitude, latitude = point.coords
+        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+            raise serializers.ValidationError(
+                "Longitude is from -180 to 180 and latitude from -90 to 90 (longitude first)."
+            )
+        return point
+
+
+def point_field(**kwargs) -> PointField:
+    return PointField(help_text="GeoJSON Point, [longitude, latitude] in WGS84.", **kwargs)
 
 
 def _require_geom_type(value: GEOSGeometry | None, *types: str) -> GEOSGeometry | None:
@@ -104,11 +201,47 @@ class RegionSerializer(ServiceSerializer):
         validators: list = []
 
 
+# A closed ring has at least four positions, the last repeating the first.
+_RING = {"type": "array", "items": POSITION_SCHEMA, "minItems": 4}
+_POLYGON = {"type": "array", "items": _RING, "minItems": 1}
+BOUNDARY_SCHEMA = {
+    "type": ["object", "null"],
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"type": {"const": "Polygon"}, "coordinates": _POLYGON},
+            "required": ["type", "coordinates"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {
+                "type": {"const": "MultiPolygon"},
+                "coordinates": {"type": "array", "items": _POLYGON, "minItems": 1},
+            },
+            "required": ["type", "coordinates"],
+            "additionalProperties": False,
+        },
+        {"type": "null"},
+    ],
+    "example": {
+        "type": "Polygon",
+        "coordinates": [[[30.2, 50.2], [30.9, 50.2], [30.9, 50.6], [30.2, 50.6], [30.2, 50.2]]],
+    },
+}
+
+
+@extend_schema_field(BOUNDARY_SCHEMA)
+class BoundaryField(GeometryField):
+    """A region's outline: a valid (closed, not self-crossing) Polygon or MultiPolygon."""
+
+
 class RegionDetailSerializer(RegionSerializer):
-    boundary = GeometryField(
+    boundary = BoundaryField(
         required=False,
         allow_null=True,
-        help_text="GeoJSON Polygon or MultiPolygon in WGS84; stored as a MultiPolygon.",
+        help_text="GeoJSON Polygon or MultiPolygon in WGS84, closed and not crossing itself; "
+        "stored as a MultiPolygon.",
     )
 
     class Meta(RegionSerializer.Meta):
@@ -158,9 +291,6 @@ class FacilitySerializer(ServiceSerializer):
         )
         read_only_fields = ("status",)
         validators: list = []
-
-    def validate_location(self, value: GEOSGeometry) -> GEOSGeometry:
-        return _require_geom_type(value, "Point")
 
 
 class FacilityBriefSerializer(serializers.ModelSerializer):
@@ -286,8 +416,22 @@ class ResponseMeasureSerializer(ServiceSerializer):
 # --------------------------------------------------------------------------- attacks
 
 
+class TemperatureField(serializers.DecimalField):
+    # -70 to 60 with at most one decimal, as a pattern, since the value travels as a string.
+    pattern = r"^(?:-(?:70(?:\.0?)?|[1-6]?\d(?:\.\d?)?)|60(?:\.0?)?|[1-5]?\d(?:\.\d?)?)$"
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=4, decimal_places=1, min_value=-70, max_value=60, allow_null=True, **kwargs
+        )
+
+
 class AttackSerializer(ServiceSerializer):
     """An attack as lists show it and as clients write it: links as codes and ids."""
+
+    ambient_temperature_c = TemperatureField(
+        required=False, help_text="Air temperature at the time, from -70 to 60 °C."
+    )
 
     regions = region_code_field(many=True, required=False, help_text="ISO 3166-2 codes.")
     sources = sources_field()
@@ -317,9 +461,6 @@ class AttackSerializer(ServiceSerializer):
             *AUDIT_FIELDS,
         )
         validators: list = []
-
-    def validate_impact_location(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
-        return _require_geom_type(value, "Point")
 
 
 class NestedWeaponSerializer(serializers.ModelSerializer):

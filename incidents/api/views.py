@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
+from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from incidents import services
@@ -56,6 +58,8 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     # Any segment reaches the view, so a malformed id is a JSON 404, not Django's HTML page.
     lookup_value_regex = "[^/]+"
     content_negotiation_class = FormatNegotiation
+    # Records are written as JSON: a form cannot carry GeoJSON geometries or lists of ids.
+    parser_classes = [JSONParser]
     # Replacing a whole record with PUT is allowed, but clients usually PATCH.
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -69,8 +73,12 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         return formats
 
     def get_renderers(self):
+        action = getattr(self, "action", None)
+        if action not in ("list", "retrieve"):
+            # A write answers with the record as JSON.
+            return [JSONRenderer(), BrowsableAPIRenderer()]
         renderers = [JSONRenderer(), BrowsableAPIRenderer(), exports.CSVRenderer()]
-        if getattr(self, "action", None) == "list":
+        if action == "list":
             if "hxl" in self.export_formats:
                 renderers.append(exports.HXLRenderer())
             if "geojson" in self.export_formats:
@@ -93,6 +101,14 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             name = request.path.rstrip("/").rsplit("/", 1)[-1]
             return exports.collection_export(self, queryset, export_format, name)
         return super().list(request, *args, **kwargs)
+
+    def get_success_headers(self, data) -> dict[str, str]:
+        # A new record's address, as clients (and link-following tools) expect after a 201.
+        lookup = "id" if self.lookup_field == "pk" else self.lookup_field
+        if lookup not in data:
+            return {}
+        path = reverse(f"api:{self.basename}-detail", args=[data[lookup]])
+        return {"Location": self.request.build_absolute_uri(path)}
 
     def _many_to_many(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.get_queryset().model
