@@ -251,6 +251,8 @@ class RegionDetailSerializer(RegionSerializer):
         if value is None:
             return None
         _require_geom_type(value, "Polygon", "MultiPolygon")
+        if value.empty:
+            raise serializers.ValidationError("The boundary has no polygon; give at least one.")
         if not value.valid:
             raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
         return services.as_multipolygon(value)

@@ -74,11 +74,12 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     def get_renderers(self):
         action = getattr(self, "action", None)
-        if action not in ("list", "retrieve"):
+        if action in ("create", "update", "partial_update", "destroy"):
             # A write answers with the record as JSON.
             return [JSONRenderer(), BrowsableAPIRenderer()]
         renderers = [JSONRenderer(), BrowsableAPIRenderer(), exports.CSVRenderer()]
-        if action == "list":
+        # No action: a method the route lacks, answered 405 whatever ?format= it names.
+        if action in ("list", None):
             if "hxl" in self.export_formats:
                 renderers.append(exports.HXLRenderer())
             if "geojson" in self.export_formats:

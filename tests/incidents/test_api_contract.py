@@ -144,3 +144,23 @@ def test_a_source_id_in_a_write_is_checked(analyst):
     response = client_for(analyst).post(ATTACKS, attack_payload(sources=[999]), format="json")
     assert response.status_code == 400
     assert "sources" in response.json()
+
+
+def test_an_unsupported_method_is_a_405_whatever_format_it_names(analyst):
+    response = client_for(analyst).generic("TRACE", f"{ATTACKS}?format=csv")
+    assert response.status_code == 405
+
+
+def test_an_empty_boundary_is_a_400(analyst):
+    payload = {
+        "code": "UA-63",
+        "name_en": "Kharkiv Oblast",
+        "boundary": {"type": "MultiPolygon", "coordinates": []},
+    }
+    response = client_for(analyst).post("/api/v1/regions/", payload, format="json")
+    assert response.status_code == 400
+    assert "boundary" in response.json()
+
+
+def test_the_schema_describes_the_api_not_its_own_page(schema):
+    assert "/api/schema/" not in schema["paths"]
