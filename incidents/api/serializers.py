@@ -56,6 +56,34 @@ class DateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
+# The JSON type each kind of field takes, as the schema says: DRF alone would turn 0 into
+# "0" or False, and {} into an empty list. (field class, Python types, what to say)
+_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.PrimaryKeyRelatedField, (int,), "an id (a whole number)"),
+    (serializers.ManyRelatedField, (list,), "a list"),
+    (serializers.ChoiceField, (str,), "a string"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.SlugRelatedField, (str,), "a string"),
+    (serializers.DateTimeField, (str,), "a date-time string"),
+    (serializers.DateField, (str,), "a date string"),
+]
+
+
+def _json_type_mismatch(field: serializers.Field, value) -> str | None:
+    """What the field wants, if the value is of another JSON type; null is the field's call."""
+    if value is None:
+        return None
+    for field_class, types, wanted in _JSON_TYPES:
+        if isinstance(field, field_class):
+            # bool is an int in Python but not a number in JSON.
+            if isinstance(value, bool) and bool not in types:
+                return wanted
+            return None if isinstance(value, types) else wanted
+    return None
+
+
 # Rules that span fields or stored data, which a JSON Schema cannot state; the service
 # checks them and answers 400 naming the field. The schema's descriptions say them.
 _PAST = f"Not in the future, and in {EARLIEST_YEAR} or later."
@@ -116,6 +144,11 @@ class ServiceSerializer(serializers.ModelSerializer):
                 else [f"Unknown field. The fields are: {', '.join(sorted(writable))}."]
                 for name in data
                 if name not in writable
+            }
+            errors |= {
+                name: [f"Expected {wanted}, got {type(data[name]).__name__}."]
+                for name in writable & set(data)
+                if (wanted := _json_type_mismatch(self.fields[name], data[name]))
             }
             if errors:
                 raise serializers.ValidationError(errors)

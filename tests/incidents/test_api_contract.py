@@ -164,3 +164,22 @@ def test_an_empty_boundary_is_a_400(analyst):
 
 def test_the_schema_describes_the_api_not_its_own_page(schema):
     assert "/api/schema/" not in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("summary", 0),
+        ("killed", "3"),
+        ("killed", True),
+        ("is_illustrative", 0),
+        ("sources", {}),
+        ("regions", "UA-30"),
+        ("started_at", 20260204),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_a_400_naming_the_field(analyst, field, value):
+    RegionFactory()
+    response = client_for(analyst).post(ATTACKS, attack_payload(**{field: value}), format="json")
+    assert response.status_code == 400
+    assert "Expected" in response.json()[field][0]
