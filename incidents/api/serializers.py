@@ -80,6 +80,9 @@ def _json_type_mismatch(field: serializers.Field, value) -> str | None:
             # bool is an int in Python but not a number in JSON.
             if isinstance(value, bool) and bool not in types:
                 return wanted
+            # JSON has one number type: 3.0 is a whole number, as JSON Schema says.
+            if int in types and isinstance(value, float) and value.is_integer():
+                return None
             return None if isinstance(value, types) else wanted
     return None
 

@@ -183,3 +183,10 @@ def test_a_value_of_the_wrong_json_type_is_a_400_naming_the_field(analyst, field
     response = client_for(analyst).post(ATTACKS, attack_payload(**{field: value}), format="json")
     assert response.status_code == 400
     assert "Expected" in response.json()[field][0]
+
+
+def test_a_whole_number_written_with_a_fraction_of_zero_is_a_whole_number(analyst):
+    RegionFactory()
+    response = client_for(analyst).post(ATTACKS, attack_payload(killed=3.0), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["killed"] == 3
