@@ -75,6 +75,9 @@ def _json_type_mismatch(field: serializers.Field, value) -> str | None:
     """What the field wants, if the value is of another JSON type; null is the field's call."""
     if value is None:
         return None
+    if isinstance(field, serializers.DecimalField) and isinstance(value, str) and not value.strip():
+        # DRF would read a blank as null; the schema's pattern does not allow it.
+        return 'a number as a string, e.g. "12.5", or null'
     for field_class, types, wanted in _JSON_TYPES:
         if isinstance(field, field_class):
             # bool is an int in Python but not a number in JSON.

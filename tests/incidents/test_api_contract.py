@@ -176,6 +176,8 @@ def test_the_schema_describes_the_api_not_its_own_page(schema):
         ("sources", {}),
         ("regions", "UA-30"),
         ("started_at", 20260204),
+        ("ambient_temperature_c", ""),
+        ("ambient_temperature_c", "  "),
     ],
 )
 def test_a_value_of_the_wrong_json_type_is_a_400_naming_the_field(analyst, field, value):
