@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
-from rest_framework_gis.fields import GeometryField
 
 from incidents import services
+from incidents.api.geometry import BoundaryField, point_field, require_geom_type
+from incidents.api.json_types import json_type_mismatch
 from incidents.models import (
     Attack,
     Damage,
@@ -54,40 +54,6 @@ class DateTimeField(serializers.DateTimeField):
             if offset is not None and offset.seconds % 60:
                 return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
         return super().to_representation(value)
-
-
-# The JSON type each kind of field takes, as the schema says: DRF alone would turn 0 into
-# "0" or False, and {} into an empty list. (field class, Python types, what to say)
-_JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
-    (serializers.BooleanField, (bool,), "true or false"),
-    (serializers.IntegerField, (int,), "a whole number"),
-    (serializers.PrimaryKeyRelatedField, (int,), "an id (a whole number)"),
-    (serializers.ManyRelatedField, (list,), "a list"),
-    (serializers.ChoiceField, (str,), "a string"),
-    (serializers.CharField, (str,), "a string"),
-    (serializers.SlugRelatedField, (str,), "a string"),
-    (serializers.DateTimeField, (str,), "a date-time string"),
-    (serializers.DateField, (str,), "a date string"),
-]
-
-
-def _json_type_mismatch(field: serializers.Field, value) -> str | None:
-    """What the field wants, if the value is of another JSON type; null is the field's call."""
-    if value is None:
-        return None
-    if isinstance(field, serializers.DecimalField) and isinstance(value, str) and not value.strip():
-        # DRF would read a blank as null; the schema's pattern does not allow it.
-        return 'a number as a string, e.g. "12.5", or null'
-    for field_class, types, wanted in _JSON_TYPES:
-        if isinstance(field, field_class):
-            # bool is an int in Python but not a number in JSON.
-            if isinstance(value, bool) and bool not in types:
-                return wanted
-            # JSON has one number type: 3.0 is a whole number, as JSON Schema says.
-            if int in types and isinstance(value, float) and value.is_integer():
-                return None
-            return None if isinstance(value, types) else wanted
-    return None
 
 
 # Rules that span fields or stored data, which a JSON Schema cannot state; the service
@@ -154,7 +120,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             errors |= {
                 name: [f"Expected {wanted}, got {type(data[name]).__name__}."]
                 for name in writable & set(data)
-                if (wanted := _json_type_mismatch(self.fields[name], data[name]))
+                if (wanted := json_type_mismatch(self.fields[name], data[name]))
             }
             if errors:
                 raise serializers.ValidationError(errors)
@@ -177,57 +143,6 @@ def sources_field() -> serializers.PrimaryKeyRelatedField:
 
 
 # [longitude, latitude]: what PointField and the boundaries accept.
-POSITION_SCHEMA = {
-    "type": "array",
-    "prefixItems": [
-        {"type": "number", "minimum": -180, "maximum": 180},
-        {"type": "number", "minimum": -90, "maximum": 90},
-    ],
-    "items": False,
-    "minItems": 2,
-    "maxItems": 2,
-}
-POINT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "enum": ["Point"]},
-        "coordinates": POSITION_SCHEMA,
-    },
-    "required": ["type", "coordinates"],
-    "additionalProperties": False,
-}
-
-
-@extend_schema_field(POINT_SCHEMA)
-class PointField(GeometryField):
-    """A GeoJSON Point in WGS84 with longitude and latitude in range."""
-
-    def to_internal_value(self, value) -> GEOSGeometry:
-        if isinstance(value, dict) and set(value) - {"type", "coordinates"}:
-            raise serializers.ValidationError('A Point has only "type" and "coordinates".')
-        point = _require_geom_type(super().to_internal_value(value), "Point")
-        if len(point.coords) != 2:
-            raise serializers.ValidationError("Give [longitude, latitude], without an altitude.")
-        longitude, latitude = point.coords
-        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
-            raise serializers.ValidationError(
-                "Longitude is from -180 to 180 and latitude from -90 to 90 (longitude first)."
-            )
-        return point
-
-
-def point_field(**kwargs) -> PointField:
-    return PointField(help_text="GeoJSON Point, [longitude, latitude] in WGS84.", **kwargs)
-
-
-def _require_geom_type(value: GEOSGeometry | None, *types: str) -> GEOSGeometry | None:
-    if value is not None and value.geom_type not in types:
-        raise serializers.ValidationError(
-            f"Expected a GeoJSON {' or '.join(types)}, got a {value.geom_type}."
-        )
-    return value
-
-
 # --------------------------------------------------------------------------- regions
 
 
@@ -241,40 +156,6 @@ class RegionSerializer(ServiceSerializer):
 
 
 # A closed ring has at least four positions, the last repeating the first.
-_RING = {"type": "array", "items": POSITION_SCHEMA, "minItems": 4}
-_POLYGON = {"type": "array", "items": _RING, "minItems": 1}
-BOUNDARY_SCHEMA = {
-    "type": ["object", "null"],
-    "oneOf": [
-        {
-            "type": "object",
-            "properties": {"type": {"const": "Polygon"}, "coordinates": _POLYGON},
-            "required": ["type", "coordinates"],
-            "additionalProperties": False,
-        },
-        {
-            "type": "object",
-            "properties": {
-                "type": {"const": "MultiPolygon"},
-                "coordinates": {"type": "array", "items": _POLYGON, "minItems": 1},
-            },
-            "required": ["type", "coordinates"],
-            "additionalProperties": False,
-        },
-        {"type": "null"},
-    ],
-    "example": {
-        "type": "Polygon",
-        "coordinates": [[[30.2, 50.2], [30.9, 50.2], [30.9, 50.6], [30.2, 50.6], [30.2, 50.2]]],
-    },
-}
-
-
-@extend_schema_field(BOUNDARY_SCHEMA)
-class BoundaryField(GeometryField):
-    """A region's outline: a valid (closed, not self-crossing) Polygon or MultiPolygon."""
-
-
 class RegionDetailSerializer(RegionSerializer):
     boundary = BoundaryField(
         required=False,
@@ -289,7 +170,7 @@ class RegionDetailSerializer(RegionSerializer):
     def validate_boundary(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
         if value is None:
             return None
-        _require_geom_type(value, "Polygon", "MultiPolygon")
+        require_geom_type(value, "Polygon", "MultiPolygon")
         if value.empty:
             raise serializers.ValidationError("The boundary has no polygon; give at least one.")
         if not value.valid:
