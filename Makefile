@@ -24,6 +24,7 @@ help:
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make check   Django system checks, missing migrations, docker-compose.yml"
 	@echo "make bench   run the benchmarks (tests/bench)"
+	@echo "make fuzz    the API property test in depth: 100 examples per operation, every phase"
 	@echo "make lock    regenerate requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade for newer versions)"
 	@echo "make clean   remove the virtualenv, caches and collected files"
 
@@ -73,6 +74,12 @@ bench: setup
 	@status=0; $(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "No benchmarks (tests marked bench) in tests/bench yet."; \
 	else exit $$status; fi
+
+.PHONY: fuzz
+# The schemathesis run of tests/incidents/test_api_schemathesis.py, deeper: nightly or on request.
+fuzz: setup
+	API_FUZZ_EXAMPLES=100 API_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(BIN)/pytest tests/incidents/test_api_schemathesis.py -p no:randomly $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: deps

@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     # The schema and its docs pages (every drf-spectacular view) follow the API's read
     # rule: without PUBLIC_READ, the map of every endpoint is for logged-in users only.
     "SERVE_PERMISSIONS": ["incidents.api.permissions.ReadAccess"],
+    # The schema describes the API, not the page that serves the schema.
+    "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,5 +1,8 @@
 """One exception handler: errors from the services become 400s with field-level messages.
 
+A value that another record already holds (a uniqueness rule) is a 409: the
+request is well formed but conflicts with stored data.
+
 Errors from the database itself become plain messages: its text names
 constraints, columns and values, which is for the log, not for API clients.
 """
@@ -7,11 +10,13 @@ constraints, columns and values, which is for the log, not for API clients.
 from __future__ import annotations
 
 import logging
+from functools import cache
 
+from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, OperationalError
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, RestrictedError, UniqueConstraint
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -54,8 +59,35 @@ def _log_database_error(exc: Exception, context: dict) -> None:
     logger.warning("%s: %s: %s", where, type(exc).__name__, exc)
 
 
+# Django's codes for a value another record already holds (unique=True, unique_together).
+UNIQUE_CODES = frozenset({"unique", "unique_together"})
+
+
+@cache
+def _unique_constraint_messages() -> frozenset[str]:
+    # A UniqueConstraint with its own message reports no code; its message tells it apart.
+    return frozenset(
+        str(constraint.get_violation_error_message())
+        for model in apps.get_models()
+        for constraint in model._meta.constraints
+        if isinstance(constraint, UniqueConstraint)
+    )
+
+
+def _only_uniqueness(exc: DjangoValidationError) -> bool:
+    errors = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+    flat = [error for field_errors in errors for error in field_errors]
+    return bool(flat) and all(
+        error.code in UNIQUE_CODES or error.message in _unique_constraint_messages()
+        for error in flat
+    )
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DjangoValidationError) and _only_uniqueness(exc):
+        # Well-formed, but another record holds the value: a conflict with stored data.
+        exc = Conflict(detail=_detail(exc))
+    elif isinstance(exc, DjangoValidationError):
         exc = DRFValidationError(detail=_detail(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         names = ", ".join(sorted({str(obj) for obj in exc.args[1]})[:5])

@@ -1,11 +1,21 @@
-"""Page sizes with a ceiling; cursors for the collections that grow without bound."""
+"""Page sizes with a ceiling; cursors for the collections that grow without bound.
+
+A malformed page number, page size or cursor is a 400 naming it; a well-formed
+one that points past the data (page 99 of 3, a cursor this API did not write)
+is a 404, as an unknown record is. The schema states the forms.
+"""
 
 from __future__ import annotations
+
+import re
 
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
 MAX_PAGE_SIZE = 500
+# A cursor is the base64 of a short query string (see CursorPagination.encode_cursor).
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+CURSOR_MESSAGE = "Invalid cursor; use the next or previous link as is."
 
 
 def _openapi_31(schema: dict) -> dict:
@@ -28,15 +38,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return _openapi_31(super().get_paginated_response_schema(schema))
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = "A page number, from 1; past the last page, a 404."
+        return _page_size_schema(parameters, self.page_size_query_param)
+
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param)
         malformed = raw is not None and not _positive_int(raw)
         if malformed and raw not in self.last_page_strings:
             raise ValidationError({self.page_query_param: "A page number is 1 or more."})
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except NotFound as exc:
-            raise ValidationError({self.page_query_param: str(exc.detail)}) from None
+        return super().paginate_queryset(queryset, request, view)
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -54,13 +69,35 @@ class CursorPagination(pagination.CursorPagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return _openapi_31(super().get_paginated_response_schema(schema))
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"] = {"type": "string", "pattern": CURSOR_PATTERN}
+                parameter["description"] = (
+                    "Where the page starts: copy it from a next or previous link; "
+                    "one this API did not write is a 404."
+                )
+        return _page_size_schema(parameters, self.page_size_query_param)
+
     def decode_cursor(self, request):
+        raw = request.query_params.get(self.cursor_query_param)
+        if raw is not None and not re.fullmatch(CURSOR_PATTERN, raw):
+            raise ValidationError({self.cursor_query_param: CURSOR_MESSAGE})
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: "Invalid cursor; use the next or previous link as is."}
-            ) from None
+            raise NotFound(CURSOR_MESSAGE) from None
+
+
+def _page_size_schema(parameters: list[dict], name: str) -> list[dict]:
+    for parameter in parameters:
+        if parameter["name"] == name:
+            parameter["schema"] = {"type": "integer", "minimum": 1}
+            parameter["description"] = (
+                f"Results per page, from 1; more than {MAX_PAGE_SIZE} gives {MAX_PAGE_SIZE}."
+            )
+    return parameters
 
 
 def _check_page_size(request, name: str) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-
-from incidents.api.pagination import MAX_PAGE_SIZE
+from rest_framework import serializers
 
 # The errors of the read-only endpoints (map layers, statistics, exports), for extend_schema.
 ERROR_RESPONSES = {
@@ -21,11 +20,6 @@ ERROR_RESPONSES = {
     (429, "application/json"): OpenApiResponse(
         OpenApiTypes.OBJECT, description="Too many requests; retry after the time given."
     ),
-}
-# What the paginators check, stated in the schema.
-_PAGING_BOUNDS = {
-    "page": {"minimum": 1},
-    "page_size": {"minimum": 1, "maximum": MAX_PAGE_SIZE},
 }
 
 _DETAIL = {
@@ -61,16 +55,67 @@ _EXPORT_SCHEMAS = {
 }
 
 
+# A 409 says what conflicts: {"detail": "…"} or, for a value another record holds, the field.
+_CONFLICT = {"anyOf": [_DETAIL, _FIELD_ERRORS]}
+
+
 def _error(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+# DRF refuses NUL in text (PostgreSQL cannot store it); ECMA and Python read this alike.
+_NO_NUL = "^[^\\x00]*$"
+
+
+def _decimal_pattern(field: serializers.DecimalField) -> str:
+    """What DRF's DecimalField takes as a string: digits within its precision, no blanks."""
+    whole = (field.max_digits or 30) - (field.decimal_places or 0)
+    places = field.decimal_places or 0
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    fraction = f"(?:\\.\\d{{0,{places}}})?" if places else ""
+    return f"^{sign}\\d{{1,{whole}}}{fraction}$"
+
+
 class ApiAutoSchema(AutoSchema):
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and getattr(serializer, "rejects_unknown_fields", False):
+            # The API refuses fields it does not know (ServiceSerializer), so the schema says so.
+            schema["additionalProperties"] = False
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request" or field.read_only or "$ref" in schema:
+            return schema
+        if (
+            isinstance(field, serializers.DecimalField)
+            and getattr(field, "coerce_to_string", None) is not False
+        ):
+            schema["pattern"] = getattr(field, "pattern", None) or _decimal_pattern(field)
+            schema.pop("minimum", None)
+            schema.pop("maximum", None)
+        elif isinstance(field, serializers.CharField) and not any(
+            key in schema for key in ("pattern", "format", "enum")
+        ):
+            schema["pattern"] = _NO_NUL
+        return schema
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         declaration = getattr(self.view, "query_declaration", None)
         if declaration is not None and self.method == "GET" and self._is_list_view():
             parameters.extend(declaration.openapi())
+        if self.method == "POST" and getattr(self.view, "action", None) == "create":
+            parameters.append(
+                OpenApiParameter(
+                    "Location",
+                    OpenApiTypes.URI,
+                    location=OpenApiParameter.HEADER,
+                    response=[201],
+                    description="The new record's URL.",
+                )
+            )
         formats = getattr(self.view, "export_formats", None)
         if formats and self.method == "GET":
             parameters.append(
@@ -84,10 +129,12 @@ class ApiAutoSchema(AutoSchema):
             )
         return parameters
 
-    def _get_pagination_parameters(self):
-        parameters = super()._get_pagination_parameters()
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
         for parameter in parameters:
-            parameter["schema"].update(_PAGING_BOUNDS.get(parameter["name"], {}))
+            # Ids are whole numbers; any other segment is a 404 (lookup_value_regex).
+            if parameter["name"] == "id":
+                parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
 
     def _get_response_bodies(self, direction="response"):
@@ -106,8 +153,15 @@ class ApiAutoSchema(AutoSchema):
         }
         if "{" in self.path:
             errors["404"] = _error("No such record.", _DETAIL)
+        elif self.method == "GET" and self._is_list_view() and self._get_paginator():
+            errors["404"] = _error(
+                "No such page: past the last one, or an unknown cursor.", _DETAIL
+            )
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            errors["409"] = _error("The change conflicts with stored data.", _DETAIL)
+            errors["409"] = _error(
+                "The change conflicts with stored data, e.g. a value another record holds.",
+                _CONFLICT,
+            )
         for code, response in errors.items():
             responses.setdefault(code, response)
         return responses

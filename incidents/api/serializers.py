@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometryField
+from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
+from incidents.api.geometry import BoundaryField, point_field, require_geom_type
+from incidents.api.json_types import json_type_mismatch
 from incidents.models import (
     Attack,
     Damage,
@@ -53,6 +56,30 @@ class DateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
+# Rules that span fields or stored data, which a JSON Schema cannot state; the service
+# checks them and answers 400 naming the field. The schema's descriptions say them.
+_PAST = f"Not in the future, and in {EARLIEST_YEAR} or later."
+FIELD_RULES = {
+    "started_at": _PAST,
+    "ended_at": "Not before started_at.",
+    "published_at": _PAST,
+    "as_of": _PAST,
+    "restored_at": _PAST + " Only with restoration_status 'restored', and not before the attack.",
+    "intercepted": "At most launched.",
+    "external_id": "Needs external_source. Unique within its source (else a 409).",
+    "reported_region_count": "At least the number of linked regions.",
+    "verification_status": "Only reviewers may set verified or disputed.",
+    "impact_location": "Inside (within REGION_TOLERANCE_M of) one of the attack's regions.",
+    "location": "Inside (within REGION_TOLERANCE_M of) the facility's region.",
+    "attack": "The id of an existing attack.",
+    "facility": "The id of an existing facility.",
+    "sources": "Ids of existing sources.",
+    "region": "The code of an existing region.",
+    "regions": "Codes of existing regions.",
+    "code": "Unique (else a 409).",
+}
+
+
 class ServiceSerializer(serializers.ModelSerializer):
     """Base for the resources: no serializer-level uniqueness checks.
 
@@ -65,9 +92,44 @@ class ServiceSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: DateTimeField,
     }
+    # A misspelt field would otherwise be dropped without a word (see ApiAutoSchema).
+    rejects_unknown_fields = True
 
     class Meta:
         validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            # The service reports a value another record holds, as a 409 (see exceptions.py).
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+            if name in FIELD_RULES and not field.read_only:
+                field.help_text = " ".join(filter(None, [field.help_text, FIELD_RULES[name]]))
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {
+                name[:100]: ["This field is read-only; leave it out."]
+                if name in self.fields
+                else [f"Unknown field. The fields are: {', '.join(sorted(writable))}."]
+                for name in data
+                if name not in writable
+            }
+            errors |= {
+                name: [f"Expected {wanted}, got {type(data[name]).__name__}."]
+                for name in writable & set(data)
+                if (wanted := json_type_mismatch(self.fields[name], data[name]))
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        elif data is not None:
+            # DRF's own message names neither the field nor what was expected.
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["Send the record as a JSON object."]}
+            )
+        return super().to_internal_value(data)
 
 
 def region_code_field(**kwargs) -> serializers.SlugRelatedField:
@@ -80,18 +142,7 @@ def sources_field() -> serializers.PrimaryKeyRelatedField:
     )
 
 
-def point_field(**kwargs) -> GeometryField:
-    return GeometryField(help_text="GeoJSON Point, [longitude, latitude] in WGS84.", **kwargs)
-
-
-def _require_geom_type(value: GEOSGeometry | None, *types: str) -> GEOSGeometry | None:
-    if value is not None and value.geom_type not in types:
-        raise serializers.ValidationError(
-            f"Expected a GeoJSON {' or '.join(types)}, got a {value.geom_type}."
-        )
-    return value
-
-
+# [longitude, latitude]: what PointField and the boundaries accept.
 # --------------------------------------------------------------------------- regions
 
 
@@ -104,11 +155,13 @@ class RegionSerializer(ServiceSerializer):
         validators: list = []
 
 
+# A closed ring has at least four positions, the last repeating the first.
 class RegionDetailSerializer(RegionSerializer):
-    boundary = GeometryField(
+    boundary = BoundaryField(
         required=False,
         allow_null=True,
-        help_text="GeoJSON Polygon or MultiPolygon in WGS84; stored as a MultiPolygon.",
+        help_text="GeoJSON Polygon or MultiPolygon in WGS84, closed and not crossing itself; "
+        "stored as a MultiPolygon.",
     )
 
     class Meta(RegionSerializer.Meta):
@@ -117,7 +170,9 @@ class RegionDetailSerializer(RegionSerializer):
     def validate_boundary(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
         if value is None:
             return None
-        _require_geom_type(value, "Polygon", "MultiPolygon")
+        require_geom_type(value, "Polygon", "MultiPolygon")
+        if value.empty:
+            raise serializers.ValidationError("The boundary has no polygon; give at least one.")
         if not value.valid:
             raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
         return as_multipolygon(value)
@@ -158,9 +213,6 @@ class FacilitySerializer(ServiceSerializer):
         )
         read_only_fields = ("status",)
         validators: list = []
-
-    def validate_location(self, value: GEOSGeometry) -> GEOSGeometry:
-        return _require_geom_type(value, "Point")
 
 
 class FacilityBriefSerializer(serializers.ModelSerializer):
@@ -292,8 +344,22 @@ class ResponseMeasureSerializer(ServiceSerializer):
 # --------------------------------------------------------------------------- attacks
 
 
+class TemperatureField(serializers.DecimalField):
+    # -70 to 60 with at most one decimal, as a pattern, since the value travels as a string.
+    pattern = r"^(?:-(?:70(?:\.0?)?|[1-6]?\d(?:\.\d?)?)|60(?:\.0?)?|[1-5]?\d(?:\.\d?)?)$"
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=4, decimal_places=1, min_value=-70, max_value=60, allow_null=True, **kwargs
+        )
+
+
 class AttackSerializer(ServiceSerializer):
     """An attack as lists show it and as clients write it: links as codes and ids."""
+
+    ambient_temperature_c = TemperatureField(
+        required=False, help_text="Air temperature at the time, from -70 to 60 °C."
+    )
 
     regions = region_code_field(many=True, required=False, help_text="ISO 3166-2 codes.")
     sources = sources_field()
@@ -323,9 +389,6 @@ class AttackSerializer(ServiceSerializer):
             *AUDIT_FIELDS,
         )
         validators: list = []
-
-    def validate_impact_location(self, value: GEOSGeometry | None) -> GEOSGeometry | None:
-        return _require_geom_type(value, "Point")
 
 
 class NestedWeaponSerializer(serializers.ModelSerializer):

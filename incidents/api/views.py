@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import CharField, F, Prefetch, QuerySet, Value
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from incidents import geojson
@@ -57,6 +58,8 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     # Any segment reaches the view, so a malformed id is a JSON 404, not Django's HTML page.
     lookup_value_regex = "[^/]+"
     content_negotiation_class = FormatNegotiation
+    # Records are written as JSON: a form cannot carry GeoJSON geometries or lists of ids.
+    parser_classes = [JSONParser]
     # Replacing a whole record with PUT is allowed, but clients usually PATCH.
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -68,8 +71,13 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
         return formats
 
     def get_renderers(self):
+        action = getattr(self, "action", None)
+        if action in ("create", "update", "partial_update", "destroy"):
+            # A write answers with the record as JSON.
+            return [JSONRenderer(), BrowsableAPIRenderer()]
         renderers = [JSONRenderer(), BrowsableAPIRenderer(), exports.CSVRenderer()]
-        if getattr(self, "action", None) == "list":
+        # No action: a method the route lacks, answered 405 whatever ?format= it names.
+        if action in ("list", None):
             if "hxl" in self.export_formats:
                 renderers.append(exports.HXLRenderer())
             if "geojson" in self.export_formats:
@@ -98,6 +106,14 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
             queryset = self.get_queryset().filter(pk=record.pk)
             return exports.collection_export(self, queryset, request.accepted_renderer.format)
         return super().retrieve(request, *args, **kwargs)
+
+    def get_success_headers(self, data) -> dict[str, str]:
+        # A new record's address, as clients (and link-following tools) expect after a 201.
+        lookup = "id" if self.lookup_field == "pk" else self.lookup_field
+        if lookup not in data:
+            return {}
+        path = reverse(f"api:{self.basename}-detail", args=[data[lookup]])
+        return {"Location": self.request.build_absolute_uri(path)}
 
     def _many_to_many(self, data: dict[str, Any]) -> dict[str, Any]:
         model = self.get_queryset().model
