@@ -11,6 +11,7 @@ _JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
     (serializers.IntegerField, (int,), "a whole number"),
     (serializers.PrimaryKeyRelatedField, (int,), "an id (a whole number)"),
     (serializers.ManyRelatedField, (list,), "a list"),
+    (serializers.DecimalField, (str,), 'a number as a string, e.g. "12.5"'),
     (serializers.ChoiceField, (str,), "a string"),
     (serializers.CharField, (str,), "a string"),
     (serializers.SlugRelatedField, (str,), "a string"),

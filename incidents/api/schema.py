@@ -65,6 +65,7 @@ def _error(description: str, schema: dict) -> dict:
 
 # DRF refuses NUL in text (PostgreSQL cannot store it); ECMA and Python read this alike.
 _NO_NUL = "^[^\\x00]*$"
+_NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
 
 
 def _decimal_pattern(field: serializers.DecimalField) -> str:
@@ -98,7 +99,9 @@ class ApiAutoSchema(AutoSchema):
         elif isinstance(field, serializers.CharField) and not any(
             key in schema for key in ("pattern", "format", "enum")
         ):
-            schema["pattern"] = _NO_NUL
+            # DRF trims whitespace, so a required text of blanks alone is refused as empty.
+            blank_refused = not field.allow_blank and field.trim_whitespace
+            schema["pattern"] = _NOT_BLANK if blank_refused else _NO_NUL
         return schema
 
     def get_override_parameters(self):

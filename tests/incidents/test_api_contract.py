@@ -124,7 +124,9 @@ def test_the_next_link_cursor_matches_the_documented_pattern(analyst):
 
 def test_text_with_a_nul_and_decimals_out_of_range_are_described(schema):
     attack = schema["components"]["schemas"]["AttackRequest"]["properties"]
-    assert attack["summary"]["pattern"] == "^[^\\x00]*$"
+    assert attack["perpetrator"]["oneOf"][0]["pattern"] == "^[^\\x00]*$"
+    assert not re.fullmatch(attack["summary"]["pattern"], "\x1d ")
+    assert re.fullmatch(attack["summary"]["pattern"], " Strike ")
     assert re.fullmatch(attack["ambient_temperature_c"]["pattern"], "-70")
     assert not re.fullmatch(attack["ambient_temperature_c"]["pattern"], "-71")
     facility = schema["components"]["schemas"]["FacilityRequest"]["properties"]
@@ -177,6 +179,7 @@ def test_the_schema_describes_the_api_not_its_own_page(schema):
         ("regions", "UA-30"),
         ("started_at", 20260204),
         ("ambient_temperature_c", ""),
+        ("ambient_temperature_c", -5),
         ("ambient_temperature_c", "  "),
     ],
 )
