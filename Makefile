@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMPS := .make
 SETUP := PYTHON="$(PYTHON)" VENV="$(VENV)" scripts/setup.sh
 PYTEST_ARGS ?=
+# What `make bench` runs: every benchmark, or one file (BENCH=tests/bench/test_map_bench.py).
+BENCH ?= tests/bench
 LOCK := requirements/lock.txt
 DEV_LOCK := requirements/dev-lock.txt
 LOCK_ARGS ?=
@@ -23,7 +25,7 @@ help:
 	@echo "make test    set up and run the test suite (without benchmarks)"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make check   Django system checks, missing migrations, docker-compose.yml"
-	@echo "make bench   run the benchmarks (tests/bench)"
+	@echo "make bench   run the benchmarks (tests/bench; BENCH=<file> for one)"
 	@echo "make fuzz    the API property test in depth: 100 examples per operation, every phase"
 	@echo "make lock    regenerate requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade for newer versions)"
 	@echo "make clean   remove the virtualenv, caches and collected files"
@@ -71,7 +73,7 @@ test: setup chromium
 .PHONY: bench
 # Exit status 5 means pytest collected nothing: say so rather than fail.
 bench: setup
-	@status=0; $(BIN)/pytest tests/bench -m bench -s $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(BIN)/pytest $(BENCH) -m bench -s $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "No benchmarks (tests marked bench) in tests/bench yet."; \
 	else exit $$status; fi
 
