@@ -73,6 +73,7 @@ DATE_PATTERN = (
 )
 _CODE = r"[A-Za-z0-9]{1,3}-[A-Za-z0-9]{1,3}"
 REGION_PATTERN = rf"^{_CODE}(,{_CODE})*$"
+REGION_CODE_PATTERN = rf"^{_CODE}$"
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_OFFSET = timedelta(hours=14)
 # Ids are 64-bit; a larger number cannot name a record.
@@ -262,17 +263,23 @@ def parse_id(name: str, value: str) -> int:
     return int(text)
 
 
-def _region_schema(many: bool) -> dict:
-    """One region code: the stored codes, read when the schema is generated (per request).
+def with_stored_codes(schema: dict) -> dict:
+    """A region parameter's schema with the stored codes as its enum, read now.
 
-    The parser looks the codes up, so the enum is exactly what it accepts (upper case;
-    the parser also takes lower case and comma lists, which the schema does not offer).
-    Before any region is stored the schema can only state the codes' shape.
+    The declarations are built at import; the schema is generated per request, and
+    calls this then (incidents.api.schema). The parser looks the codes up, so the
+    enum is what it accepts (it also takes lower case and comma lists, which the
+    schema does not offer). Any other schema, or no region stored yet, is returned
+    as it is: the codes' shape.
     """
+    item = schema.get("items", schema)
+    if item.get("pattern") not in (REGION_PATTERN, REGION_CODE_PATTERN):
+        return schema
     codes = list(Region.objects.order_by("code").values_list("code", flat=True))
-    if codes:
-        return {"type": "string", "enum": codes}
-    return {"type": "string", "pattern": REGION_PATTERN if many else f"^{_CODE}$"}
+    if not codes:
+        return schema
+    enum = {"type": "string", "enum": codes}
+    return {**schema, "items": enum} if "items" in schema else enum
 
 
 # --------------------------------------------------------------------------- declarations
@@ -337,7 +344,10 @@ class Param:
                 "maxLength": SEARCH_MAX_CHARS,
             }
         if self.kind == "regions":
-            item = _region_schema(self.many)
+            item = {
+                "type": "string",
+                "pattern": REGION_PATTERN if self.many else REGION_CODE_PATTERN,
+            }
         else:
             item = {"type": "string", "enum": list(self.choices)}
         if not self.many:
