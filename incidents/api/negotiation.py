@@ -22,6 +22,9 @@ class FormatNegotiation(DefaultContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         asked = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if asked is not None and not asked.strip():
+            # As for every parameter: an empty value is a mistake, not the default.
+            raise ValidationError({"format": ["Give a value, or leave the parameter out."]})
         if format_suffix and asked is not None and asked != format_suffix:
             # A URL that names its format (exports/attacks.csv) gives only that one.
             raise ValidationError(
