@@ -8,6 +8,7 @@ layer and export hold; the others compare each parameter's `lookup` in the ORM.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.contrib.gis.geos import Polygon
@@ -86,28 +87,47 @@ class DeclaredFilterBackend(BaseFilterBackend):
         return []
 
 
+def ordering_pattern(fields: tuple[str, ...]) -> str:
+    """A comma-separated list of the fields, each optionally prefixed with "-"."""
+    term = f"-?({'|'.join(re.escape(name) for name in fields)})"
+    return f"^{term}(,{term})*$"
+
+
 class StrictOrderingFilter(OrderingFilter):
-    """Like DRF's, but an unknown ordering field is a 400 instead of being ignored.
+    """Like DRF's, but a value outside the view's `ordering_fields` is a 400 instead of
+    being ignored, and the schema states the accepted values with the same pattern.
 
     The primary key is appended as a tie-breaker so pages never overlap.
     """
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.get(self.ordering_param)
-        if raw:
-            valid = {
-                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
-            }
-            requested = [term.strip() for term in raw.split(",") if term.strip()]
-            unknown = [term for term in requested if term.lstrip("-") not in valid]
-            if unknown or not requested:
+        if raw is not None:
+            fields = tuple(view.ordering_fields)
+            if not re.match(ordering_pattern(fields), raw):
                 raise ValidationError(
                     {
-                        self.ordering_param: f"Cannot order by {', '.join(unknown) or raw!r}; "
-                        f"use one of: {', '.join(sorted(valid))} (prefix - for descending)."
+                        self.ordering_param: [
+                            f"Cannot order by {raw[:60]!r}; give one or more of "
+                            f"{', '.join(sorted(fields))}, separated by commas "
+                            "(prefix - for descending)."
+                        ]
                     }
                 )
         ordering = list(super().get_ordering(request, queryset, view) or [])
         if ordering and not {"id", "-id", "pk", "-pk"} & set(ordering):
             ordering.append("-id" if ordering[0].startswith("-") else "id")
         return ordering
+
+    def get_schema_operation_parameters(self, view):
+        fields = tuple(view.ordering_fields)
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"Order by one or more of {', '.join(sorted(fields))}, "
+                "separated by commas; prefix - for descending.",
+                "schema": {"type": "string", "pattern": ordering_pattern(fields)},
+            }
+        ]

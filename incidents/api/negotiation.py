@@ -1,6 +1,7 @@
 """Content negotiation, and the base of the read-only endpoints built on it.
 
-`?format=` names the format outright; an unknown one is a 400 naming `format`.
+`?format=` names the format outright; an unknown one is a 400 naming `format`, and so
+is one other than the format a URL names itself (exports/attacks.csv?format=json).
 The map layers, statistics and exports serve their first format when the Accept
 header names none they have, and always answer errors as JSON.
 """
@@ -20,7 +21,16 @@ class FormatNegotiation(DefaultContentNegotiation):
     """An unknown ?format= is a mistake in the URL: a 400 naming `format`, not a 404."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        requested = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        asked = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if asked is not None and not asked.strip():
+            # As for every parameter: an empty value is a mistake, not the default.
+            raise ValidationError({"format": ["Give a value, or leave the parameter out."]})
+        if format_suffix and asked is not None and asked != format_suffix:
+            # A URL that names its format (exports/attacks.csv) gives only that one.
+            raise ValidationError(
+                {"format": [f"This URL gives {format_suffix} only; leave format out."]}
+            )
+        requested = format_suffix or asked
         if requested:
             for renderer in renderers:
                 if renderer.format == requested:

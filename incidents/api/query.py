@@ -15,7 +15,6 @@ so that `?from=2025-01-01` does not silently return everything.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,29 +35,45 @@ from incidents.models import Region
 GENERAL_PARAMETERS = ("format", "page", "page_size", "ordering", "search", "fields")
 
 BBOX_HELP = (
-    "Bounding box min_lon,min_lat,max_lon,max_lat in WGS84 degrees, e.g. 22.1,44.3,40.2,52.4; "
-    "the minimum must be below the maximum on both axes."
+    "Bounding box lon,lat,lon,lat in WGS84 degrees: two opposite corners, in either order "
+    "(22.1,44.3,40.2,52.4 and 40.2,52.4,22.1,44.3 are the same box). Longitudes within "
+    "-180…180, latitudes within -90…90; a box of zero width or height is a line or a point."
 )
 DATE_HELP = (
     "A date (2026-02-04, meaning that day in Kyiv time) or an ISO 8601 date-time "
     "(2026-02-04T03:00:00Z; without an offset, Kyiv time). Years 1900 to 2100, "
     "offsets within ±14:00."
 )
+# A number of up to three integer digits, the shape the parser reads before it names
+# the range a part breaks; the pattern below is the same with the ranges written out.
 _NUMBER = r"-?\d{1,3}(\.\d+)?"
-BBOX_PATTERN = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
+_BBOX_SHAPE = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
+_LONGITUDE = r"-?(0?\d{1,2}|1[0-7]\d)(\.\d+)?|-?180(\.0+)?"
+_LATITUDE = r"-?0?[0-8]?\d(\.\d+)?|-?0?90(\.0+)?"
+_CORNER = rf"({_LONGITUDE}),({_LATITUDE})"
+BBOX_PATTERN = rf"^{_CORNER},{_CORNER}$"
 # The shape of a date or date-time; the parser then checks the year, the offset and
 # that the day exists, each with its own message.
 _DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-# The same for the schema, with the ranges written out: the years 1900..2100, real
-# months, hours and minutes, offsets within ±14:00. What a pattern cannot say
-# (30 February) only the parser refuses.
+# The same for the schema, with the ranges written out: the days that exist in the
+# years 1900..2100 (29 February in leap years only: 1904…2096 by four, 2000 but not
+# 1900 or 2100), hours and minutes, offsets within ±14:00.
+_YEAR = r"(19\d\d|20\d\d|2100)"
+_LEAP_YEAR = r"((19|20)([02468][48]|[13579][26]|[2468]0)|2000)"
+_DAY = (
+    rf"({_YEAR}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])"
+    r"|(0[469]|11)-(0[1-9]|[12]\d|30)"
+    r"|02-(0[1-9]|1\d|2[0-8]))"
+    rf"|{_LEAP_YEAR}-02-29)"
+)
 DATE_PATTERN = (
-    r"^(19\d\d|20\d\d|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    rf"^{_DAY}"
     r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
     r"(Z|[+-](0\d|1[0-3]):?[0-5]\d|[+-]14:?00)?)?$"
 )
 _CODE = r"[A-Za-z0-9]{1,3}-[A-Za-z0-9]{1,3}"
 REGION_PATTERN = rf"^{_CODE}(,{_CODE})*$"
+REGION_CODE_PATTERN = rf"^{_CODE}$"
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_OFFSET = timedelta(hours=14)
 # Ids are 64-bit; a larger number cannot name a record.
@@ -67,7 +82,9 @@ MAX_ID = 2**63 - 1
 # over every searched column, and each region code one more value to look up.
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_CHARS = 100
-SEARCH_PATTERN = rf"^\s*\S+(\s+\S+){{0,{SEARCH_MAX_WORDS - 1}}}\s*$"
+# PostgreSQL cannot hold the NUL character in text, so a word cannot contain it.
+_WORD = r"[^\s\x00]+"
+SEARCH_PATTERN = rf"^\s*{_WORD}(\s+{_WORD}){{0,{SEARCH_MAX_WORDS - 1}}}\s*$"
 MAX_REGION_CODES = 50
 
 
@@ -78,7 +95,8 @@ class Filters:
     `started_after`/`started_before` bound the collection's own moment: when an
     attack started, an outage figure's as_of, a source's publication, a deletion.
     `started_before` is exclusive: "before 4 February" arrives as the first
-    instant of 5 February in Kyiv. `search` holds the words, each of which must
+    instant of 5 February in Kyiv. A range that ends before it starts is kept as
+    given and selects nothing. `search` holds the words, each of which must
     appear; which columns they are looked for in is the collection's business.
     """
 
@@ -125,23 +143,20 @@ def _error(name: str, message: str) -> ValidationError:
 
 
 def parse_bbox(value: str, name: str = "bbox") -> tuple[float, float, float, float]:
-    """Parse "min_lon,min_lat,max_lon,max_lat" into four floats, checking ranges and order."""
+    """Parse two corners "lon,lat,lon,lat" into (min_lon, min_lat, max_lon, max_lat).
+
+    The corners may come in either order; the box is the one they span. A box of
+    zero width or height is allowed: it holds what lies on that line or point.
+    """
     text = str(value)
-    if not re.match(BBOX_PATTERN, text):
-        raise _error(
-            name, "Give four numbers min_lon,min_lat,max_lon,max_lat, e.g. 22.1,44.3,40.2,52.4."
-        )
-    numbers = [float(part) for part in text.split(",")]
-    if not all(math.isfinite(number) for number in numbers):
-        raise _error(name, "Every part must be a finite number.")
-    min_lon, min_lat, max_lon, max_lat = numbers
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+    if not re.match(_BBOX_SHAPE, text):
+        raise _error(name, "Give four numbers lon,lat,lon,lat, e.g. 22.1,44.3,40.2,52.4.")
+    lon1, lat1, lon2, lat2 = (float(part) for part in text.split(","))
+    if not (-180 <= lon1 <= 180 and -180 <= lon2 <= 180):
         raise _error(name, "Longitudes must lie within -180…180.")
-    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+    if not (-90 <= lat1 <= 90 and -90 <= lat2 <= 90):
         raise _error(name, "Latitudes must lie within -90…90 (the order is lon,lat,lon,lat).")
-    if min_lon >= max_lon or min_lat >= max_lat:
-        raise _error(name, "The minimum must be below the maximum on both axes.")
-    return min_lon, min_lat, max_lon, max_lat
+    return min(lon1, lon2), min(lat1, lat2), max(lon1, lon2), max(lat1, lat2)
 
 
 def parse_moment(name: str, value: str, *, end_of_day: bool = False) -> datetime:
@@ -187,6 +202,8 @@ def parse_search(value: str, name: str = "search") -> tuple[str, ...]:
         raise _error(
             name, f"Give at most {SEARCH_MAX_CHARS} characters to search for; got {len(text)}."
         )
+    if "\x00" in text:
+        raise _error(name, "A search cannot contain the NUL character (\\x00).")
     words = text.split()
     if len(words) > SEARCH_MAX_WORDS:
         raise _error(
@@ -219,6 +236,10 @@ def parse_region_codes(values: Iterable[str], name: str = "region") -> tuple[str
     An unknown code is an error: an empty result would hide a typo. Checking the
     codes costs one query, and only when codes are given.
     """
+    given = [item for value in values for item in str(value).split(",") if item.strip()]
+    # Counted as given, repeats included, as the schema's maxItems counts them.
+    if len(given) > MAX_REGION_CODES:
+        raise _error(name, f"Give at most {MAX_REGION_CODES} region codes; got {len(given)}.")
     codes = [code.upper() for code in _items(values)]
     if len(codes) > MAX_REGION_CODES:
         raise _error(name, f"Give at most {MAX_REGION_CODES} region codes; got {len(codes)}.")
@@ -240,6 +261,25 @@ def parse_id(name: str, value: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
         raise _error(name, f"Give a record id, a whole number from 1 to {MAX_ID}.")
     return int(text)
+
+
+def with_stored_codes(schema: dict) -> dict:
+    """A region parameter's schema with the stored codes as its enum, read now.
+
+    The declarations are built at import; the schema is generated per request, and
+    calls this then (incidents.api.schema). The parser looks the codes up, so the
+    enum is what it accepts (it also takes lower case and comma lists, which the
+    schema does not offer). Any other schema, or no region stored yet, is returned
+    as it is: the codes' shape.
+    """
+    item = schema.get("items", schema)
+    if item.get("pattern") not in (REGION_PATTERN, REGION_CODE_PATTERN):
+        return schema
+    codes = list(Region.objects.order_by("code").values_list("code", flat=True))
+    if not codes:
+        return schema
+    enum = {"type": "string", "enum": codes}
+    return {**schema, "items": enum} if "items" in schema else enum
 
 
 # --------------------------------------------------------------------------- declarations
@@ -304,10 +344,18 @@ class Param:
                 "maxLength": SEARCH_MAX_CHARS,
             }
         if self.kind == "regions":
-            item = {"type": "string", "pattern": REGION_PATTERN if self.many else f"^{_CODE}$"}
+            item = {
+                "type": "string",
+                "pattern": REGION_PATTERN if self.many else REGION_CODE_PATTERN,
+            }
         else:
             item = {"type": "string", "enum": list(self.choices)}
-        return {"type": "array", "items": item} if self.many else item
+        if not self.many:
+            return item
+        array = {"type": "array", "items": item}
+        if self.kind == "regions":
+            array["maxItems"] = MAX_REGION_CODES
+        return array
 
     def openapi(self) -> OpenApiParameter:
         many = self.schema().get("type") == "array"
@@ -368,12 +416,6 @@ class Declaration:
                     values[param.field] = parse_region_codes(values[param.field], param.name)
                 except ValidationError as error:
                     errors.update(error.detail)
-        after, before = values.get("started_after"), values.get("started_before")
-        if isinstance(after, datetime) and isinstance(before, datetime) and after >= before:
-            name = {param.field: param.name for param in self.params}
-            errors.setdefault(
-                name["started_before"], [f"This must come after {name['started_after']}."]
-            )
         if errors:
             raise ValidationError(errors)
         return Filters(**values)

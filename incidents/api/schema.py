@@ -7,6 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from incidents.api.query import with_stored_codes
+
 # The errors of the read-only endpoints (map layers, statistics, exports), for extend_schema.
 ERROR_RESPONSES = {
     (400, "application/json"): OpenApiResponse(
@@ -103,6 +105,13 @@ class ApiAutoSchema(AutoSchema):
             blank_refused = not field.allow_blank and field.trim_whitespace
             schema["pattern"] = _NOT_BLANK if blank_refused else _NO_NUL
         return schema
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and "schema" in parameter:
+                parameter["schema"] = with_stored_codes(parameter["schema"])
+        return parameters
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())

@@ -435,7 +435,7 @@ def test_the_attack_filters_select_what_analysts_ask_for(viewer, world, query, f
 @pytest.mark.parametrize(
     ("resource", "query", "parameter"),
     [
-        ("attacks", "bbox=30,50,29,51", "bbox"),
+        ("attacks", "bbox=30,50,181,51", "bbox"),
         ("attacks", "bbox=30,50,31", "bbox"),
         ("attacks", "bbox=a,b,c,d", "bbox"),
         ("attacks", "bbox=30,95,31,96", "bbox"),

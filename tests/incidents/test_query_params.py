@@ -109,6 +109,12 @@ ATTACK_QUERIES = [
     "started_after=2026-01-10T23:59:00%2B02:00&started_before=2026-02-19",
     "bbox=30,50,31,51",
     "bbox=33,48,37,50.5&region=UA-63",
+    # The same box from its other corners, and a line of zero width through Poltava.
+    "bbox=37,50.5,33,48&region=UA-63",
+    "bbox=34.55,49,34.55,50",
+    # A range that ends before it starts holds nothing.
+    "started_after=2026-02-19&started_before=2026-01-01",
+    "started_after=2026-02-04&started_before=2026-02-03",
     "weapon_type=attack_drone",
     "weapon_type=ballistic_missile,cruise_missile",
     "verification_status=corroborated",
@@ -163,6 +169,7 @@ def test_one_query_string_selects_the_same_facilities_everywhere(api, strikes, q
         "service=heating",
         "as_of_after=2026-02-01",
         "as_of_before=2026-02-01",
+        "as_of_after=2026-02-01&as_of_before=2026-01-01",
         "search=darnytsia",
         "bbox=35,49,37,51",
     ],
@@ -282,6 +289,9 @@ def test_dates_within_the_ranges_are_accepted(api, strikes):
         ("/api/v1/stats/summary?bbox=", "bbox"),
         ("/api/v1/damages/?attack=", "attack"),
         ("/api/v1/weapon-uses/?weapon_type=", "weapon_type"),
+        ("/api/v1/attacks/?format=", "format"),
+        ("/api/v1/facilities/1/?format=", "format"),
+        ("/api/v1/map/attacks.geojson?format=", "format"),
     ],
 )
 def test_an_empty_value_is_refused(api, strikes, url, parameter):
@@ -349,7 +359,20 @@ def test_the_layers_exports_and_statistics_document_the_filters_of_their_collect
         assert collection <= set(_parameters(openapi, path)), path
 
 
+# The last days of every month in a common year, leap years of both centuries, the
+# centuries' edges (2000 is a leap year, 1900 and 2100 are not) and a day past each.
+EDGE_DAYS = [
+    f"{year}-{month:02d}-{day:02d}"
+    for year in (1900, 1904, 1999, 2000, 2023, 2024, 2096, 2100)
+    for month in range(0, 14)
+    for day in (0, 1, 28, 29, 30, 31, 32)
+]
 DATE_SAMPLES = [
+    "1912-02-30",
+    "2100-02-30",
+    "1956-02-31T20:28:09.960",
+    "2000-02-29T23:59:59.999999-14:00",
+    "1900-02-29T00:00",
     "2026-02-04",
     "2026-02-04T03:00",
     "2026-02-04T03:00:00Z",
@@ -367,19 +390,43 @@ DATE_SAMPLES = [
     "2026-2-4",
     "today",
 ]
-SEARCH_SAMPLES = ["drone", " two words ", "a b c d e f g h i j", "a b c d e f g h i j k", "   "]
+SEARCH_SAMPLES = [
+    "drone",
+    " two words ",
+    "a b c d e f g h i j",
+    "a b c d e f g h i j k",
+    "   ",
+    # PostgreSQL cannot compare text holding NUL: a 400 naming search, not a database error.
+    "dro\x00ne",
+]
+
+
+def _parses_as_date(value: str) -> bool:
+    from incidents.api.query import parse_moment
+
+    try:
+        parse_moment("started_after", value)
+    except ValidationError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("value", DATE_SAMPLES)
 def test_the_parser_accepts_a_date_exactly_when_the_schema_pattern_does(db, value):
-    from incidents.api.query import DATE_PATTERN, parse_moment
+    from incidents.api.query import DATE_PATTERN
 
-    try:
-        parse_moment("started_after", value)
-        accepted = True
-    except ValidationError:
-        accepted = False
-    assert accepted == bool(re.match(DATE_PATTERN, value))
+    assert _parses_as_date(value) == bool(re.match(DATE_PATTERN, value))
+
+
+def test_the_parser_and_the_schema_pattern_agree_on_every_edge_day(db):
+    from incidents.api.query import DATE_PATTERN
+
+    disagreements = [
+        day for day in EDGE_DAYS if _parses_as_date(day) != bool(re.match(DATE_PATTERN, day))
+    ]
+    assert disagreements == []
+    assert re.match(DATE_PATTERN, "2000-02-29") and re.match(DATE_PATTERN, "2096-02-29")
+    assert not re.match(DATE_PATTERN, "1900-02-29") and not re.match(DATE_PATTERN, "2100-02-29")
 
 
 @pytest.mark.parametrize("value", SEARCH_SAMPLES)
@@ -388,3 +435,134 @@ def test_the_api_accepts_a_search_exactly_when_the_schema_does(api, strikes, val
 
     response = api.get("/api/v1/attacks/", {"search": value})
     assert (response.status_code == 200) == bool(re.match(SEARCH_PATTERN, value))
+
+
+BBOX_SAMPLES = [
+    "22.1,44.3,40.2,52.4",
+    "40.2,52.4,22.1,44.3",
+    "30,50,30,50",
+    "-180,-90,180,90",
+    "180.0,90.00,-180.000,-90",
+    "-018.82,-67,014.9,-83.11",
+    "099.5,089.9,1,0",
+    "-0,0,-0.5,0",
+    "180.0001,0,0,0",
+    "0,90.5,0,0",
+    "-181,0,0,0",
+    "0,-91,0,0",
+    "314.9,-67,0,0",
+    "7,-306,0,680",
+    "0,0,0",
+    "0,0,0,0,0",
+    "1e2,0,0,0",
+    "0,0,0,",
+    "z",
+]
+
+
+@pytest.mark.parametrize("value", BBOX_SAMPLES)
+def test_the_parser_accepts_a_bbox_exactly_when_the_schema_pattern_does(value):
+    from incidents.api.query import BBOX_PATTERN, parse_bbox
+
+    try:
+        parse_bbox(value)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == bool(re.match(BBOX_PATTERN, value))
+
+
+def test_a_bbox_is_the_box_its_corners_span_in_either_order():
+    from incidents.api.query import parse_bbox
+
+    box = (22.1, 44.3, 40.2, 52.4)
+    assert parse_bbox("22.1,44.3,40.2,52.4") == box
+    assert parse_bbox("40.2,52.4,22.1,44.3") == box
+    assert parse_bbox("22.1,52.4,40.2,44.3") == box
+    assert parse_bbox("30,50,30,50") == (30, 50, 30, 50)
+
+
+RANGES = {
+    "attacks": "started",
+    "damages": "started",
+    "facilities": "started",
+    "weapon-uses": "started",
+    "responses": "started",
+    "outages": "as_of",
+    "sources": "published",
+}
+
+
+@pytest.mark.parametrize(("collection", "prefix"), RANGES.items())
+def test_a_range_that_ends_before_it_starts_selects_nothing(api, strikes, collection, prefix):
+    query = {f"{prefix}_after": "2026-02-19", f"{prefix}_before": "2026-01-01"}
+    response = api.get(f"/api/v1/{collection}/", query)
+    assert response.status_code == 200, body(response)
+    assert response.json()["results"] == []
+
+
+def test_the_statistics_of_an_empty_range_are_zero(api, strikes):
+    empty = "started_after=2026-02-19&started_before=2026-02-19"
+    summary = api.get(f"/api/v1/stats/summary?{empty}")
+    assert summary.status_code == 200, body(summary)
+    assert summary.json()["attacks"] == 0
+    for path in ("timeline", "weapons"):
+        response = api.get(f"/api/v1/stats/{path}?{empty}")
+        assert response.status_code == 200, body(response)
+        assert response.json()["results"] == []
+    series = api.get(f"/api/v1/outages/series?region=UA-30&service=heating&{empty}")
+    assert series.status_code == 200, body(series)
+    assert series.json()["results"] == []
+    layer = api.get(f"/api/v1/map/attacks.geojson?{empty}")
+    assert json.loads(layer.content)["features"] == []
+
+
+ORDERING_SAMPLES = ["started_at", "-started_at", "-updated_at,id", "id,id", "", " id", "id,", "-"]
+
+
+@pytest.mark.parametrize("value", [*ORDERING_SAMPLES, "summary", "-started_at,summary"])
+def test_the_api_accepts_an_ordering_exactly_when_the_schema_pattern_does(
+    api, strikes, openapi, value
+):
+    pattern = _parameters(openapi, "/api/v1/attacks/")["ordering"]["schema"]["pattern"]
+    response = api.get("/api/v1/attacks/", {"ordering": value})
+    assert (response.status_code == 200) == bool(re.match(pattern, value)), body(response)
+    if response.status_code == 400:
+        assert "started_at, updated_at" in response.json()["ordering"][0]
+
+
+def test_the_schema_lists_each_collections_ordering_fields(openapi):
+    from incidents.api.views import FacilityViewSet
+
+    pattern = _parameters(openapi, "/api/v1/facilities/")["ordering"]["schema"]["pattern"]
+    for name in FacilityViewSet.ordering_fields:
+        assert re.match(pattern, name) and re.match(pattern, f"-{name},id")
+    assert not re.match(pattern, "started_at")
+
+
+def test_the_schema_lists_the_stored_region_codes(api, strikes):
+    response = api.get("/api/schema/?format=json")
+    schema = response.json()
+    for path in ("/api/v1/attacks/", "/api/v1/map/attacks.geojson", "/api/v1/stats/summary"):
+        region = _parameters(schema, path)["region"]["schema"]
+        assert region["items"]["enum"] == ["UA-30", "UA-63"]
+        assert region["maxItems"] == 50
+    assert _parameters(schema, "/api/v1/outages/series")["region"]["schema"]["enum"] == [
+        "UA-30",
+        "UA-63",
+    ]
+    # A known code repeated past the limit is refused as the schema's maxItems says.
+    response = api.get("/api/v1/attacks/", {"region": ["UA-30"] * 51})
+    assert response.status_code == 400
+    assert response.json()["region"] == ["Give at most 50 region codes; got 51."]
+    response = api.get("/api/v1/attacks/", {"region": "UA-99"})
+    assert response.status_code == 400
+    assert response.json()["region"][0].startswith("Unknown region code(s): UA-99.")
+
+
+@pytest.mark.parametrize("value", ["json", "hxl", "c\U000f2f10c"])
+def test_an_export_url_refuses_a_format_other_than_its_own(api, strikes, value):
+    response = api.get("/api/v1/exports/outages.csv", {"format": value})
+    assert response.status_code == 400
+    assert response.json() == {"format": ["This URL gives csv only; leave format out."]}
+    assert api.get("/api/v1/exports/outages.csv", {"format": "csv"}).status_code == 200
