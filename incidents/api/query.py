@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Literal
 
+from django.db import DatabaseError, transaction
 from django.db.models import TextChoices
 from django.http import QueryDict
 from django.utils import timezone
@@ -275,7 +276,13 @@ def with_stored_codes(schema: dict) -> dict:
     item = schema.get("items", schema)
     if item.get("pattern") not in (REGION_PATTERN, REGION_CODE_PATTERN):
         return schema
-    codes = list(Region.objects.order_by("code").values_list("code", flat=True))
+    try:
+        # A savepoint, so that a failure leaves an enclosing transaction usable.
+        with transaction.atomic():
+            codes = list(Region.objects.order_by("code").values_list("code", flat=True))
+    except DatabaseError:
+        # No table yet: the system checks generate the schema before any migration.
+        return schema
     if not codes:
         return schema
     enum = {"type": "string", "enum": codes}
