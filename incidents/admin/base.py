@@ -83,10 +83,6 @@ def region_filter(path: str, title: str = "region") -> type[admin.SimpleListFilt
     return RegionFilter
 
 
-def regions_without_boundary() -> QuerySet[Region]:
-    return Region.objects.defer("boundary")
-
-
 # --------------------------------------------------------------------------- base classes
 
 
