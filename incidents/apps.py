@@ -14,6 +14,7 @@ class IncidentsConfig(AppConfig):
         from incidents import checks  # noqa: F401  (registers the system checks)
         from incidents.admin.secrets import guard_registered_admins
         from incidents.logins import log_failed_login, log_lockout
+        from incidents.public.schema import after_migrate
         from incidents.roles import ensure_roles
 
         # The admin has imported every app's admin module by now (it comes first in
@@ -23,5 +24,7 @@ class IncidentsConfig(AppConfig):
         # Permissions only exist after migrate has run, so the role groups are
         # (re)built then; ensure_roles is idempotent.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="incidents.ensure_roles")
+        # The public view's tables and views follow the app's tables (incidents.public).
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="incidents.public_view")
         user_login_failed.connect(log_failed_login, dispatch_uid="incidents.log_failed_login")
         user_locked_out.connect(log_lockout, dispatch_uid="incidents.log_lockout")

@@ -1,7 +1,7 @@
 """The three roles, as Django groups with model permissions.
 
 - analyst: views, adds and changes every incident record;
-- reviewer: also deletes, and may mark attacks verified or disputed;
+- reviewer: also deletes, may mark attacks verified or disputed, and publishes;
 - viewer: reads only.
 """
 
@@ -29,7 +29,14 @@ ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
 # Analysts and reviewers import files and see the jobs; viewers do neither.
 EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ANALYST: ("view_importjob", "add_importjob"),
-    REVIEWER: ("verify_attack", "view_importjob", "add_importjob"),
+    REVIEWER: (
+        "verify_attack",
+        "publish_attack",
+        "publish_outagereport",
+        "publish_responsemeasure",
+        "view_importjob",
+        "add_importjob",
+    ),
 }
 
 

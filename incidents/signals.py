@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # "deleted", previous= (the stored values the service read before the write).
 # A receiver that sends anything defers it with transaction.on_commit.
 record_changed = Signal()
+
+# Sent by the publication service when a reviewer sends a record back to its
+# author, with sender=the model class, instance=, reviewer=, comment= and
+# author= (the user who last changed it, or None). Sent inside the transaction.
+sent_back = Signal()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
 from infra_tracker.security import content_security_policy
@@ -25,6 +26,18 @@ SECRET_KEY = env_str("SECRET_KEY", secrets.token_urlsafe(50) if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PUBLIC_READ = env_bool("PUBLIC_READ", False)
+# The public view (anonymous visitors with PUBLIC_READ, and ?view=public): published
+# records only, attacks once this many hours have passed since they started, and
+# coordinates rounded to this many decimals (2 is about 1 km).
+PUBLIC_DELAY_HOURS = env_int("PUBLIC_DELAY_HOURS", 12, minimum=0)
+PUBLIC_COORDINATE_DECIMALS = env_int("PUBLIC_COORDINATE_DECIMALS", 2, minimum=0)
+if PUBLIC_COORDINATE_DECIMALS > 5:
+    raise ImproperlyConfigured(
+        f"PUBLIC_COORDINATE_DECIMALS={PUBLIC_COORDINATE_DECIMALS} would publish exact "
+        "locations: use 0 to 5 (2 is about 1 km)."
+    )
+# Whoever last changed a record may not publish it, unless this is true (one-person teams).
+REVIEW_SELF_PUBLISH = env_bool("REVIEW_SELF_PUBLISH", False)
 SITE_NAME = env_str("SITE_NAME", "Infrastructure attack tracker")
 
 INSTALLED_APPS = [
@@ -63,6 +76,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Records request.user as the author of every change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Anonymous visitors and ?view=public read the public view's tables only.
+    "incidents.public.middleware.PublicViewMiddleware",
 ]
 
 ROOT_URLCONF = "infra_tracker.urls"
@@ -99,8 +114,6 @@ DATABASES = {
 # query, several times what the query itself takes; web requests are short.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         "DATABASE_URL must use the postgis:// scheme (PostgreSQL + PostGIS)."
     )

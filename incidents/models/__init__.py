@@ -11,6 +11,7 @@ from incidents.models.base import ExternalId, Tracked, validate_wgs84_point
 from incidents.models.facilities import Facility
 from incidents.models.imports import ImportJob, _import_upload_to
 from incidents.models.outages import OutageReport, ResponseMeasure
+from incidents.models.publication import PublicationState, Publishable
 from incidents.models.regions import Region
 from incidents.models.sources import Source
 
@@ -21,6 +22,8 @@ __all__ = [
     "Facility",
     "ImportJob",
     "OutageReport",
+    "PublicationState",
+    "Publishable",
     "Region",
     "ResponseMeasure",
     "Source",

@@ -18,11 +18,12 @@ from incidents.models.base import (
     validate_wgs84_point,
 )
 from incidents.models.facilities import Facility
+from incidents.models.publication import Publishable
 from incidents.models.regions import Region
 from incidents.models.sources import Source
 
 
-class Attack(Tracked, ExternalId):
+class Attack(Tracked, ExternalId, Publishable):
     """One strike event or wave of strikes."""
 
     class TimePrecision(models.TextChoices):
@@ -80,7 +81,10 @@ class Attack(Tracked, ExternalId):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        permissions = [("verify_attack", "Can mark an attack verified or disputed")]
+        permissions = [
+            ("verify_attack", "Can mark an attack verified or disputed"),
+            ("publish_attack", "Can publish or withdraw an attack"),
+        ]
         constraints = [
             external_id_unique("attack"),
             models.CheckConstraint(

@@ -84,6 +84,12 @@ class Facility(Tracked, ExternalId):
         editable=False,
         help_text="Follows from the facility's damage history.",
     )
+    public_region_only = models.BooleanField(
+        "public: region only",
+        default=False,
+        help_text="The public view lists the facility under its region, without its point, "
+        "and leaves the points of attacks on it off the map.",
+    )
     notes = models.TextField(blank=True)
     is_illustrative = models.BooleanField(
         default=False, help_text="Made-up demo record, not a real facility."

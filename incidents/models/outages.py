@@ -9,11 +9,12 @@ from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import Attack
 from incidents.models.base import ExternalId, Tracked, external_id_unique, not_in_future
+from incidents.models.publication import Publishable
 from incidents.models.regions import Region
 from incidents.models.sources import Source
 
 
-class OutageReport(Tracked, ExternalId):
+class OutageReport(Tracked, ExternalId, Publishable):
     """One outage figure at one time; the figures form a series per region and service."""
 
     class Service(models.TextChoices):
@@ -66,6 +67,7 @@ class OutageReport(Tracked, ExternalId):
 
     class Meta:
         verbose_name = "outage report"
+        permissions = [("publish_outagereport", "Can publish or withdraw an outage report")]
         ordering = ["-as_of", "-id"]
         constraints = [
             external_id_unique("outage"),
@@ -95,7 +97,7 @@ class OutageReport(Tracked, ExternalId):
             raise ValidationError(errors)
 
 
-class ResponseMeasure(Tracked):
+class ResponseMeasure(Tracked, Publishable):
     """What was done about an attack or in a region."""
 
     class Kind(models.TextChoices):
@@ -130,6 +132,7 @@ class ResponseMeasure(Tracked):
 
     class Meta:
         verbose_name = "response measure"
+        permissions = [("publish_responsemeasure", "Can publish or withdraw a response measure")]
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -63,6 +63,10 @@ class Source(Tracked, ExternalId):
         help_text="Admiralty code: how credible this piece of information is (1–6).",
     )
 
+    confidential = models.BooleanField(
+        default=False,
+        help_text="Never shown to the public: neither the source nor its quote.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -35,6 +35,7 @@ from incidents.services.base import (
     write,
 )
 from incidents.services.facilities import facility_refresh_status
+from incidents.services.publication import REOPENED_BY_EDIT, forget_public_version, reopen_on_edit
 from incidents.services.verification import (
     UNVERIFIED_REASON,
     check_attack_verification,
@@ -145,6 +146,8 @@ def attack_save(attack: Attack, *, user: User, links: Links | None = None) -> At
     links["regions"] = attack_regions(attack, links.get("regions"))
     attack.full_clean()
     _unverify_on_edit(attack, user=user, was=was, links=links)
+    if attack.publication_state in REOPENED_BY_EDIT and differs_from_stored(attack, links):
+        reopen_on_edit(attack)
     return write(attack, user=user, links=links, previous={"verification_status": was})
 
 
@@ -180,6 +183,7 @@ def attack_update(
 @transaction.atomic
 def attack_delete(*, instance: Attack, user: User) -> None:
     facility_ids = set(instance.damages.values_list("facility_id", flat=True))
+    forget_public_version(instance)
     remove(instance, user=user)
     for facility_id in facility_ids:
         facility_refresh_status(facility_id=facility_id)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents import selectors
 from incidents.models import Attack, Damage, Facility, Region, Source
+from incidents.public import snapshots
 from incidents.services.base import Links, User, Writes, assign, remove, stamp, upsert, write
 from incidents.services.verification import part_delete, part_save, stored_values
 
@@ -46,7 +47,11 @@ def facility_save(facility: Facility, *, user: User, links: Links | None = None)
     stamp(facility, user)
     place_facility(facility)
     facility.full_clean()
-    return write(facility, user=user, links=links)
+    write(facility, user=user, links=links)
+    if facility.public_region_only:
+        # Published attacks on it would show where it is.
+        snapshots.hide_points_of_attacks_on(facility.pk)
+    return facility
 
 
 def facility_create(

@@ -16,6 +16,12 @@ from django.db import transaction
 
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
 from incidents.services.base import Links, User, differs_from_stored, remove, stamp, write
+from incidents.services.publication import (
+    REOPENED_BY_EDIT,
+    forget_public_version,
+    reopen_attacks,
+    reopen_on_edit,
+)
 
 VERIFY_PERMISSION = "incidents.verify_attack"
 UNVERIFIED_REASON = "Edited by someone who may not verify: back to corroborated"
@@ -85,11 +91,26 @@ def part_save(
     attack_ids = {part.attack_id, previous.get("attack_id")}
     if _edit_unverifies(user, attack_ids) and differs_from_stored(part, links):
         attacks_unverify(attack_ids=set(attack_ids) - {None}, user=user)
+    _reopen_on_part_edit(part, user=user, links=links, attack_ids=attack_ids)
     return write(part, user=user, links=links, previous=previous)
+
+
+def _reopen_on_part_edit(part: Part, *, user: User, links: Links | None, attack_ids) -> None:
+    """Weapons and damage are published with their attack, which an edit reopens; outage
+    figures and measures are published on their own, and an edit reopens them."""
+    if isinstance(part, WeaponUse | Damage):
+        if differs_from_stored(part, links):
+            reopen_attacks(attack_ids, user=user)
+    elif part.publication_state in REOPENED_BY_EDIT and differs_from_stored(part, links):
+        reopen_on_edit(part)
 
 
 @transaction.atomic
 def part_delete(part: Part, *, user: User) -> None:
     if _edit_unverifies(user, {part.attack_id}):
         attacks_unverify(attack_ids={part.attack_id}, user=user)
+    if isinstance(part, WeaponUse | Damage):
+        reopen_attacks({part.attack_id}, user=user)
+    else:
+        forget_public_version(part)
     remove(part, user=user)

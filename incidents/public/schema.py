@@ -1,0 +1,296 @@
+"""Create and keep in step the `published` tables and the `public_view` views.
+
+`sync_public_schema()` runs after every `migrate`: it creates what is missing,
+adds and drops snapshot columns so they follow the app's tables, and recreates
+the views. The snapshots themselves are kept.
+"""
+
+# Table and column names come from the models' metadata; values are bound (S608).
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
+from django.db import connection, models
+
+PUBLISHED = "published"
+PUBLIC_VIEW = "public_view"
+# The session settings a public request runs with (see incidents.public.middleware).
+DELAY_SETTING = "tracker.public_delay"
+DECIMALS_SETTING = "tracker.public_decimals"
+
+# The rows of these tables are visible once now() - delay has passed their public_from.
+VISIBLE = f"public_from <= now() - NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
+# Coordinates in the live views: rounded to the request's decimals, 0 when unset.
+DECIMALS = f"COALESCE(NULLIF(current_setting('{DECIMALS_SETTING}', true), '')::int, 0)"
+
+# Columns that never reach the public, whatever the table.
+INTERNAL_COLUMNS = {
+    "created_by_id",
+    "updated_by_id",
+    "published_by_id",
+    "history_user_id",
+    "history_change_reason",
+    "review_comment",
+    "notes",
+}
+BLANKED_COLUMNS = {"external_source", "external_id"}
+
+
+def app_models() -> list[type[models.Model]]:
+    """Every model with a table of its own in this app: records, links and history."""
+    return [
+        model
+        for model in apps.get_app_config("incidents").get_models(include_auto_created=True)
+        if not model._meta.proxy and model._meta.managed
+    ]
+
+
+def snapshot_models() -> list[type[models.Model]]:
+    """The tables the publish service copies published records into."""
+    from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
+
+    return [
+        Attack,
+        WeaponUse,
+        Damage,
+        OutageReport,
+        ResponseMeasure,
+        Attack.regions.through,
+        Attack.sources.through,
+        Damage.sources.through,
+        OutageReport.sources.through,
+        ResponseMeasure.sources.through,
+        # The public deletion feed of the published collections.
+        *(
+            model.history.model
+            for model in (Attack, WeaponUse, Damage, OutageReport, ResponseMeasure)
+        ),
+    ]
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def rounded_point(column: str, decimals: str) -> str:
+    return (
+        f"ST_SetSRID(ST_MakePoint(round(ST_X({column})::numeric, {decimals})::float8, "
+        f"round(ST_Y({column})::numeric, {decimals})::float8), 4326)"
+    )
+
+
+def public_expression(model: type[models.Model], column: str, decimals: str, alias: str) -> str:
+    """What the public sees of a column: itself, blanked, or coarsened."""
+    source = f"{alias}.{q(column)}"
+    if column in INTERNAL_COLUMNS:
+        field = next((f for f in model._meta.concrete_fields if f.column == column), None)
+        if field is not None and not field.null and isinstance(field, models.TextField):
+            return "''"
+        return "NULL"
+    if column in BLANKED_COLUMNS:
+        return "''"
+    field = next((f for f in model._meta.concrete_fields if f.column == column), None)
+    related = getattr(field, "related_model", None)
+    if related is not None and related._meta.label == "incidents.ImportJob":
+        return "NULL"
+    if isinstance(field, GeometryField):
+        if field.geom_type == "POINT":
+            return rounded_point(source, decimals)
+        # A boundary snapped to the grid: no vertex finer than the public decimals.
+        return f"ST_SnapToGrid({source}, power(10, -({decimals}))::float8)"
+    return source
+
+
+def columns(model: type[models.Model]) -> list[str]:
+    return [field.column for field in model._meta.concrete_fields]
+
+
+def _table_columns(schema: str, table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped",
+            [schema, table],
+        )
+        return dict(cursor.fetchall())
+
+
+def _sync_snapshot_table(model: type[models.Model]) -> None:
+    table = model._meta.db_table
+    live = _table_columns("public", table)
+    stored = _table_columns(PUBLISHED, table)
+    target = f"{q(PUBLISHED)}.{q(table)}"
+    with connection.cursor() as cursor:
+        if not stored:
+            cursor.execute(f"CREATE TABLE {target} (LIKE public.{q(table)} INCLUDING INDEXES)")
+            cursor.execute(
+                f"ALTER TABLE {target} ADD COLUMN public_from timestamptz NOT NULL "
+                "DEFAULT '-infinity'"
+            )
+            stored = _table_columns(PUBLISHED, table)
+        pk = model._meta.pk.column
+        for name, kind in live.items():
+            if name not in stored:
+                cursor.execute(f"ALTER TABLE {target} ADD COLUMN {q(name)} {kind}")
+            elif stored[name] != kind:
+                cursor.execute(
+                    f"ALTER TABLE {target} ALTER COLUMN {q(name)} TYPE {kind} "
+                    f"USING {q(name)}::{kind}"
+                )
+            if name != pk:
+                # Blanked columns may be NULL in a snapshot whatever the live rule.
+                cursor.execute(f"ALTER TABLE {target} ALTER COLUMN {q(name)} DROP NOT NULL")
+        for name in set(stored) - set(live) - {"public_from"}:
+            cursor.execute(f"ALTER TABLE {target} DROP COLUMN {q(name)}")
+
+
+def _typed_nulls(model: type[models.Model], keep: Iterable[str]) -> str:
+    kinds = _table_columns("public", model._meta.db_table)
+    return ", ".join(
+        f"h.{q(name)}" if name in keep else f"NULL::{kind} AS {q(name)}"
+        for name, kind in kinds.items()
+    )
+
+
+def _live_select(model: type[models.Model], alias: str, overrides: dict[str, str]) -> str:
+    parts = []
+    for column in columns(model):
+        expression = overrides.get(column) or public_expression(model, column, DECIMALS, alias)
+        parts.append(f"{expression} AS {q(column)}")
+    return ", ".join(parts)
+
+
+def facility_status_sql(alias: str) -> str:
+    """A facility's status from the damage the public view holds.
+
+    The same rule as incidents.services.facilities.derive_facility_status: damage
+    under the delay must not show in a facility's status before it shows itself.
+    """
+    damage = f"{q(PUBLIC_VIEW)}.incidents_damage"
+    harmful = f"FROM {damage} pd WHERE pd.facility_id = {alias}.id AND pd.severity <> 'none'"
+    return (
+        "CASE "
+        f"WHEN NOT EXISTS (SELECT 1 {harmful}) THEN 'operational' "
+        f"WHEN NOT EXISTS (SELECT 1 {harmful} AND pd.restoration_status <> 'restored') "
+        "THEN 'restored' "
+        f"WHEN EXISTS (SELECT 1 {harmful} AND pd.restoration_status = 'not_started' "
+        "AND pd.severity = 'destroyed') THEN 'destroyed' "
+        f"WHEN EXISTS (SELECT 1 {harmful} AND pd.restoration_status = 'not_started') "
+        "THEN 'damaged' ELSE 'under_repair' END"
+    )
+
+
+def _live_views() -> dict[str, str]:
+    """The views read straight from the app's tables, by table name."""
+    from incidents.models import Damage, Facility, Region, Source
+
+    view = q(PUBLIC_VIEW)
+    location = rounded_point("f.location", DECIMALS)
+    facility = _live_select(
+        Facility,
+        "f",
+        {
+            "location": f"CASE WHEN f.public_region_only THEN NULL ELSE {location} END",
+            "location_approximate": "(f.location_approximate OR f.public_region_only)",
+            "status": facility_status_sql("f"),
+        },
+    )
+    links = [
+        f"SELECT 1 FROM {view}.{q(through._meta.db_table)} l WHERE l.source_id = s.id"
+        for through in (
+            Source.attacks.through,
+            Damage.sources.through,
+            Source.outages.through,
+            Source.responses.through,
+        )
+    ]
+    cited = " OR ".join(f"EXISTS ({link})" for link in links)
+    deletions = {}
+    for model, condition in (
+        (Region, "TRUE"),
+        (Facility, "NOT h.is_illustrative"),
+        (Source, "NOT h.confidential"),
+    ):
+        history = model.history.model
+        keep = {"history_id", "history_date", "history_type", model._meta.pk.column}
+        deletions[history._meta.db_table] = (
+            f"SELECT {_typed_nulls(history, keep)} FROM public.{q(history._meta.db_table)} h "
+            f"WHERE h.history_type = '-' AND {condition}"
+        )
+    return {
+        Region._meta.db_table: (
+            f"SELECT {_live_select(Region, 'r', {})} FROM public.{q(Region._meta.db_table)} r"
+        ),
+        Facility._meta.db_table: (
+            f"SELECT {facility} FROM public.{q(Facility._meta.db_table)} f "
+            "WHERE NOT f.is_illustrative"
+        ),
+        Source._meta.db_table: (
+            f"SELECT {_live_select(Source, 's', {})} FROM public.{q(Source._meta.db_table)} s "
+            f"WHERE NOT s.confidential AND ({cited})"
+        ),
+        **deletions,
+    }
+
+
+def sync_public_schema() -> None:
+    """Bring both schemas in line with the app's tables; published snapshots are kept."""
+    snapshots = snapshot_models()
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {q(PUBLISHED)}")
+        cursor.execute(f"DROP SCHEMA IF EXISTS {q(PUBLIC_VIEW)} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {q(PUBLIC_VIEW)}")
+    for model in snapshots:
+        _sync_snapshot_table(model)
+    snapshot_tables = {model._meta.db_table: model for model in snapshots}
+    live = _live_views()
+    view = q(PUBLIC_VIEW)
+    with connection.cursor() as cursor:
+        # Snapshot views first: the live views of facilities and sources read them.
+        for table in snapshot_tables:
+            names = ", ".join(q(c) for c in _table_columns("public", table))
+            cursor.execute(
+                f"CREATE VIEW {view}.{q(table)} AS SELECT {names} "
+                f"FROM {q(PUBLISHED)}.{q(table)} WHERE {VISIBLE}"
+            )
+        for table, select in live.items():
+            cursor.execute(f"CREATE VIEW {view}.{q(table)} AS {select}")
+        for model in app_models():
+            table = model._meta.db_table
+            if table in snapshot_tables or table in live:
+                continue
+            # Everything else (import jobs, change history) is empty to the public.
+            cursor.execute(
+                f"CREATE VIEW {view}.{q(table)} AS SELECT * FROM public.{q(table)} WHERE FALSE"
+            )
+
+
+def clear_snapshots() -> None:
+    """Empty the published tables (after `flush` emptied the app's own)."""
+    tables = ", ".join(f"{q(PUBLISHED)}.{q(model._meta.db_table)}" for model in snapshot_models())
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tables}")
+
+
+def after_migrate(sender, **kwargs) -> None:
+    """post_migrate: after `migrate`, sync; after `flush` (no plan), also clear snapshots."""
+    if kwargs.get("using", "default") != "default":
+        return
+    sync_public_schema()
+    if "plan" not in kwargs:
+        clear_snapshots()
+
+
+def session_values() -> dict[str, str]:
+    """The settings a public request's database session runs with."""
+    return {
+        "search_path": f"{PUBLIC_VIEW}, public",
+        DELAY_SETTING: f"{settings.PUBLIC_DELAY_HOURS} hours",
+        DECIMALS_SETTING: str(settings.PUBLIC_COORDINATE_DECIMALS),
+    }
