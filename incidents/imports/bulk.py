@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from incidents.models import Attack, Region, WeaponUse
+from incidents.models import Attack, PublicationState, Region, WeaponUse
 from incidents.services.attacks import (
     check_point_in_regions,
     check_region_count,
@@ -33,6 +33,7 @@ from incidents.services.base import (
     User,
     real_user,
 )
+from incidents.services.publication import REOPENED_BY_EDIT
 from incidents.services.verification import may_verify
 
 Key = tuple[str, str]  # an attack's (external source, external id)
@@ -375,6 +376,10 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
         )
         Attack.objects.bulk_update(list(changed.values()), fields=field_names)
         changed_ids = [attack.pk for attack in changed.values()]
+        # As with every edit: a published attack is a draft again, the public keeps its copy.
+        Attack.objects.filter(pk__in=changed_ids, publication_state__in=REOPENED_BY_EDIT).update(
+            publication_state=PublicationState.DRAFT, state_changed_at=now
+        )
         _history_from_table(Attack, changed_ids, "~", author)
         Attack.regions.through.objects.filter(attack_id__in=changed_ids).delete()
         Attack.sources.through.objects.filter(attack_id__in=changed_ids).delete()

@@ -143,11 +143,13 @@ def import_job_claim(*, job_id: int) -> ImportJob | None:
     )
     if claimed == 1:
         return ImportJob.objects.select_related("created_by").get(pk=job_id)
-    # The same condition takes the job to be given up, so only one caller records it.
-    given_up = claimable.update(status=ImportJob.Status.FAILED, heartbeat_at=None)
-    if given_up == 1:
-        job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-        import_job_finish(job=job, status=ImportJob.Status.FAILED, error_message=_gave_up(job))
+    # The same condition takes the job to be given up, so only one caller records it; in
+    # one transaction, so no reader sees the job failed without its message.
+    with transaction.atomic():
+        given_up = claimable.update(status=ImportJob.Status.FAILED, heartbeat_at=None)
+        if given_up == 1:
+            job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+            import_job_finish(job=job, status=ImportJob.Status.FAILED, error_message=_gave_up(job))
     return None
 
 

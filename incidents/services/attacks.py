@@ -20,6 +20,7 @@ from incidents import selectors
 from incidents.models import (
     Attack,
     Region,
+    ResponseMeasure,
     Source,
     WeaponUse,
 )
@@ -35,7 +36,7 @@ from incidents.services.base import (
     write,
 )
 from incidents.services.facilities import facility_refresh_status
-from incidents.services.publication import REOPENED_BY_EDIT, forget_public_version, reopen_on_edit
+from incidents.services.publication import forget_public_version, reopen_on_edit
 from incidents.services.verification import (
     UNVERIFIED_REASON,
     check_attack_verification,
@@ -146,8 +147,7 @@ def attack_save(attack: Attack, *, user: User, links: Links | None = None) -> At
     links["regions"] = attack_regions(attack, links.get("regions"))
     attack.full_clean()
     _unverify_on_edit(attack, user=user, was=was, links=links)
-    if attack.publication_state in REOPENED_BY_EDIT and differs_from_stored(attack, links):
-        reopen_on_edit(attack)
+    reopen_on_edit(attack, changed=attack.pk is not None and differs_from_stored(attack, links))
     return write(attack, user=user, links=links, previous={"verification_status": was})
 
 
@@ -184,6 +184,9 @@ def attack_update(
 def attack_delete(*, instance: Attack, user: User) -> None:
     facility_ids = set(instance.damages.values_list("facility_id", flat=True))
     forget_public_version(instance)
+    # Its response measures go with it (on_delete=CASCADE), and so do their public copies.
+    for measure in ResponseMeasure.objects.filter(attack=instance):
+        forget_public_version(measure)
     remove(instance, user=user)
     for facility_id in facility_ids:
         facility_refresh_status(facility_id=facility_id)

@@ -33,6 +33,13 @@ STATE_FIELDS = [
     "review_comment",
     "updated_at",
 ]
+PUBLICATION_FIELDS = [
+    "publication_state",
+    "published_at",
+    "published_by_id",
+    "state_changed_at",
+    "review_comment",
+]
 # An edit makes a record with these states a draft again (the public keeps its version).
 REOPENED_BY_EDIT = {State.PUBLISHED, State.WITHDRAWN}
 
@@ -144,10 +151,21 @@ def withdraw(*, record: models.Model, user: User) -> models.Model:
     return record
 
 
-def reopen_on_edit(record: models.Model) -> None:
-    """Called by the write services before saving an edited record: a published or
-    withdrawn record becomes a draft; the public keeps what was published."""
-    if record.pk is not None and record.publication_state in REOPENED_BY_EDIT:
+def reopen_on_edit(record: models.Model, *, changed: bool) -> None:
+    """Called by the write services before saving a record.
+
+    The publication fields are the publication service's alone: whatever an edit
+    form or a stale copy holds, the stored ones are kept. A published or withdrawn
+    record that `changed` becomes a draft; the public keeps what was published.
+    """
+    if record.pk is None:
+        return
+    stored = type(record).objects.filter(pk=record.pk).values(*PUBLICATION_FIELDS).first()
+    if stored is None:
+        return
+    for name, value in stored.items():
+        setattr(record, name, value)
+    if changed and record.publication_state in REOPENED_BY_EDIT:
         record.publication_state = State.DRAFT
         record.state_changed_at = timezone.now()
 
@@ -169,8 +187,8 @@ def reopen_attacks(attack_ids: Iterable[int | None], *, user: User) -> None:
 
 def forget_public_version(record: models.Model) -> None:
     """A record is being deleted: its public version goes, and the deletion feed lists it."""
-    if getattr(record, "published_at", None) is not None:
-        snapshots.withdraw(type(record), [record.pk])
+    # Whatever the copy in hand says: what is published is in the published tables.
+    snapshots.withdraw(type(record), [record.pk])
 
 
 @dataclass

@@ -17,7 +17,6 @@ from django.db import transaction
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
 from incidents.services.base import Links, User, differs_from_stored, remove, stamp, write
 from incidents.services.publication import (
-    REOPENED_BY_EDIT,
     forget_public_version,
     reopen_attacks,
     reopen_on_edit,
@@ -101,8 +100,8 @@ def _reopen_on_part_edit(part: Part, *, user: User, links: Links | None, attack_
     if isinstance(part, WeaponUse | Damage):
         if differs_from_stored(part, links):
             reopen_attacks(attack_ids, user=user)
-    elif part.publication_state in REOPENED_BY_EDIT and differs_from_stored(part, links):
-        reopen_on_edit(part)
+    else:
+        reopen_on_edit(part, changed=part.pk is not None and differs_from_stored(part, links))
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
 from incidents.models import Attack, Damage, Facility, OutageReport, WeaponUse
-from incidents.services import attacks, outages
+from incidents.services import attacks, outages, publication
 from tests.factories import (
     KHARKIV,
     AttackFactory,
@@ -232,8 +232,15 @@ def test_each_role_gets_the_expected_status_on_every_endpoint(
 def test_public_read_lets_anonymous_read_but_not_write(settings, world, resource):
     settings.PUBLIC_READ = True
     client = APIClient()
+    url = detail_url(resource, detail_key(resource, world))
+    # Regions and facilities are reference data; everything else waits for a reviewer.
+    unpublished = 200 if resource in ("regions", "facilities") else 404
+    assert client.get(url).status_code == unpublished
+    settings.PUBLIC_DELAY_HOURS = 0
+    for record in (world["attack"], world["outage"], world["response"]):
+        publication.publish(record=record, user=None)
     assert client.get(list_url(resource)).status_code == 200
-    assert client.get(detail_url(resource, detail_key(resource, world))).status_code == 200
+    assert client.get(url).status_code == 200
     posted = client.post(list_url(resource), create_payload(resource, world), format="json")
     assert posted.status_code == 401
 
