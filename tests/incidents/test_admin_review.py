@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from alerts.models import Delivery, Notification
 from incidents.models import Attack, PublicationState, ResponseMeasure
-from incidents.services import publication
+from incidents.services import attacks, publication
 from tests.factories import (
     AttackFactory,
     DamageFactory,
     FacilityFactory,
     OutageReportFactory,
     ResponseMeasureFactory,
+    SourceFactory,
     WeaponUseFactory,
     delete,
     update,
@@ -425,7 +426,13 @@ def test_the_diff_shows_what_changed_since_an_attack_was_published(client, revie
     damage = DamageFactory(attack=attack, facility=FacilityFactory())
     publication.publish(record=attack, user=None)
 
-    update(Attack.objects.get(pk=attack.pk), user=analyst, summary="Strike on Kyiv CHP-6")
+    source = SourceFactory()
+    attacks.attack_update(
+        instance=Attack.objects.get(pk=attack.pk),
+        updated_by=analyst,
+        summary="Strike on Kyiv CHP-6",
+        sources=[source],
+    )
     update(kept, user=analyst, launched=12)
     delete(removed, user=analyst)
     WeaponUseFactory(
@@ -441,7 +448,8 @@ def test_the_diff_shows_what_changed_since_an_attack_was_published(client, revie
     changes = page.context["publication"]["changes"]
     assert not changes.is_new
     assert [(c.label, c.old, c.new) for c in changes.fields] == [
-        ("summary", "Strike on Kyiv", "Strike on Kyiv CHP-6")
+        ("sources", "—", str(source)),
+        ("summary", "Strike on Kyiv", "Strike on Kyiv CHP-6"),
     ]
     parts = {(p.kind, p.action): p for p in changes.parts}
     assert set(parts) == {
@@ -464,4 +472,4 @@ def test_the_diff_shows_what_changed_since_an_attack_was_published(client, revie
     # The queue entry sums the same changes up.
     in_review(attack)
     queue = client.get(admin_url("attack", "changelist") + "?publication_state__exact=in_review")
-    assert "Changed: summary, 1 weapon use changed" in queue.content.decode()
+    assert "Changed: sources, summary, 1 weapon use changed" in queue.content.decode()
