@@ -10,8 +10,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def review_queue(context: template.Context) -> list[dict[str, object]]:
+def review_queue(context: template.Context) -> dict[str, object]:
+    """Per model what waits for the user; `waiting` is the reviewers' total (None for others)."""
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
-        return []
-    return queue_for(user=request.user)
+        return {"entries": [], "waiting": None}
+    entries = queue_for(user=request.user)
+    counts = [entry["waiting"] for entry in entries if "waiting" in entry]
+    return {"entries": entries, "waiting": sum(counts) if counts else None}

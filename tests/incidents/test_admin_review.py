@@ -60,22 +60,25 @@ def attack(db, analyst) -> Attack:
 # --------------------------------------------------------------------------- the queue
 
 
+@pytest.mark.parametrize("role", ["reviewer", "superuser"])
 def test_the_index_shows_reviewers_how_many_records_wait_across_the_three_models(
-    client, reviewer, analyst
+    client, request, analyst, role
 ):
     in_review(update(AttackFactory(), user=analyst, summary="One"))
     in_review(update(AttackFactory(), user=analyst, summary="Two"))
     in_review(OutageReportFactory())
     ResponseMeasureFactory()  # A draft: not waiting.
-    client.force_login(reviewer)
+    client.force_login(request.getfixturevalue(role))
 
     page = client.get(admin_url("attack", "changelist").rsplit("incidents/", 1)[0])
 
-    queue = {entry["name"]: entry for entry in page.context["queue"]}
+    assert page.context["queue"]["waiting"] == 3
+    queue = {entry["name"]: entry for entry in page.context["queue"]["entries"]}
     assert queue["attacks"]["waiting"] == 2
     assert queue["outage reports"]["waiting"] == 1
     assert queue["response measures"]["waiting"] == 0
     html = page.content.decode()
+    assert '<span id="review-waiting-total">3 waiting for review</span>' in html
     assert "2 waiting for review" in html
     assert f"{admin_url('attack', 'changelist')}?publication_state__exact=in_review" in html
 
@@ -90,10 +93,21 @@ def test_analysts_see_no_queue_count_only_their_records_sent_back(client, analys
 
     html = page.content.decode()
     assert "waiting for review" not in html
-    assert [entry["name"] for entry in page.context["queue"]] == ["attacks"]
+    assert page.context["queue"]["waiting"] is None
+    assert [entry["name"] for entry in page.context["queue"]["entries"]] == ["attacks"]
     assert "1 sent back to you" in html
     sent_back = client.get(admin_url("attack", "changelist") + "?sent_back=mine")
     assert [obj.pk for obj in sent_back.context["cl"].result_list] == [mine.pk]
+
+
+def test_viewers_see_no_review_queue(client, viewer):
+    in_review(OutageReportFactory())
+    client.force_login(viewer)
+
+    page = client.get("/admin/")
+
+    assert page.context["queue"] == {"entries": [], "waiting": None}
+    assert 'id="review-queue"' not in page.content.decode()
 
 
 def test_the_queue_lists_records_in_review_oldest_first_with_what_changed(
