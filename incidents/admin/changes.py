@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from incidents.models import Attack, Damage, PublicationState, WeaponUse
@@ -108,6 +109,13 @@ def _field_changes(model: type[models.Model], new: Any, old: Any) -> list[FieldC
     return changes
 
 
+def _name(version: Any) -> str:
+    try:
+        return str(version.instance)
+    except ObjectDoesNotExist:  # A facility the row named is gone too.
+        return f"#{version.id}"
+
+
 def _part_changes(model: type[models.Model], kind: str, attack: Attack) -> list[PartChange]:
     """The attack's rows of `model` added, changed or deleted since it was published."""
     since = attack.published_at
@@ -124,7 +132,7 @@ def _part_changes(model: type[models.Model], kind: str, attack: Attack) -> list[
         exists = latest.history_type != "-"
         if not existed and not exists:
             continue  # Added and deleted again since: the public never saw it.
-        name = str(latest.instance)
+        name = _name(latest)
         if not existed:
             parts.append(PartChange(kind, name, "added"))
         elif not exists:
@@ -138,14 +146,17 @@ def _part_changes(model: type[models.Model], kind: str, attack: Attack) -> list[
 
 def changes_since_published(record: models.Model) -> Changes:
     """The record's current version against its published one (or: it is new)."""
-    published = (
-        record.history.filter(publication_state=PublicationState.PUBLISHED)
-        .order_by("-history_date", "-history_id")
-        .first()
-    )
-    if published is None or record.published_at is None:
+    if record.published_at is None:
         return Changes(is_new=True)
-    current = record.history.order_by("-history_date", "-history_id").first()
+    newest_first = record.history.order_by("-history_date", "-history_id")
+    published = newest_first.filter(publication_state=PublicationState.PUBLISHED).first()
+    if published is None:
+        # An import published its rows in place, leaving no history of the step:
+        # the published version is the one stored when it was published.
+        published = newest_first.filter(history_date__lte=record.published_at).first()
+    current = newest_first.first()
+    if published is None or current is None:
+        return Changes(is_new=True)
     changes = Changes(is_new=False, published_at=record.published_at)
     changes.fields = _field_changes(type(record), current, published)
     if isinstance(record, Attack):

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from alerts.models import Delivery, Notification
-from incidents.models import Attack, PublicationState, ResponseMeasure
+from incidents.models import Attack, OutageReport, PublicationState, ResponseMeasure
 from incidents.services import attacks, publication
 from tests.factories import (
     AttackFactory,
@@ -487,3 +487,18 @@ def test_the_diff_shows_what_changed_since_an_attack_was_published(client, revie
     in_review(attack)
     queue = client.get(admin_url("attack", "changelist") + "?publication_state__exact=in_review")
     assert "Changed: sources, summary, 1 weapon use changed" in queue.content.decode()
+
+
+def test_a_record_an_import_published_is_compared_with_the_version_it_published(
+    client, reviewer, analyst
+):
+    report = OutageReportFactory(count=1100)
+    publication.publish_imported(OutageReport, [report.pk], user=None)
+    update(OutageReport.objects.get(pk=report.pk), user=analyst, count=1400)
+    client.force_login(reviewer)
+
+    page = client.get(admin_url("outagereport", "change", report.pk))
+
+    changes = page.context["publication"]["changes"]
+    assert not changes.is_new
+    assert [(c.label, c.old, c.new) for c in changes.fields] == [("count", "1100", "1400")]
