@@ -153,13 +153,22 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "rule", "event_key", "title", "content_type", "object_id")
+    list_display = (
+        "created_at",
+        "rule",
+        "recipient",
+        "event_key",
+        "title",
+        "content_type",
+        "object_id",
+    )
     list_filter = ("rule__kind", "event_key", ("created_at", admin.DateFieldListFilter))
     search_fields = ("rule__name", "payload__title")
-    list_select_related = ("rule", "content_type")
+    list_select_related = ("rule", "recipient", "content_type")
     date_hierarchy = "created_at"
     readonly_fields = (
         "rule",
+        "recipient",
         "content_type",
         "object_id",
         "event_key",

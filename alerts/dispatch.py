@@ -1,4 +1,5 @@
-"""The receiver of the incident services' `record_changed`: queue a rule check on commit."""
+"""The receivers of the incident services' signals: `record_changed` queues a rule check on
+commit; `sent_back` tells the author of a record that a reviewer returned it."""
 
 from __future__ import annotations
 
@@ -60,3 +61,41 @@ def enqueue_evaluation(*, model_label: str, pk: int) -> None:
     from alerts.tasks import evaluate_rules
 
     evaluate_rules.apply_async(args=[model_label, pk], queue=settings.ALERTS_QUEUE)
+
+
+def sent_back(
+    sender: type[models.Model],
+    *,
+    instance: models.Model,
+    reviewer: Any,
+    comment: str,
+    author: Any,
+    **kwargs: Any,
+) -> None:
+    """Record a notification for the record's author, e-mailed to them once the write commits.
+
+    A record last changed by no one (an import, a command) has no author to tell.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    from alerts.services import user_notification_create
+
+    if author is None:
+        return
+    opts = instance._meta
+    path = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[instance.pk])
+    record_kind = str(opts.verbose_name)
+    user_notification_create(
+        recipient=author,
+        record=instance,
+        event_key="sent_back",
+        payload={
+            "title": f"Sent back: {record_kind} {instance}"[:200],
+            "record_kind": record_kind,
+            "record": str(instance),
+            "reviewer": str(reviewer) if reviewer else "A reviewer",
+            "comment": comment,
+            "url": settings.SITE_URL.rstrip("/") + path,
+        },
+    )

@@ -206,9 +206,25 @@ class AlertRule(models.Model):
 
 
 class Notification(models.Model):
-    """One match of one rule against one record: made at most once per event."""
+    """One match of one rule against one record (made at most once per event), or a
+    message to one user about their record (a reviewer sent it back)."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="notifications")
+    rule = models.ForeignKey(
+        AlertRule,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="Empty for a message to one user, not from a rule.",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="The user a message without a rule is for.",
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
@@ -225,10 +241,16 @@ class Notification(models.Model):
                 fields=["rule", "content_type", "object_id", "event_key"],
                 name="notification_once_per_rule_object_event",
             ),
+            models.CheckConstraint(
+                condition=Q(rule__isnull=False) | Q(recipient__isnull=False),
+                name="notification_has_rule_or_recipient",
+                violation_error_message="A notification comes from a rule or is for a user.",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule}: {self.payload.get('title', self.event_key)}"
+        about = self.rule if self.rule_id else f"For {self.recipient}"
+        return f"{about}: {self.payload.get('title', self.event_key)}"
 
 
 class Delivery(models.Model):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.gis.geos import Point
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.urls import reverse
 
-from incidents.models import Attack, Facility, OutageReport, Region
+from incidents.models import Attack, Facility, OutageReport, PublicationState, Region
 
 _DISTANCE_SQL = (
     "ST_Distance(boundary::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography)"
@@ -177,3 +179,35 @@ def region_outage_series(*, region: Region) -> list[dict[str, object]]:
         )
         group["reports"].append(report)
     return list(series.values())
+
+
+def review_queue(*, user: AbstractBaseUser) -> list[dict[str, object]]:
+    """The admin index's queue: per publishable model, what waits for this user.
+
+    Reviewers (who may publish) see the records in review; everyone sees the
+    records sent back to them (drafts with a comment that they changed last).
+    """
+    from incidents.services.publication import PUBLISHABLE, may_publish
+
+    entries = []
+    for model in PUBLISHABLE:
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        entry: dict[str, object] = {"name": opts.verbose_name_plural}
+        if may_publish(user, model):
+            entry["waiting"] = model.objects.filter(
+                publication_state=PublicationState.IN_REVIEW
+            ).count()
+            entry["waiting_url"] = (
+                f"{changelist}?publication_state__exact={PublicationState.IN_REVIEW}"
+            )
+        if user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+            entry["sent_back"] = (
+                model.objects.filter(publication_state=PublicationState.DRAFT, updated_by=user)
+                .exclude(review_comment="")
+                .count()
+            )
+            entry["sent_back_url"] = f"{changelist}?sent_back=mine"
+        if "waiting" in entry or entry.get("sent_back"):
+            entries.append(entry)
+    return entries

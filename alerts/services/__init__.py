@@ -25,6 +25,7 @@ from alerts.services.deliveries import (
     notification_create,
     requeue_deliveries,
     retry_delay_seconds,
+    user_notification_create,
     webhook_body,
     webhook_secret_rotate,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "notification_create",
     "requeue_deliveries",
     "retry_delay_seconds",
+    "user_notification_create",
     "webhook_body",
     "webhook_secret_rotate",
 ]

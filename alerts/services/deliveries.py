@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import models, transaction
@@ -86,6 +87,26 @@ def notification_create(
     return notification
 
 
+@transaction.atomic
+def user_notification_create(
+    *, recipient: AbstractBaseUser, record: models.Model, event_key: str, payload: dict
+) -> Notification:
+    """A message to one user about a record; e-mailed after commit when they have an address."""
+    notification = Notification.objects.create(
+        recipient=recipient,
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        event_key=event_key,
+        payload=payload,
+    )
+    if recipient.is_active and recipient.email:
+        delivery = Delivery.objects.create(
+            notification=notification, channel=Delivery.Channel.EMAIL, email=recipient.email
+        )
+        transaction.on_commit(lambda: enqueue_deliveries(delivery_ids=[delivery.pk]))
+    return notification
+
+
 def enqueue_deliveries(*, delivery_ids: list[int]) -> None:
     from alerts.tasks import deliver
 
@@ -150,12 +171,20 @@ def _send_webhook(delivery: Delivery) -> SendResult:
 def _send_email(delivery: Delivery) -> SendResult:
     notification = delivery.notification
     context = {"notification": notification, "rule": notification.rule, **notification.payload}
-    subject = f"[{settings.SITE_NAME}] {notification.rule.name}: {notification.payload['title']}"
+    if notification.rule is None:
+        # A message to one user: its event names its template (e.g. sent_back.txt).
+        template = f"alerts/email/{notification.event_key}.txt"
+        subject = f"[{settings.SITE_NAME}] {notification.payload['title']}"
+    else:
+        template = "alerts/email/notification.txt"
+        subject = (
+            f"[{settings.SITE_NAME}] {notification.rule.name}: {notification.payload['title']}"
+        )
     started = time.monotonic()
     try:
         send_mail(
             subject=subject[:250],
-            message=render_to_string("alerts/email/notification.txt", context),
+            message=render_to_string(template, context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[delivery.email],
         )

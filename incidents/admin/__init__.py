@@ -8,6 +8,8 @@ a broken rule is a field message, never a server error.
 - `base`: the shared admin classes (writes through the services, history, filters);
 - `sources`, `regions`, `facilities`, `attacks` (with its inlines), `parts`
   (weapons, damages, outage figures, responses): one admin per model;
+- `review`: publication states, the transition buttons and bulk actions, the review
+  queue's order; `changes`: what changed since the published version;
 - `imports`: import jobs (upload a file, choose its format and options, watch it run);
 - `secrets`: the guard that keeps secrets out of list filters and searches.
 

@@ -23,6 +23,7 @@ from incidents.admin.base import (
     subquery_count,
     subquery_sum,
 )
+from incidents.admin.review import PublicationAdminMixin
 from incidents.forms import (
     VERIFY_PERMISSION,
     AttackForm,
@@ -79,7 +80,7 @@ class ResponseMeasureInline(ServiceInlineMixin, admin.StackedInline):
 
 
 @admin.register(Attack)
-class AttackAdmin(TrackedAdmin):
+class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
     writes = attacks.ATTACK_WRITES
     form = AttackForm
     inlines = (WeaponUseInline, DamageInline, OutageReportInline, ResponseMeasureInline)

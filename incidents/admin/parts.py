@@ -9,6 +9,7 @@ from django.db.models import (
 from django.http import HttpRequest
 
 from incidents.admin.base import AUDIT_FIELDSET, TrackedAdmin, region_filter
+from incidents.admin.review import PublicationAdminMixin
 from incidents.models import (
     Damage,
     OutageReport,
@@ -72,7 +73,7 @@ class DamageAdmin(TrackedAdmin):
 
 
 @admin.register(OutageReport)
-class OutageReportAdmin(TrackedAdmin):
+class OutageReportAdmin(PublicationAdminMixin, TrackedAdmin):
     writes = outages.OUTAGE_REPORT_WRITES
     list_display = ("region", "service", "figure", "as_of", "attack", "locality")
     list_filter = (
@@ -114,7 +115,7 @@ class OutageReportAdmin(TrackedAdmin):
 
 
 @admin.register(ResponseMeasure)
-class ResponseMeasureAdmin(TrackedAdmin):
+class ResponseMeasureAdmin(PublicationAdminMixin, TrackedAdmin):
     writes = outages.RESPONSE_MEASURE_WRITES
     list_display = ("kind", "short_description", "region", "attack", "quantity", "started_at")
     list_filter = ("kind", region_filter("region"), ("started_at", admin.DateFieldListFilter))
