@@ -64,6 +64,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "figure_wording": OutageReport.FIGURE_WORDING,
                 "verification_status": dict(Attack.Verification.choices),
             },
+            # The page words what the public view holds from these, never from its own numbers.
+            "public_view": {
+                "delay_hours": settings.PUBLIC_DELAY_HOURS,
+                "coordinate_decimals": settings.PUBLIC_COORDINATE_DECIMALS,
+            },
         },
     }
     return render(request, "incidents/dashboard.html", context)

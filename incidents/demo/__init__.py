@@ -10,6 +10,12 @@ Loading is idempotent: rows are found again by `external_source` +
 `external_id` (attacks, facilities, sources, outages) or by their natural key
 (weapon uses, damages, response measures), and a row whose values did not
 change is not written, so a re-run adds no history.
+
+The February 4 case is published; the illustrative attacks, outages and measures
+are spread over every publication state, so the review queue has something in it
+(they never reach the public view, whatever their state). States are set through
+the publication services once everything is written, and only on drafts no person
+has handled: a re-run keeps every state (`Writer.settle_states`).
 """
 
 from __future__ import annotations
@@ -31,4 +37,5 @@ def load_demo(*, illustrative: bool = True) -> DemoResult:
     load_seed(writer, regions)
     if illustrative:
         load_illustrative(writer, regions)
+    writer.settle_states()
     return writer.result

@@ -1,6 +1,8 @@
 """Illustrative facilities, attacks and outages for the map and the charts.
 
-Deterministic (a fixed random seed) and clearly marked as made up.
+Deterministic (a fixed random seed) and clearly marked as made up. Attacks, outage
+figures and measures take the publication states in turn, by their index, so the
+review queue shows every state; one of the three sources is confidential.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from incidents.models import (
     Damage,
     Facility,
     OutageReport,
+    PublicationState,
     Region,
     ResponseMeasure,
+    Source,
     WeaponUse,
 )
 
@@ -84,6 +88,17 @@ PERIOD_START = kyiv_time(2025, 10, 1, 0, 0).astimezone(UTC)
 PERIOD_DAYS = 142  # up to 2026-02-20
 OUTAGE_REGIONS = ("UA-30", "UA-63", "UA-12", "UA-51", "UA-23", "UA-48", "UA-59", "UA-74")
 SEED = 20260204
+# The n-th illustrative attack, outage figure or measure takes STATES[n % 4].
+STATES = (
+    PublicationState.PUBLISHED,
+    PublicationState.IN_REVIEW,
+    PublicationState.DRAFT,
+    PublicationState.WITHDRAWN,
+)
+
+
+def _state(index: int) -> str:
+    return STATES[index % len(STATES)]
 
 
 def _tagged(text: str) -> str:
@@ -103,8 +118,59 @@ def _temperature(rng: random.Random, when: datetime) -> Decimal:
     return Decimal(rng.randint(low, high))
 
 
+def _sources(writer: Writer) -> tuple[Source, Source, Source]:
+    """A public statement, a news report and a confidential field report."""
+
+    def source(external_id: str, **fields: object) -> Source:
+        return writer.upsert(
+            Source,
+            lookup={"external_source": ILLUSTRATIVE, "external_id": external_id},
+            fields={"published_at": PERIOD_START, "language": "uk", **fields},
+        )
+
+    statement = source(
+        "source-statement",
+        kind=Source.Kind.OFFICIAL_STATEMENT,
+        title=_tagged("Regional military administration on overnight strikes"),
+        publisher="Telegram",
+        speaker="Head of the regional military administration",
+        speaker_role="Regional military administration",
+        quote=_tagged("Energy infrastructure was hit overnight; crews are at work."),
+        reliability=Source.Reliability.B,
+        credibility=Source.Credibility.PROBABLY_TRUE,
+        confidential=False,
+    )
+    news = source(
+        "source-news",
+        kind=Source.Kind.NEWS_REPORT,
+        title=_tagged("Strikes on energy facilities leave districts without power"),
+        publisher="Regional news site",
+        speaker="",
+        speaker_role="",
+        quote="",
+        reliability=Source.Reliability.C,
+        credibility=Source.Credibility.POSSIBLY_TRUE,
+        confidential=False,
+    )
+    field_report = source(
+        "source-field-report",
+        kind=Source.Kind.FIELD_REPORT,
+        title=_tagged("Grid operator's damage assessment, shared in confidence"),
+        publisher="",
+        speaker="Grid operator's repair crew",
+        speaker_role="",
+        quote=_tagged("Two transformers lost; repair needs parts from abroad."),
+        reliability=Source.Reliability.B,
+        credibility=Source.Credibility.CONFIRMED,
+        # What the operator shares in confidence must never reach the public view.
+        confidential=True,
+    )
+    return statement, news, field_report
+
+
 def load_illustrative(writer: Writer, regions: Mapping[str, Region]) -> None:
     rng = random.Random(SEED)  # noqa: S311 - demo data must be the same on every run.
+    statement, news, field_report = _sources(writer)
 
     facilities: list[Facility] = []
     for index in range(40):
@@ -155,6 +221,10 @@ def load_illustrative(writer: Writer, regions: Mapping[str, Region]) -> None:
         choices = [w for w in WEAPONS if w[0] != W.GUIDED_BOMB or codes & FRONTLINE]
         weapons = rng.sample(choices, rng.choice([1, 2, 2, 3]))
         names = ", ".join(region.name_en for region in attack_regions)
+        # Drawn from the index, not from rng, so the rest of the data stays as it was.
+        sources = [news if index % 2 else statement]
+        if index % 5 == 0:
+            sources.append(field_report)
         kinds = " and ".join(sorted({w[0].label.lower() for w in weapons}))
         attack = writer.upsert(
             Attack,
@@ -174,8 +244,9 @@ def load_illustrative(writer: Writer, regions: Mapping[str, Region]) -> None:
                 "verification_status": rng.choice(verifications),
                 "is_illustrative": True,
             },
-            m2m={"regions": attack_regions, "sources": []},
+            m2m={"regions": attack_regions, "sources": sources},
         )
+        writer.want_state(attack, _state(index))
         for code in codes:
             attacks_by_region[code].append(attack)
         for weapon_type, models_, fewest, most in weapons:
@@ -192,7 +263,8 @@ def load_illustrative(writer: Writer, regions: Mapping[str, Region]) -> None:
         for target in targets:
             _illustrative_damage(writer, rng, attack, target)
         if index % 12 == 0:
-            _illustrative_response(writer, rng, attack, attack_regions[0])
+            measure = _illustrative_response(writer, rng, attack, attack_regions[0])
+            writer.want_state(measure, _state(index // 12))
 
     _illustrative_outages(writer, rng, regions, attacks_by_region)
 
@@ -233,11 +305,11 @@ def _illustrative_damage(
 
 def _illustrative_response(
     writer: Writer, rng: random.Random, attack: Attack, region: Region
-) -> None:
+) -> ResponseMeasure:
     R = ResponseMeasure.Kind
     kind = rng.choice([R.GENERATORS, R.HEATING_POINTS, R.REPAIR_CREWS, R.POWER_CUTS])
     quantity = rng.randint(5, 120) if kind in (R.GENERATORS, R.HEATING_POINTS) else None
-    writer.upsert(
+    return writer.upsert(
         ResponseMeasure,
         lookup={"attack": attack, "region": region, "kind": kind},
         fields={
@@ -261,6 +333,7 @@ def _illustrative_outages(
         (OutageReport.Service.ELECTRICITY, OutageReport.Unit.CUSTOMERS, 5000, 400000),
         (OutageReport.Service.HEATING, OutageReport.Unit.BUILDINGS, 20, 2500),
     )
+    index = 0
     for code in OUTAGE_REGIONS:
         region = need(regions, code)
         for service, unit, low, high in series:
@@ -275,7 +348,7 @@ def _illustrative_outages(
                     for attack in attacks_by_region.get(code, [])
                     if timedelta(0) <= as_of - attack.started_at <= timedelta(days=3)
                 ]
-                writer.upsert(
+                outage = writer.upsert(
                     OutageReport,
                     lookup={
                         "external_source": ILLUSTRATIVE,
@@ -294,3 +367,5 @@ def _illustrative_outages(
                     },
                     m2m={"sources": []},
                 )
+                writer.want_state(outage, _state(index))
+                index += 1

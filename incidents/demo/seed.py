@@ -1,4 +1,9 @@
-"""The February 4, 2026 strike on the Darnytsia heating plant, fact by fact from the report."""
+"""The February 4, 2026 strike on the Darnytsia heating plant, fact by fact from the report.
+
+A real event from public statements: the attack, its outage figures and the response
+measures are published, and every source is public (an official's statement, a post on
+an official's public account, a news report), so the public view shows the case in full.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from incidents.models import (
     Damage,
     Facility,
     OutageReport,
+    PublicationState,
     Region,
     ResponseMeasure,
     Source,
@@ -23,8 +29,11 @@ from incidents.models import (
 
 def load_seed(writer: Writer, regions: Mapping[str, Region]) -> None:
     def source(external_id: str, **fields: Any) -> Source:
+        # Statements made in public: nothing to keep from the public view.
         return writer.upsert(
-            Source, lookup={"external_source": DEMO, "external_id": external_id}, fields=fields
+            Source,
+            lookup={"external_source": DEMO, "external_id": external_id},
+            fields={**fields, "confidential": False},
         )
 
     # Grades follow the Admiralty code: reliability judges the speaker, credibility
@@ -209,8 +218,9 @@ def load_seed(writer: Writer, regions: Mapping[str, Region]) -> None:
         ("2026-02-04-kyiv-heating", "UA-30", "Kyiv", OutageReport.Unit.BUILDINGS, 1100),
         ("2026-02-04-kharkiv-heating", "UA-63", "Kharkiv", OutageReport.Unit.CUSTOMERS, 110000),
     )
+    writer.want_state(attack, PublicationState.PUBLISHED)
     for external_id, code, locality, unit, count in outages:
-        writer.upsert(
+        outage = writer.upsert(
             OutageReport,
             lookup={"external_source": DEMO, "external_id": external_id},
             fields={
@@ -226,6 +236,7 @@ def load_seed(writer: Writer, regions: Mapping[str, Region]) -> None:
             },
             m2m={"sources": [kuleba, news]},
         )
+        writer.want_state(outage, PublicationState.PUBLISHED)
 
     R = ResponseMeasure.Kind
     responses = (
@@ -277,7 +288,7 @@ def load_seed(writer: Writer, regions: Mapping[str, Region]) -> None:
         ),
     )
     for kind, region, actor, description, sources in responses:
-        writer.upsert(
+        measure = writer.upsert(
             ResponseMeasure,
             lookup={"attack": attack, "region": region, "kind": kind},
             fields={
@@ -289,3 +300,4 @@ def load_seed(writer: Writer, regions: Mapping[str, Region]) -> None:
             },
             m2m={"sources": sources},
         )
+        writer.want_state(measure, PublicationState.PUBLISHED)

@@ -1,4 +1,5 @@
-"""Writing the demo: each model's upsert service, counting what changed; shared constants."""
+"""Writing the demo: each model's upsert service, then the publication services, counting
+what changed; shared constants."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from incidents.models import (
     Damage,
     Facility,
     OutageReport,
+    PublicationState,
     Region,
     ResponseMeasure,
     Source,
     WeaponUse,
 )
+from incidents.services import publication
 from incidents.services.attacks import attack_upsert, weapon_use_upsert
 from incidents.services.base import UPSERT_CREATED, UPSERT_UNCHANGED, UPSERT_UPDATED
 from incidents.services.facilities import damage_upsert, facility_upsert
@@ -56,12 +59,23 @@ FEB_4 = kyiv_time(2026, 2, 4)
 @dataclass
 class DemoResult:
     tally: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    # Publication states the loader set, and drafts it left alone because a person handled them.
+    states: Counter = field(default_factory=Counter)
 
     def lines(self) -> list[str]:
-        return [
+        lines = [
             f"{name}: created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}"
             for name, c in self.tally.items()
         ]
+        moved = ", ".join(
+            f"{PublicationState(state).label.lower()} {self.states[state]}"
+            for state in PublicationState.values
+            if self.states[state]
+        )
+        line = f"Publication states set: {moved or 'none'}"
+        if self.states["kept"]:
+            line += f"; {self.states['kept']} drafts kept as a person left them"
+        return [*lines, line]
 
 
 class Writer:
@@ -85,6 +99,7 @@ class Writer:
 
     def __init__(self) -> None:
         self.result = DemoResult()
+        self.wanted_states: list[tuple[models.Model, str]] = []
 
     def upsert(
         self,
@@ -99,6 +114,47 @@ class Writer:
         )
         self.result.tally[model._meta.verbose_name_plural.capitalize()][self.OUTCOMES[outcome]] += 1
         return instance
+
+    def want_state(self, record: models.Model, state: str) -> None:
+        """Give `record` this publication state once everything is written (`settle_states`)."""
+        self.wanted_states.append((record, state))
+
+    def settle_states(self) -> None:
+        """Move each draft to the state it should have, through the publication services.
+
+        The upserts leave new records, and records they changed, as drafts; only those
+        move, and only while no person has handled them since (their last history entry
+        has no user): a draft a reviewer sent back, or an analyst edited, stays as it is,
+        and so does a record already in review, published or withdrawn. A re-run
+        therefore moves nothing. The loader publishes as no one (user=None), so the four
+        eyes rule, which is about people, does not apply. Records go in the order given:
+        an attack before the outage figures and measures that name it.
+        """
+        for record, state in self.wanted_states:
+            record.refresh_from_db()
+            # Only drafts move, and a draft is where every state starts.
+            draft = PublicationState.DRAFT
+            if record.publication_state != draft or state == draft:
+                continue
+            if _last_changed_by_a_person(record):
+                self.result.states["kept"] += 1
+                continue
+            if state == PublicationState.IN_REVIEW:
+                publication.submit_for_review(record=record, user=None)
+            else:
+                publication.publish(record=record, user=None)
+                if state == PublicationState.WITHDRAWN:
+                    publication.withdraw(record=record, user=None)
+            self.result.states[state] += 1
+
+
+def _last_changed_by_a_person(record: models.Model) -> bool:
+    latest = (
+        record.history.order_by("-history_date", "-history_id")
+        .values_list("history_user_id", flat=True)
+        .first()
+    )
+    return latest is not None
 
 
 # --------------------------------------------------------------------------- regions

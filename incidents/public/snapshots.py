@@ -234,6 +234,11 @@ def publish_records(model: type[models.Model], ids: Sequence[int]) -> None:
     chosen = "x.id = ANY(%s)"
     if any(field.name == "is_illustrative" for field in model._meta.concrete_fields):
         chosen += " AND NOT x.is_illustrative"
+    # What follows a made-up attack is made up too (response measures have no flag).
+    chosen += (
+        f" AND NOT EXISTS (SELECT 1 FROM {_live(Attack)} ia "
+        "WHERE ia.id = x.attack_id AND ia.is_illustrative)"
+    )
     _copy(
         model,
         "x",

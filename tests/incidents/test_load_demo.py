@@ -1,3 +1,6 @@
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -8,11 +11,14 @@ from incidents.models import (
     Damage,
     Facility,
     OutageReport,
+    PublicationState,
     Region,
     ResponseMeasure,
     Source,
     WeaponUse,
 )
+from incidents.public.middleware import use_full_data, use_public_view
+from incidents.services import publication
 
 MODELS = (Region, Source, Facility, Attack, WeaponUse, Damage, OutageReport, ResponseMeasure)
 
@@ -33,6 +39,23 @@ def snapshot() -> dict[str, list[int]]:
 
 def history_counts() -> dict[str, int]:
     return {model.__name__: model.history.count() for model in MODELS}
+
+
+def states() -> dict[str, dict[int, str]]:
+    return {
+        model.__name__: dict(model.objects.values_list("pk", "publication_state"))
+        for model in (Attack, OutageReport, ResponseMeasure)
+    }
+
+
+@contextmanager
+def public_view() -> Iterator[None]:
+    """Read as an anonymous visitor does, for the length of the block."""
+    use_public_view()
+    try:
+        yield
+    finally:
+        use_full_data()
 
 
 def test_every_fact_of_the_february_4_report_is_loaded(oblasts):
@@ -196,3 +219,109 @@ def test_a_missing_region_is_a_clear_error(oblasts, missing):
     with pytest.raises(CommandError, match=f"Region {missing} is missing"):
         load_demo("--no-illustrative")
     assert not Attack.objects.exists()
+
+
+def test_the_february_4_case_is_published_with_public_sources_only(oblasts):
+    load_demo("--no-illustrative")
+
+    attack = seed_attack()
+    records = [attack, *attack.outages.all(), *attack.responses.all()]
+    assert len(records) == 1 + 2 + 6
+    for record in records:
+        assert record.publication_state == PublicationState.PUBLISHED, record
+        assert record.published_at is not None
+        # Published by the loader, as no one: four eyes is about people.
+        assert record.published_by is None
+    sources = Source.objects.filter(external_source="demo")
+    assert sources.count() == 5
+    assert not sources.filter(confidential=True).exists()
+    # Statements made in public: by officials (on their channels) and in the news.
+    assert set(sources.values_list("kind", flat=True)) == {
+        "official_statement",
+        "social_media",
+        "news_report",
+    }
+    assert all(source.speaker or source.kind == "news_report" for source in sources)
+
+    with public_view():
+        public = Attack.objects.get()
+        assert public.pk == attack.pk
+        assert public.regions.count() == 6
+        assert public.weapons.count() == 3
+        assert public.damages.count() == 1
+        assert public.outages.count() == 2
+        assert public.responses.count() == 6
+        assert public.sources.count() == 4
+        assert Source.objects.count() == 5
+
+
+def test_illustrative_records_take_every_publication_state_and_never_reach_the_public(oblasts):
+    load_demo()
+
+    illustrative = {
+        "attacks": Attack.objects.filter(is_illustrative=True),
+        "outages": OutageReport.objects.filter(is_illustrative=True),
+        "measures": ResponseMeasure.objects.filter(attack__is_illustrative=True),
+    }
+    for name, records in illustrative.items():
+        spread = Counter(records.values_list("publication_state", flat=True))
+        assert set(spread) == set(PublicationState.values), name
+    # Taken in turn by index: as many attacks in each state.
+    assert set(
+        Counter(illustrative["attacks"].values_list("publication_state", flat=True)).values()
+    ) == {30}
+    withdrawn = illustrative["attacks"].filter(publication_state=PublicationState.WITHDRAWN)
+    assert not withdrawn.filter(published_at__isnull=True).exists()
+
+    confidential = Source.objects.filter(confidential=True)
+    assert [source.external_source for source in confidential] == ["illustrative"]
+    assert confidential.get().attacks.exists()
+    assert "(illustrative)" in confidential.get().title
+
+    real = seed_attack().pk
+    with public_view():
+        assert list(Attack.objects.values_list("pk", flat=True)) == [real]
+        assert not OutageReport.objects.filter(is_illustrative=True).exists()
+        assert OutageReport.objects.count() == 2
+        # A measure has no flag of its own: it follows its made-up attack.
+        assert ResponseMeasure.objects.count() == 6
+        assert not ResponseMeasure.objects.filter(description__contains="(illustrative)").exists()
+        assert not Source.objects.filter(confidential=True).exists()
+        assert not Source.objects.filter(external_source="illustrative").exists()
+        assert not Facility.objects.filter(name__contains="(illustrative)").exists()
+
+
+def test_a_rerun_keeps_every_state_a_reviewer_gave(oblasts, reviewer):
+    load_demo()
+    in_review = Attack.objects.filter(
+        is_illustrative=True, publication_state=PublicationState.IN_REVIEW
+    ).first()
+    publication.send_back(record=in_review, user=reviewer, comment="Which sources say so?")
+    withdrawn = seed_attack().outages.first()
+    publication.withdraw(record=withdrawn, user=reviewer)
+    before, history = states(), history_counts()
+
+    out = load_demo()
+
+    assert states() == before
+    assert history_counts() == history
+    assert before["Attack"][in_review.pk] == PublicationState.DRAFT
+    assert before["OutageReport"][withdrawn.pk] == PublicationState.WITHDRAWN
+    assert "Publication states set: none" in out
+
+
+def test_a_draft_the_loader_itself_reopened_is_given_its_state_again(oblasts):
+    load_demo("--no-illustrative")
+    attack = seed_attack()
+    # A change to the demo's facts: the loader's own edit makes the attack a draft.
+    Attack.objects.filter(pk=attack.pk).update(killed=1)
+    weapon = attack.weapons.first()
+    WeaponUse.objects.filter(pk=weapon.pk).update(launched=3)
+
+    load_demo("--no-illustrative")
+
+    attack.refresh_from_db()
+    assert attack.killed is None
+    assert attack.publication_state == PublicationState.PUBLISHED
+    with public_view():
+        assert Attack.objects.get().weapons.get(pk=weapon.pk).launched is None

@@ -175,6 +175,34 @@ def test_a_viewer_sees_no_link_to_data_entry(client, viewer, february_4):
         assert change_url not in html, page_url
 
 
+def dashboard_config(html: str) -> dict:
+    found = re.search(r'<script id="tracker-config" type="application/json">(.*?)</script>', html)
+    return json.loads(found[1])
+
+
+@override_settings(PUBLIC_DELAY_HOURS=6, PUBLIC_COORDINATE_DECIMALS=1)
+def test_a_logged_in_user_gets_the_public_view_switch_and_its_words_from_the_settings(
+    client, viewer
+):
+    client.force_login(viewer)
+    html = client.get(reverse("dashboard")).content.decode()
+
+    assert 'id="f-public-view"' in html
+    assert 'id="public-view-banner"' in html
+    assert 'id="public-view-note"' not in html
+    config = dashboard_config(html)["public_view"]
+    assert config == {"delay_hours": 6, "coordinate_decimals": 1}
+
+
+@override_settings(PUBLIC_READ=True, PUBLIC_DELAY_HOURS=24)
+def test_an_anonymous_visitor_gets_the_public_views_note_and_no_switch(client):
+    html = client.get(reverse("dashboard")).content.decode()
+
+    assert 'id="public-view-note"' in html
+    assert 'id="f-public-view"' not in html
+    assert dashboard_config(html)["public_view"]["delay_hours"] == 24
+
+
 def test_the_dashboard_preloads_every_module_of_its_tree(client, viewer):
     client.force_login(viewer)
     html = client.get(reverse("dashboard")).content.decode()

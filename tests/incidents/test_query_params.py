@@ -232,6 +232,9 @@ def test_the_accepted_list_names_the_collections_own_filters(api, strikes):
         "/api/v1/sources/?page=1&format=json",
         "/api/v1/stats/summary?format=json&search=strike",
         "/api/v1/map/attacks.geojson?format=geojson",
+        # The dashboard's public-view switch adds it to every request.
+        "/api/v1/map/attacks.geojson?view=public",
+        "/api/v1/stats/timeline?view=public",
     ],
 )
 def test_the_general_parameters_are_accepted_everywhere(api, strikes, url):

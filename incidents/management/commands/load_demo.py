@@ -16,8 +16,9 @@ from incidents.models import Region
 class Command(BaseCommand):
     help = (
         "Load the demo data set: every fact of the February 4, 2026 report on the strike on "
-        "the Darnytsia heating plant, and clearly marked illustrative data for the map and "
-        "charts. Safe to run again: nothing is duplicated and unchanged rows are not written."
+        "the Darnytsia heating plant, published, and clearly marked illustrative data for the "
+        "map and charts, in every publication state (never public). Safe to run again: "
+        "nothing is duplicated, unchanged rows are not written and states are kept."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

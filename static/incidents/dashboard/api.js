@@ -1,6 +1,12 @@
-/* Requests to the API: JSON, errors worded from the API's answer, older requests cancelled. */
+/* Requests to the API: JSON, errors worded from the API's answer, older requests cancelled.
+ *
+ * Every request goes through getJSON, so every one asks for the public view when the
+ * page shows it (?view=public).
+ */
 
 import { timings } from "./config.js";
+import { app } from "./state.js";
+import { forView } from "./url.js";
 
 const controllers = {};
 
@@ -11,7 +17,7 @@ export async function getJSON(key, url) {
   timings.pending = (timings.pending || 0) + 1;
   let response;
   try {
-    response = await fetch(url, {
+    response = await fetch(forView(url, app.state), {
       signal: controller.signal,
       headers: { Accept: "application/json, application/geo+json" },
       credentials: "same-origin",

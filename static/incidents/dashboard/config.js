@@ -9,5 +9,7 @@ const config = JSON.parse(document.getElementById("tracker-config").textContent)
 
 export const API = config.api;
 export const LABELS = config.labels;
+// What the public view holds: { delay_hours, coordinate_decimals } from the settings.
+export const PUBLIC_VIEW = config.public_view;
 
 export const timings = (window.trackerTimings = { interactive: null, redraws: [], counts: {} });

@@ -11,6 +11,8 @@ function formToState() {
   for (const name of SINGLE) state[name] = (data.get(name) || "").toString();
   for (const name of MULTI) state[name] = data.getAll(name).map(String).filter(Boolean);
   if (!state.service) state.service = DEFAULT_SERVICE;
+  // The public-view toggle sits outside the form; a filter change keeps it.
+  state.view = app.state.view;
   return state;
 }
 
@@ -51,7 +53,7 @@ export function connectFilters() {
   });
   document.getElementById("f-reset").addEventListener("click", (event) => {
     event.preventDefault();
-    applyState(readState(""));
+    applyState({ ...readState(""), view: app.state.view });
   });
   document.getElementById("clear-period").addEventListener("click", () => {
     applyState({ ...app.state, started_after: "", started_before: "" });

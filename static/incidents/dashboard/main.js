@@ -1,7 +1,8 @@
 /* The damage map: layers, filters in the URL, summary figures and the timeline.
  *
- * Everything shown comes from the API for the current viewport and filters; the page
- * itself carries only the filter choices (the tracker-config element). This module
+ * Everything shown comes from the API for the current viewport and filters, as the public
+ * sees it while the public-view toggle is on; the page itself carries only the filter
+ * choices (the tracker-config element). This module
  * makes the map when django-leaflet calls window.trackerMapInit, and redraws what the
  * filters and the view change. The page loads it before incidents/leaflet-init.js, so
  * the callback is defined when the map starts.
@@ -13,6 +14,7 @@ import { connectFilters, stateToForm } from "./filters.js";
 import { clusterIcon } from "./icons.js";
 import { attackChunksDrawn, loadAttacks, loadFacilities, loadRegions, onEachRegion, styleRegion } from "./layers.js";
 import { addLegend, updateLegendService } from "./legend.js";
+import { connectPublicView } from "./public.js";
 import { loadSeries } from "./series.js";
 import { app, applyState, onStateChange } from "./state.js";
 import { loadSummary } from "./summary.js";
@@ -165,6 +167,7 @@ window.trackerMapInit = function (map) {
 };
 
 connectFilters();
+connectPublicView();
 onStateChange(() => refreshAll("filter"));
 window.addEventListener("popstate", () => {
   const back = view.map && readView(location.search);

@@ -1,4 +1,4 @@
-/* The filters and the map view in the page's URL. */
+/* The filters, the audience (?view=public) and the map view in the page's URL. */
 
 import { LABELS } from "./config.js";
 
@@ -12,6 +12,8 @@ export function readState(search) {
   for (const name of SINGLE) state[name] = params.get(name) || "";
   for (const name of MULTI) state[name] = params.getAll(name).filter(Boolean);
   if (!Object.hasOwn(LABELS.service, state.service)) state.service = DEFAULT_SERVICE;
+  // Not a filter: whose view of the data the page shows ("public" or the full data).
+  state.view = params.get("view") === "public" ? "public" : "";
   return state;
 }
 
@@ -28,8 +30,17 @@ export function stateToParams(state, { withInterval = true, withService = true }
 /** What every layer, the summary and the timeline filter on. */
 export const filterParams = (state) => stateToParams(state, { withInterval: false, withService: false });
 
+/** An API address as the chosen audience reads it: with view=public when asked for. */
+export function forView(url, state) {
+  if (state.view !== "public") return url;
+  const address = new URL(url, location.origin);
+  address.searchParams.set("view", "public");
+  return address.pathname + address.search;
+}
+
 export function urlFor(state) {
   const params = stateToParams(state);
+  if (state.view) params.set("view", state.view);
   const view = new URLSearchParams(location.search).get("map");
   if (view) params.set("map", view);
   const query = params.toString();
