@@ -311,3 +311,13 @@ def test_a_stale_copy_cannot_undo_a_publication(attack, analyst, reviewer):
     stale.refresh_from_db()
     assert stale.publication_state == State.DRAFT
     assert stale.published_at is not None and stale.published_by == reviewer
+
+
+def test_the_public_copy_says_published_with_its_time(attack, analyst, reviewer):
+    publication.submit_for_review(record=attack, user=analyst)
+    publication.publish(record=attack, user=reviewer)
+    attack.refresh_from_db()
+    [seen] = public(Attack)
+    assert seen.publication_state == State.PUBLISHED
+    assert seen.published_at == attack.published_at
+    assert seen.published_by_id is None and seen.review_comment == ""
