@@ -321,3 +321,15 @@ def test_the_public_copy_says_published_with_its_time(attack, analyst, reviewer)
     assert seen.publication_state == State.PUBLISHED
     assert seen.published_at == attack.published_at
     assert seen.published_by_id is None and seen.review_comment == ""
+
+
+def test_a_logged_in_reader_of_a_page_in_the_public_view_is_told(client, attack, analyst):
+    client.force_login(analyst)
+    url = attack.get_absolute_url()
+    assert "You are seeing what the public sees" not in client.get(url).content.decode()
+    # Not published: the public view has no such page.
+    assert client.get(url, {"view": "public"}).status_code == 404
+    publication.publish(record=attack, user=None)
+    page = client.get(url, {"view": "public"}).content.decode()
+    assert "You are seeing what the public sees" in page
+    assert "Written by the analyst" in page

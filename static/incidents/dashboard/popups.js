@@ -8,6 +8,12 @@ import { app, applyState } from "./state.js";
 import { view } from "./view.js";
 import { outageText, serviceName } from "./words.js";
 
+// A record's page, in the public view while the dashboard shows it.
+function detailPath(url) {
+  const path = sitePath(url);
+  return path !== "#" && app.state.view === "public" ? `${path}?view=public` : path;
+}
+
 export function facilityPopup(p) {
   const kind = p.kind_label || lookup(LABELS.kind, p.kind, p.kind);
   const status = p.status_label || lookup(LABELS.status, p.status, p.status);
@@ -17,7 +23,7 @@ export function facilityPopup(p) {
     el("span", { class: "status-badge", style: { "--c": statusColour(p.status) } }, status),
     p.locality ? [el("br"), p.locality] : null,
     p.last_attack_at ? [el("br"), `Last hit ${fmtDateTime(p.last_attack_at)}${severity}`] : null,
-    el("br"), el("a", { href: sitePath(p.url) }, "Facility details"));
+    el("br"), el("a", { href: detailPath(p.url) }, "Facility details"));
 }
 
 const known = (n) => (n === null || n === undefined ? "unknown" : fmtNumber(n));
@@ -33,7 +39,7 @@ export function attackPopup(p) {
     el("br"), `Launched ${known(p.launched)}, intercepted ${known(p.intercepted)}`,
     el("br"), `Facilities hit: ${fmtNumber(p.facilities_hit || 0)}${names ? ` (${names}${more})` : ""}`,
     el("br"), lookup(LABELS.verification_status, p.verification_status, p.verification_status || ""),
-    el("br"), el("a", { href: sitePath(p.url) }, "Attack details"));
+    el("br"), el("a", { href: detailPath(p.url) }, "Attack details"));
 }
 
 export function regionTooltip(p) {
@@ -60,5 +66,5 @@ export function regionPopup(p) {
     applyState({ ...app.state, region: [p.code] });
   });
   return el("div", { class: "popup" },
-    regionTooltip(p), el("a", { href: sitePath(p.url) }, "Region details"), el("br"), only);
+    regionTooltip(p), el("a", { href: detailPath(p.url) }, "Region details"), el("br"), only);
 }
