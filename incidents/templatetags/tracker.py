@@ -6,6 +6,7 @@ from decimal import Decimal
 from functools import cache
 
 from django import template
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
@@ -88,3 +89,20 @@ def module_preloads(*folders: str) -> str:
         '<link rel="modulepreload" href="{}">',
         ((static(path),) for path in _modules_under(tuple(folders))),
     )
+
+
+# Decimals of a coordinate on a page: four (about 10 m) for the full data, and no
+# more than the public view holds when the page shows it.
+PAGE_COORDINATE_DECIMALS = 4
+
+
+@register.simple_tag(takes_context=True)
+def coordinates(context, point) -> str:
+    """A point as "50.45° N, 30.64° E", or "–" without one."""
+    if point is None:
+        return "–"
+    request = context.get("request")
+    decimals = PAGE_COORDINATE_DECIMALS
+    if getattr(request, "public_view", False):
+        decimals = min(decimals, settings.PUBLIC_COORDINATE_DECIMALS)
+    return f"{point.y:.{decimals}f}° N, {point.x:.{decimals}f}° E"

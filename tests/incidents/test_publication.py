@@ -333,3 +333,13 @@ def test_a_logged_in_reader_of_a_page_in_the_public_view_is_told(client, attack,
     page = client.get(url, {"view": "public"}).content.decode()
     assert "You are seeing what the public sees" in page
     assert "Written by the analyst" in page
+
+
+def test_pages_in_the_public_view_write_coordinates_with_the_public_decimals(
+    client, attack, settings
+):
+    settings.PUBLIC_READ = True
+    publication.publish(record=attack, user=None)
+    page = client.get(attack.get_absolute_url()).content.decode()
+    assert "50.45° N, 30.64° E" in page
+    assert "50.4468" not in page and "50.4500" not in page
