@@ -98,7 +98,7 @@ PAGE_COORDINATE_DECIMALS = 4
 
 @register.simple_tag(takes_context=True)
 def coordinates(context, point) -> str:
-    """A point as "50.45° N, 30.64° E", or "–" without one."""
+    """A point as "50.45° N, 30.64° E", or a dash without one."""
     if point is None:
         return "–"
     request = context.get("request")
