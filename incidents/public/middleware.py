@@ -17,10 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from incidents.public.schema import session_values
+from incidents.public.schema import DECIMALS_SETTING, DELAY_SETTING, PUBLIC_VIEW, session_values
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-PRIVATE_VALUES = {"search_path": '"$user", public'}
 
 
 def requesting_user(request: HttpRequest):
@@ -43,24 +42,32 @@ def wants_public_view(request: HttpRequest) -> bool:
     return request.method in SAFE_METHODS and request.GET.get("view") == "public"
 
 
-def _apply(values: dict[str, str]) -> None:
+def _driver_execute(sql: str, params: list[str] | None = None) -> None:
     connection.ensure_connection()
-    names = list(values)
-    calls = ", ".join("set_config(%s, %s, false)" for _ in names)
-    params: list[str] = []
-    for name in names:
-        params += [name, values[name]]
     # On the driver's connection: session set-up, not one of the view's queries.
-    connection.connection.execute(f"SELECT {calls}", params)
+    connection.connection.execute(sql, params)
 
 
 def use_public_view() -> None:
-    _apply(session_values())
+    """Read the public view: its schema first, before the session's usual search_path."""
+    values = session_values()
+    _driver_execute("RESET search_path")
+    _driver_execute(
+        "SELECT set_config('search_path', %s || ', ' || current_setting('search_path'), false), "
+        "set_config(%s, %s, false), set_config(%s, %s, false)",
+        [
+            PUBLIC_VIEW,
+            DELAY_SETTING,
+            values[DELAY_SETTING],
+            DECIMALS_SETTING,
+            values[DECIMALS_SETTING],
+        ],
+    )
 
 
 def use_full_data() -> None:
-    values = {name: "" for name in session_values()} | PRIVATE_VALUES
-    _apply(values)
+    """Back to the session's own search_path (whatever the server or role sets)."""
+    _driver_execute(f"RESET search_path; RESET {DELAY_SETTING}; RESET {DECIMALS_SETTING}")
 
 
 def _reset_quietly() -> None:

@@ -290,7 +290,6 @@ def after_migrate(sender, **kwargs) -> None:
 def session_values() -> dict[str, str]:
     """The settings a public request's database session runs with."""
     return {
-        "search_path": f"{PUBLIC_VIEW}, public",
         DELAY_SETTING: f"{settings.PUBLIC_DELAY_HOURS} hours",
         DECIMALS_SETTING: str(settings.PUBLIC_COORDINATE_DECIMALS),
     }

@@ -238,7 +238,7 @@ def test_the_admin_lists_forms_and_histories_show_untrusted_text_as_text(admin_p
         page.goto(f"{admin}/{model}/")
         expect(page.locator("#result_list")).to_be_visible()
         page.locator("#result_list tbody tr th a").first.click()
-        expect(page.locator("#content-main form")).to_be_visible()
+        expect(page.locator(f"#content-main form#{model}_form")).to_be_visible()
         assert_no_script_ran(page, watch)
         page.goto(page.url.replace("/change/", "/history/"))
         assert_no_script_ran(page, watch)
