@@ -32,8 +32,9 @@ from rest_framework.exceptions import ValidationError
 from incidents.models import Region
 
 # Accepted by every endpoint besides its own filters: how to render and page the answer,
-# and the general-purpose ones clients send everywhere.
-GENERAL_PARAMETERS = ("format", "page", "page_size", "ordering", "search", "fields")
+# the general-purpose ones clients send everywhere, and `view=public`, with which a
+# logged-in reader sees what the public sees (incidents.public.middleware).
+GENERAL_PARAMETERS = ("format", "page", "page_size", "ordering", "search", "fields", "view")
 
 BBOX_HELP = (
     "Bounding box lon,lat,lon,lat in WGS84 degrees: two opposite corners, in either order "
