@@ -57,6 +57,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "verification_statuses": Attack.Verification.choices,
         "dashboard_config": {
             "api": API_ROOT,
+            # A logged-in reader's ?view=public page reads the API as the public does.
+            "view": "public" if getattr(request, "public_view", False) else "",
             "labels": {
                 "kind": dict(Facility.Kind.choices),
                 "status": dict(Facility.Status.choices),

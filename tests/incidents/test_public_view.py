@@ -598,3 +598,49 @@ def test_a_streamed_export_in_the_public_view_reads_public_rows(client, settings
     read = parse("/api/v1/exports/attacks.csv", response)
     assert ids_in(read) == world.visible["attacks"]
     assert "Xylodraft" not in read.body
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_the_statistics_count_only_what_the_public_view_holds(client, settings, world, viewer):
+    settings.PUBLIC_READ = True
+    summary = client.get("/api/v1/stats/summary").json()
+    assert summary["attacks"] == 2
+    assert (summary["facilities_damaged"], summary["facilities_destroyed"]) == (1, 1)
+    assert summary["weapons_launched"] == 10
+    assert summary["outages_current"] == [
+        {"service": "heating", "unit": "buildings", "count": 1100, "regions": 1}
+    ]
+    timeline = client.get("/api/v1/stats/timeline").json()["results"]
+    assert sum(period["attacks"] for period in timeline) == 2
+    regions = client.get("/api/v1/stats/regions").json()["results"]
+    assert sum(region["facilities_destroyed"] for region in regions) == 1
+    weapons = client.get("/api/v1/stats/weapons").json()["results"]
+    assert {row["weapon_type"] for row in weapons} == {"cruise_missile"}
+
+    client.force_login(viewer)
+    assert client.get("/api/v1/stats/summary").json()["attacks"] == 7
+    assert client.get("/api/v1/stats/summary?view=public").json() == summary
+
+
+def test_the_summary_says_which_counted_records_the_map_does_not_draw(client, settings, world):
+    settings.PUBLIC_READ = True
+    summary = client.get("/api/v1/stats/summary").json()
+    drawn = client.get("/api/v1/map/facilities.geojson").json()["features"]
+    on_map = len([f for f in drawn if f["properties"]["last_severity"] not in (None, "none")])
+    counted = summary["facilities_damaged"] + summary["facilities_destroyed"]
+    assert (counted, on_map) == (2, 1)
+    assert summary["not_on_map"] == [
+        {"figure": "attacks", "count": 1, "reason": "no_impact_point"},
+        {"figure": "facilities_destroyed", "count": 1, "reason": "shown_by_region_only"},
+    ]
+    attacks_on_map = len(client.get("/api/v1/map/attacks.geojson").json()["features"])
+    assert summary["attacks"] - attacks_on_map == 1
+
+    # The dashboard shows each note under its figure (static/incidents/dashboard/summary.js).
+    html = client.get(reverse("dashboard")).content.decode()
+    for figure in ("attacks", "facilities_damaged", "facilities_destroyed"):
+        assert f'data-note="{figure}"' in html
+    script = (settings.BASE_DIR / "static/incidents/dashboard/summary.js").read_text()
+    assert "shown only by region" in script and "not_on_map" in script

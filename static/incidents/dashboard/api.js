@@ -1,6 +1,6 @@
 /* Requests to the API: JSON, errors worded from the API's answer, older requests cancelled. */
 
-import { timings } from "./config.js";
+import { timings, VIEW } from "./config.js";
 
 const controllers = {};
 
@@ -11,7 +11,8 @@ export async function getJSON(key, url) {
   timings.pending = (timings.pending || 0) + 1;
   let response;
   try {
-    response = await fetch(url, {
+    const viewed = VIEW ? `${url}${url.includes("?") ? "&" : "?"}view=${encodeURIComponent(VIEW)}` : url;
+    response = await fetch(viewed, {
       signal: controller.signal,
       headers: { Accept: "application/json, application/geo+json" },
       credentials: "same-origin",

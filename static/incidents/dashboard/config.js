@@ -9,5 +9,7 @@ const config = JSON.parse(document.getElementById("tracker-config").textContent)
 
 export const API = config.api;
 export const LABELS = config.labels;
+/** "public" when the page shows the public view: every API request then asks for it too. */
+export const VIEW = config.view || "";
 
 export const timings = (window.trackerTimings = { interactive: null, redraws: [], counts: {} });
