@@ -186,6 +186,25 @@ def facility_status_sql(alias: str) -> str:
     )
 
 
+def facility_updated_sql(alias: str) -> str:
+    """When the public's version of a facility last changed: its own last edit, or the
+    moment damage to it came into the public view, whichever is later.
+
+    Not the live updated_at: a facility's status follows its damage, and refreshing it
+    moves updated_at, so an hour after a strike (still under the delay, or in a draft)
+    the public would see that something happened to the plant.
+    """
+    history = q(apps.get_model("incidents", "Facility").history.model._meta.db_table)
+    delay = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
+    return (
+        "GREATEST("
+        f"COALESCE((SELECT max(h.history_date) FROM public.{history} h WHERE h.id = {alias}.id), "
+        f"{alias}.created_at), "
+        f"(SELECT max(pd.public_from + {delay}) FROM {q(PUBLISHED)}.incidents_damage pd "
+        f"WHERE pd.facility_id = {alias}.id AND pd.{VISIBLE}))"
+    )
+
+
 def _live_views() -> dict[str, str]:
     """The views read straight from the app's tables, by table name."""
     from incidents.models import Damage, Facility, Region, Source
@@ -199,6 +218,7 @@ def _live_views() -> dict[str, str]:
             "location": f"CASE WHEN f.public_region_only THEN NULL ELSE {location} END",
             "location_approximate": "(f.location_approximate OR f.public_region_only)",
             "status": facility_status_sql("f"),
+            "updated_at": facility_updated_sql("f"),
         },
     )
     links = [

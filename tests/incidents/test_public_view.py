@@ -644,3 +644,25 @@ def test_the_summary_says_which_counted_records_the_map_does_not_draw(client, se
         assert f'data-note="{figure}"' in html
     script = (settings.BASE_DIR / "static/incidents/dashboard/summary.js").read_text()
     assert "shown only by region" in script and "not_on_map" in script
+
+
+def test_damage_the_public_does_not_see_yet_does_not_move_a_facility_s_update_time(
+    client, settings, world, analyst, reviewer
+):
+    settings.PUBLIC_READ = True
+    url = f"/api/v1/facilities/{world.plant.pk}/"
+    before = client.get(url).json()
+    struck = timezone.now()
+    strike = _attack(analyst, "Ocelotsoon second strike", 1, (30.65, 50.43))
+    facilities.damage_create(
+        created_by=analyst, attack=strike, facility=world.plant, severity="destroyed"
+    )
+    publication.publish(record=strike, user=reviewer)
+    assert Facility.objects.get(pk=world.plant.pk).status == "destroyed"
+
+    after = client.get(url).json()
+    # Neither the status nor the update time tells that the plant was hit an hour ago.
+    assert (after["status"], after["updated_at"]) == (before["status"], before["updated_at"])
+    since = struck.isoformat().replace("+00:00", "Z")
+    changed = client.get("/api/v1/facilities/", {"updated_since": since}).json()
+    assert world.plant.pk not in {facility["id"] for facility in changed["results"]}
