@@ -48,6 +48,8 @@ def cacheable_response(request: HttpRequest, body: bytes, content_type: str) -> 
         response["Content-Length"] = str(len(response.content))
     response["ETag"] = etag
     # Revalidate every time: the ETag makes an unchanged layer cost one query and no bytes.
-    response["Cache-Control"] = "no-cache" if settings.PUBLIC_READ else "private, no-cache"
+    # Only the public view may sit in a shared cache; the full data is the reader's own.
+    public = settings.PUBLIC_READ and getattr(request, "public_view", False)
+    response["Cache-Control"] = "no-cache" if public else "private, no-cache"
     patch_vary_headers(response, ["Accept-Encoding", "Accept", "Cookie"])
     return response

@@ -666,3 +666,14 @@ def test_damage_the_public_does_not_see_yet_does_not_move_a_facility_s_update_ti
     since = struck.isoformat().replace("+00:00", "Z")
     changed = client.get("/api/v1/facilities/", {"updated_since": since}).json()
     assert world.plant.pk not in {facility["id"] for facility in changed["results"]}
+
+
+def test_only_the_public_view_of_a_layer_may_be_kept_in_a_shared_cache(
+    client, settings, world, viewer
+):
+    settings.PUBLIC_READ = True
+    layer = "/api/v1/map/attacks.geojson"
+    assert client.get(layer)["Cache-Control"] == "no-cache"
+    client.force_login(viewer)
+    assert client.get(layer)["Cache-Control"] == "private, no-cache"
+    assert client.get(layer + "?view=public")["Cache-Control"] == "no-cache"
