@@ -217,6 +217,8 @@ def _live_views() -> dict[str, str]:
         {
             "location": f"CASE WHEN f.public_region_only THEN NULL ELSE {location} END",
             "location_approximate": "(f.location_approximate OR f.public_region_only)",
+            # The locality (a town, a district) would place it more finely than its region.
+            "locality": "CASE WHEN f.public_region_only THEN '' ELSE f.locality END",
             "status": facility_status_sql("f"),
             "updated_at": facility_updated_sql("f"),
         },

@@ -55,6 +55,7 @@ HIDDEN_WORDS = {
     "facility notes": "Marmotnote",
     "illustrative facility": "Tapirsample",
     "damage of a draft attack": "Draftdamage",
+    "locality of a facility shown by region only": "Saltivka",
 }
 # Six-decimal points: what the analysts stored.
 ATTACK_POINT = (30.123456, 50.456789)
@@ -135,6 +136,7 @@ def world(oblasts, analyst, reviewer) -> World:
         name="Kharkiv substation",
         kind=Facility.Kind.SUBSTATION,
         location=point(HIDDEN_PLANT_POINT),
+        locality="Saltivka district",
         public_region_only=True,
     )
     sample_plant = facilities.facility_create(
