@@ -299,7 +299,7 @@ def public_urls(world: World) -> list[tuple[str, str | None]]:
         if not params:
             urls.append((f"{path}?{suffix}", collection))
             if collection or "/map/" in path:
-                for export in ("csv", "hxl", "geojson"):
+                for export in ("csv", "hxl", "geojson", "api"):
                     urls.append((f"{path}?format={export}&{suffix}", collection))
             continue
         if collection == "regions":
@@ -313,7 +313,8 @@ def public_urls(world: World) -> list[tuple[str, str | None]]:
             keys = [1]
         for key in keys:
             url = re.sub(r"\{[a-z_]+\}", str(key), path)
-            urls += [(url, collection), (f"{url}?format=csv", collection)]
+            urls += [(url, collection)]
+            urls += [(f"{url}?format={export}", collection) for export in ("csv", "api")]
     urls.append((reverse("dashboard"), None))
     for attack_id in world.visible["attacks"] | world.hidden["attacks"]:
         urls.append((reverse("attack-detail", args=[attack_id]), "attacks"))
