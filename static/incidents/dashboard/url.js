@@ -30,8 +30,11 @@ export const filterParams = (state) => stateToParams(state, { withInterval: fals
 
 export function urlFor(state) {
   const params = stateToParams(state);
-  const view = new URLSearchParams(location.search).get("map");
+  const current = new URLSearchParams(location.search);
+  const view = current.get("map");
   if (view) params.set("map", view);
+  // A page opened with ?view=public stays in the public view as the filters change.
+  if (current.get("view")) params.set("view", current.get("view"));
   const query = params.toString();
   return location.pathname + (query ? "?" + query : "");
 }
