@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from incidents.api import exports
 from incidents.models import (
     Attack,
     Damage,
@@ -680,3 +681,27 @@ def test_only_the_public_view_of_a_layer_may_be_kept_in_a_shared_cache(
     client.force_login(viewer)
     assert client.get(layer)["Cache-Control"] == "private, no-cache"
     assert client.get(layer + "?view=public")["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_streamed_export_outside_a_transaction_reads_public_rows_to_the_end(
+    client, settings, monkeypatch, analyst, reviewer
+):
+    # In autocommit, as in production, the export reads its first chunk in the view and the
+    # rest while the body is sent, after the middleware has put the full data back.
+    settings.PUBLIC_READ = True
+    monkeypatch.setattr(exports, "ROWS_PER_CHUNK", 1)
+    shown = set()
+    for hours in (48, 47, 46):
+        attack = _attack(analyst, "Strike on the Darnytsia plant", hours, PLANT_POINT)
+        publication.publish(record=attack, user=reviewer)
+        _attack(analyst, "Xylodraft strike", hours, ATTACK_POINT)
+        shown.add(attack.pk)
+    response = client.get("/api/v1/exports/attacks.csv")
+    assert response.streaming
+    read = parse("/api/v1/exports/attacks.csv", response)
+    assert ids_in(read) == shown
+    assert "Xylodraft" not in read.body and "30.654321" not in read.body
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        assert "public_view" not in cursor.fetchone()[0]
