@@ -408,8 +408,9 @@ def ids_in(read: Read) -> set[int]:
     return set()
 
 
-# A decimal number in Ukraine's latitudes or longitudes, with more decimals than allowed.
-FINE_COORDINATE = re.compile(r"(?<![\d.])(?:2[2-9]|3\d|4\d|5[0-3])\.(\d+)")
+# A decimal number in Ukraine's latitudes or longitudes, with more decimals than allowed
+# (not the seconds of a time, 14:37.186289).
+FINE_COORDINATE = re.compile(r"(?<![\d.:])(?:2[2-9]|3\d|4\d|5[0-3])\.(\d+)")
 
 
 def leaks(read: Read, world: World, collection: str | None) -> list[str]:
