@@ -74,7 +74,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/dashboard.html", context)
 
 
-@read_access
 def coordinate_decimals(request: HttpRequest) -> int:
     """Decimals a page shows coordinates with: the public view's own, else about 10 m."""
     if getattr(request, "public_view", False):
