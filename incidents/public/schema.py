@@ -264,6 +264,7 @@ def _live_views() -> dict[str, str]:
 def sync_public_schema() -> None:
     """Bring both schemas in line with the app's tables; published snapshots are kept."""
     snapshots = snapshot_models()
+    source_table = apps.get_model("incidents", "Source")._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {q(PUBLISHED)}")
         cursor.execute(f"DROP SCHEMA IF EXISTS {q(PUBLIC_VIEW)} CASCADE")
@@ -276,10 +277,16 @@ def sync_public_schema() -> None:
     with connection.cursor() as cursor:
         # Snapshot views first: the live views of facilities and sources read them.
         for table in snapshot_tables:
-            names = ", ".join(q(c) for c in _table_columns("public", table))
+            live_columns = _table_columns("public", table)
+            names = ", ".join(q(c) for c in live_columns)
+            # A source made confidential after publication: its links go, not only the source.
+            open_sources = f"SELECT id FROM public.{q(source_table)} WHERE NOT confidential"
+            still_open = (
+                f" AND source_id IN ({open_sources})" if "source_id" in live_columns else ""
+            )
             cursor.execute(
                 f"CREATE VIEW {view}.{q(table)} AS SELECT {names} "
-                f"FROM {q(PUBLISHED)}.{q(table)} WHERE {VISIBLE}"
+                f"FROM {q(PUBLISHED)}.{q(table)} WHERE {VISIBLE}{still_open}"
             )
         for table, select in live.items():
             cursor.execute(f"CREATE VIEW {view}.{q(table)} AS {select}")

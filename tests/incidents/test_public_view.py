@@ -706,3 +706,25 @@ def test_a_streamed_export_outside_a_transaction_reads_public_rows_to_the_end(
     with connection.cursor() as cursor:
         cursor.execute("SHOW search_path")
         assert "public_view" not in cursor.fetchone()[0]
+
+
+def test_a_source_made_confidential_after_publication_is_no_longer_named_by_any_record(
+    client, settings, world, analyst
+):
+    settings.PUBLIC_READ = True
+    source = Source.objects.get(pk=next(iter(world.visible["sources"])))
+    source.confidential = True
+    sources.source_save(source, user=analyst)
+    for url in (
+        "/api/v1/exports/attacks.csv",
+        "/api/v1/outages/?format=csv",
+        "/api/v1/responses/?format=csv",
+        "/api/v1/damages/?format=csv",
+    ):
+        cache.clear()
+        rows = parse(url, client.get(url)).rows
+        named = {value for row in rows for value in row["sources"].split(";") if value}
+        assert str(source.pk) not in named, url
+    attack = client.get(f"/api/v1/attacks/{world.published.pk}/").json()
+    assert source.pk not in attack["sources"]
+    assert client.get(f"/api/v1/sources/{source.pk}/").status_code == 404
