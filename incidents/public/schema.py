@@ -265,6 +265,7 @@ def sync_public_schema() -> None:
     """Bring both schemas in line with the app's tables; published snapshots are kept."""
     snapshots = snapshot_models()
     source_table = apps.get_model("incidents", "Source")._meta.db_table
+    facility_table = apps.get_model("incidents", "Facility")._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {q(PUBLISHED)}")
         cursor.execute(f"DROP SCHEMA IF EXISTS {q(PUBLIC_VIEW)} CASCADE")
@@ -284,6 +285,10 @@ def sync_public_schema() -> None:
             still_open = (
                 f" AND source_id IN ({open_sources})" if "source_id" in live_columns else ""
             )
+            # Likewise damage to a facility made illustrative after publication.
+            if "facility_id" in live_columns and "history_id" not in live_columns:
+                real = f"SELECT id FROM public.{q(facility_table)} WHERE NOT is_illustrative"
+                still_open += f" AND facility_id IN ({real})"
             cursor.execute(
                 f"CREATE VIEW {view}.{q(table)} AS SELECT {names} "
                 f"FROM {q(PUBLISHED)}.{q(table)} WHERE {VISIBLE}{still_open}"

@@ -531,6 +531,20 @@ def test_the_withdrawn_attack_is_listed_in_the_deletion_feed(client, settings, w
     assert ("attacks", world.withdrawn.pk) in deleted
 
 
+def test_the_parts_of_a_withdrawn_attack_are_listed_in_the_deletion_feed(
+    client, settings, world, reviewer
+):
+    settings.PUBLIC_READ = True
+    publication.withdraw(record=world.published, user=reviewer)
+    feed = client.get("/api/v1/deleted/?page_size=100").json()["results"]
+    deleted = {(row["model"], row["id"]) for row in feed}
+    damages = set(world.published.damages.values_list("pk", flat=True))
+    weapons = set(world.published.weapons.values_list("pk", flat=True))
+    assert {("damages", pk) for pk in damages} <= deleted
+    assert {("weapon-uses", pk) for pk in weapons} <= deleted
+    assert ("attacks", world.published.pk) in deleted
+
+
 def test_a_facility_shown_by_region_is_off_the_map_but_listed_under_its_region(
     client, settings, world
 ):
@@ -728,3 +742,16 @@ def test_a_source_made_confidential_after_publication_is_no_longer_named_by_any_
     attack = client.get(f"/api/v1/attacks/{world.published.pk}/").json()
     assert source.pk not in attack["sources"]
     assert client.get(f"/api/v1/sources/{source.pk}/").status_code == 404
+
+
+def test_damage_to_a_facility_made_illustrative_after_publication_leaves_the_public_view(
+    client, settings, world, analyst
+):
+    settings.PUBLIC_READ = True
+    plant = Facility.objects.get(pk=world.plant.pk)
+    plant.is_illustrative = True
+    facilities.facility_save(plant, user=analyst)
+    damages = ids_in(parse("", client.get("/api/v1/damages/?page_size=100")))
+    assert not damages & set(plant.damages.values_list("pk", flat=True))
+    attack = client.get(f"/api/v1/attacks/{world.published.pk}/").json()
+    assert attack["damages"] == []
