@@ -308,10 +308,16 @@ def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
     return sql, attacks.params
 
 
-def facilities_selection(filters: Filters) -> Selection:
-    """Facilities in the place filters, narrowed by the attack filters to those hit."""
+def facilities_selection(filters: Filters, *, located_only: bool = False) -> Selection:
+    """Facilities in the place filters, narrowed by the attack filters to those hit.
+
+    With located_only, those with a location: the public view shows some facilities
+    by region only, with no location; the map leaves them off, their region lists them.
+    """
     last_join, last_params = last_damage_join(filters)
     where = facility_where(filters)
+    if located_only:
+        where.add("f.location IS NOT NULL")
     if filters.updated_since:
         where.add("f.updated_at >= %s", filters.updated_since)
     where.search(["f.name", "f.name_uk", "f.locality", "f.operator"], filters.search)
@@ -319,7 +325,7 @@ def facilities_selection(filters: Filters) -> Selection:
 
 
 def facilities_sql(filters: Filters) -> Query:
-    rows = facilities_selection(filters)
+    rows = facilities_selection(filters, located_only=True)
     kinds_join, kinds_params = labels_join(Facility.Kind, "f.kind", "kl")
     status_join, status_params = labels_join(Facility.Status, "f.status", "sl")
     body, body_params = rows.sql(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.gis.geos import Point
-from django.db.models import QuerySet
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
@@ -146,13 +146,27 @@ def facility_restoration_history(*, facility: Facility) -> list[dict[str, object
     return changes
 
 
+def subquery_sum(model: type, fk: str, field: str) -> Subquery:
+    """Sum related rows in a subquery: no GROUP BY over the outer table, which the public
+    view's tables (views, without a primary key to group by) could not take."""
+    rows = (
+        model.objects.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Subquery(rows, output_field=IntegerField())
+
+
 def region_attacks(*, region: Region, limit: int) -> QuerySet[Attack]:
-    from django.db.models import Sum
+    from incidents.models import WeaponUse
 
     return (
         Attack.objects.filter(regions=region)
         .annotate(
-            launched_total=Sum("weapons__launched"), intercepted_total=Sum("weapons__intercepted")
+            launched_total=subquery_sum(WeaponUse, "attack", "launched"),
+            intercepted_total=subquery_sum(WeaponUse, "attack", "intercepted"),
         )
         .order_by("-started_at", "-id")[:limit]
     )

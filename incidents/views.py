@@ -31,8 +31,11 @@ def read_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def admin_change_url(request: HttpRequest, obj: Model) -> str | None:
-    """The admin page that edits `obj`, for users allowed to change it."""
+    """The admin page that edits `obj`, for users allowed to change it (not in the public view,
+    which shows what the public sees)."""
     meta = obj._meta
+    if getattr(request, "public_view", False):
+        return None
     if not request.user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
         return None
     try:
@@ -80,8 +83,24 @@ def attack_detail(request: HttpRequest, pk: int) -> HttpResponse:
         attack = selectors.attack_page(pk=pk)
     except Attack.DoesNotExist as missing:
         raise Http404("No such attack.") from missing
-    context = {"attack": attack, "admin_url": admin_change_url(request, attack)}
+    context = {
+        "attack": attack,
+        "admin_url": admin_change_url(request, attack),
+    }
     return render(request, "incidents/attack_detail.html", context)
+
+
+def facility_point(facility: Facility) -> dict[str, object] | None:
+    """The facility's marker for the page's map; None when the reader sees no location
+    (the public view shows some facilities by region only)."""
+    if facility.location is None:
+        return None
+    return {
+        "lat": facility.location.y,
+        "lng": facility.location.x,
+        "name": facility.name,
+        "status": facility.status,
+    }
 
 
 @read_access
@@ -92,12 +111,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "admin_url": admin_change_url(request, facility),
         "damages": selectors.facility_damage_history(facility=facility),
         "restoration_history": selectors.facility_restoration_history(facility=facility),
-        "facility_point": {
-            "lat": facility.location.y,
-            "lng": facility.location.x,
-            "name": facility.name,
-            "status": facility.status,
-        },
+        "facility_point": facility_point(facility),
     }
     return render(request, "incidents/facility_detail.html", context)
 

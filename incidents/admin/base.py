@@ -15,7 +15,6 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
-    Sum,
     URLField,
 )
 from django.db.models.functions import Coalesce
@@ -29,6 +28,7 @@ from incidents.forms import (
 from incidents.models import (
     Region,
 )
+from incidents.selectors import subquery_sum  # noqa: F401 (the admin's lists use it from here)
 from incidents.services.base import Writes
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
@@ -47,17 +47,6 @@ def subquery_count(model: type, fk: str, **filters: Any) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-def subquery_sum(model: type, fk: str, field: str) -> Subquery:
-    rows = (
-        model.objects.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return Subquery(rows, output_field=IntegerField())
 
 
 def region_filter(path: str, title: str = "region") -> type[admin.SimpleListFilter]:

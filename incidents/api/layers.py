@@ -112,14 +112,17 @@ def layer_view(
 FacilitiesLayer = layer_view(
     "FacilitiesLayer",
     "Facilities layer",
-    "Every facility as a point with its status and latest damage. Attack filters "
-    "(dates, weapon type, verification status, service) narrow it to facilities damaged by "
-    "matching attacks.",
+    "Every facility with a location as a point with its status and latest damage (the "
+    "public view shows some facilities by region only: they are listed, not drawn). Attack "
+    "filters (dates, weapon type, verification status, service) narrow it to facilities "
+    "damaged by matching attacks.",
     declarations.FACILITIES,
     (
         geojson.facilities_sql,
         export_tables.FACILITIES,
-        lambda filters: rows_of_selection(geojson.facilities_selection(filters), "f.id"),
+        lambda filters: rows_of_selection(
+            geojson.facilities_selection(filters, located_only=True), "f.id"
+        ),
     ),
 )
 AttacksLayer = layer_view(

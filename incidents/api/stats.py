@@ -70,12 +70,13 @@ def _damage_sql(filters: Filters) -> tuple[str, list[object]]:
     attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
     places = facility_where(replace(filters, statuses=()))
     sql = (
-        "SELECT d.facility_id, f.region_id, "
+        "SELECT d.facility_id, f.region_id, (f.location IS NULL) AS unlocated, "
         "bool_or(d.severity = 'destroyed') AS destroyed, "
         "bool_or(d.severity = ANY(%s)) AS damaged "
         f"FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
         f"JOIN {FACILITY} f ON f.id = d.facility_id "
-        f"WHERE {attacks.sql()} AND {places.sql()} GROUP BY d.facility_id, f.region_id"
+        f"WHERE {attacks.sql()} AND {places.sql()} GROUP BY d.facility_id, f.region_id, "
+        "f.location IS NULL"
     )
     return sql, [list(DAMAGED), *attacks.params, *places.params]
 
@@ -92,13 +93,25 @@ def _rate(intercepted: str, launched: str) -> str:
 # --------------------------------------------------------------------------- summary
 
 
+# Why a figure counts records the map does not draw (see `summary`'s "not_on_map").
+NOT_ON_MAP_REASONS = {
+    "shown_by_region_only": "The public view shows these facilities by region only, "
+    "without a location.",
+    "no_impact_point": "These attacks have no impact point (or, in the public view, hit a "
+    "facility shown by region only).",
+}
+
+
 def summary(filters: Filters) -> dict:
+    """The figures, and for each figure that counts records the map cannot draw, how many
+    and why ("not_on_map"), so a reader can tell a total from the points on the map."""
     attacks = attack_where(filters)
     weapons = weapon_where(filters)
     damage, damage_params = _damage_sql(filters)
     current, current_params = current_outages_sql(filters)
     sql = (
-        f"WITH a AS (SELECT a.id FROM {ATTACK} a WHERE {attacks.sql()}), "
+        f"WITH a AS (SELECT a.id, a.impact_location IS NULL AS unlocated FROM {ATTACK} a "
+        f"WHERE {attacks.sql()}), "
         f"wp AS (SELECT sum(w.launched) AS launched, sum(w.intercepted) AS intercepted, "
         f"{_rate('w.intercepted', 'w.launched')} AS rate FROM {WEAPON} w "
         f"WHERE w.attack_id IN (SELECT id FROM a) AND {weapons.sql()}), "
@@ -114,7 +127,16 @@ def summary(filters: Filters) -> dict:
         "FROM cur), "
         "'weapons_launched', COALESCE(wp.launched, 0), "
         "'weapons_intercepted', COALESCE(wp.intercepted, 0), "
-        "'interception_rate', wp.rate)::text FROM wp"
+        "'interception_rate', wp.rate, "
+        "'not_on_map', (SELECT COALESCE(json_agg(json_build_object("
+        "'figure', n.figure, 'count', n.count, 'reason', n.reason) ORDER BY n.position), "
+        "'[]'::json) FROM (VALUES "
+        "(1, 'attacks', 'no_impact_point', (SELECT count(*) FROM a WHERE unlocated)), "
+        "(2, 'facilities_damaged', 'shown_by_region_only', "
+        "(SELECT count(*) FROM fac WHERE damaged AND NOT destroyed AND unlocated)), "
+        "(3, 'facilities_destroyed', 'shown_by_region_only', "
+        "(SELECT count(*) FROM fac WHERE destroyed AND unlocated))"
+        ") AS n(position, figure, reason, count) WHERE n.count > 0))::text FROM wp"
     )
     params = [*attacks.params, *weapons.params, *damage_params, *current_params]
     return _json(sql, params)
@@ -137,7 +159,9 @@ OUTAGE_TOTAL = inline_serializer(
     summary="Summary figures",
     description="Attacks, facilities damaged and destroyed by them, current outages added up "
     "over regions (the latest figure per region, service and unit), weapons launched and "
-    "intercepted, and the interception rate over the weapon rows where both are known.",
+    "intercepted, and the interception rate over the weapon rows where both are known. "
+    "`not_on_map` lists, per figure, how many of the records it counts the map does not "
+    "draw, and why (only figures with such records are listed).",
     parameters=ATTACKS.openapi(),
     responses={
         200: inline_serializer(
@@ -150,6 +174,23 @@ OUTAGE_TOTAL = inline_serializer(
                 "weapons_launched": serializers.IntegerField(),
                 "weapons_intercepted": serializers.IntegerField(),
                 "interception_rate": serializers.FloatField(allow_null=True),
+                "not_on_map": inline_serializer(
+                    "NotOnMap",
+                    {
+                        "figure": serializers.ChoiceField(
+                            ["attacks", "facilities_damaged", "facilities_destroyed"],
+                            help_text="The figure above that counts these records.",
+                        ),
+                        "count": serializers.IntegerField(),
+                        "reason": serializers.ChoiceField(
+                            list(NOT_ON_MAP_REASONS),
+                            help_text="; ".join(
+                                f"{key}: {text}" for key, text in NOT_ON_MAP_REASONS.items()
+                            ),
+                        ),
+                    },
+                    many=True,
+                ),
             },
         ),
         **ERROR_RESPONSES,

@@ -186,6 +186,25 @@ def facility_status_sql(alias: str) -> str:
     )
 
 
+def facility_updated_sql(alias: str) -> str:
+    """When the public's version of a facility last changed: its own last edit, or the
+    moment damage to it came into the public view, whichever is later.
+
+    Not the live updated_at: a facility's status follows its damage, and refreshing it
+    moves updated_at, so an hour after a strike (still under the delay, or in a draft)
+    the public would see that something happened to the plant.
+    """
+    history = q(apps.get_model("incidents", "Facility").history.model._meta.db_table)
+    delay = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
+    return (
+        "GREATEST("
+        f"COALESCE((SELECT max(h.history_date) FROM public.{history} h WHERE h.id = {alias}.id), "
+        f"{alias}.created_at), "
+        f"(SELECT max(pd.public_from + {delay}) FROM {q(PUBLISHED)}.incidents_damage pd "
+        f"WHERE pd.facility_id = {alias}.id AND pd.{VISIBLE}))"
+    )
+
+
 def _live_views() -> dict[str, str]:
     """The views read straight from the app's tables, by table name."""
     from incidents.models import Damage, Facility, Region, Source
@@ -198,7 +217,10 @@ def _live_views() -> dict[str, str]:
         {
             "location": f"CASE WHEN f.public_region_only THEN NULL ELSE {location} END",
             "location_approximate": "(f.location_approximate OR f.public_region_only)",
+            # The locality (a town, a district) would place it more finely than its region.
+            "locality": "CASE WHEN f.public_region_only THEN '' ELSE f.locality END",
             "status": facility_status_sql("f"),
+            "updated_at": facility_updated_sql("f"),
         },
     )
     links = [
@@ -242,6 +264,8 @@ def _live_views() -> dict[str, str]:
 def sync_public_schema() -> None:
     """Bring both schemas in line with the app's tables; published snapshots are kept."""
     snapshots = snapshot_models()
+    source_table = apps.get_model("incidents", "Source")._meta.db_table
+    facility_table = apps.get_model("incidents", "Facility")._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {q(PUBLISHED)}")
         cursor.execute(f"DROP SCHEMA IF EXISTS {q(PUBLIC_VIEW)} CASCADE")
@@ -254,10 +278,20 @@ def sync_public_schema() -> None:
     with connection.cursor() as cursor:
         # Snapshot views first: the live views of facilities and sources read them.
         for table in snapshot_tables:
-            names = ", ".join(q(c) for c in _table_columns("public", table))
+            live_columns = _table_columns("public", table)
+            names = ", ".join(q(c) for c in live_columns)
+            # A source made confidential after publication: its links go, not only the source.
+            open_sources = f"SELECT id FROM public.{q(source_table)} WHERE NOT confidential"
+            still_open = (
+                f" AND source_id IN ({open_sources})" if "source_id" in live_columns else ""
+            )
+            # Likewise damage to a facility made illustrative after publication.
+            if "facility_id" in live_columns and "history_id" not in live_columns:
+                real = f"SELECT id FROM public.{q(facility_table)} WHERE NOT is_illustrative"
+                still_open += f" AND facility_id IN ({real})"
             cursor.execute(
                 f"CREATE VIEW {view}.{q(table)} AS SELECT {names} "
-                f"FROM {q(PUBLISHED)}.{q(table)} WHERE {VISIBLE}"
+                f"FROM {q(PUBLISHED)}.{q(table)} WHERE {VISIBLE}{still_open}"
             )
         for table, select in live.items():
             cursor.execute(f"CREATE VIEW {view}.{q(table)} AS {select}")

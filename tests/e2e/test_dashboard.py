@@ -275,3 +275,23 @@ def test_a_pan_during_a_filter_change_still_finishes_drawing(page: Page, demo_si
     wait_for_redraw(page, before)
     expect(page.locator("#map-status")).to_be_hidden()
     assert "service=electricity" in page.url
+
+
+def test_a_figure_that_counts_facilities_the_map_does_not_draw_says_so(page: Page, demo_site):
+    # The public view shows some facilities by region only; the summary says how many of the
+    # counted ones the map leaves out, and the dashboard shows it under the figure.
+    def with_note(route) -> None:
+        response = route.fetch()
+        data = response.json()
+        data["not_on_map"] = [
+            {"figure": "facilities_destroyed", "count": 2, "reason": "shown_by_region_only"}
+        ]
+        route.fulfill(response=response, json=data)
+
+    page.route("**/api/v1/stats/summary*", with_note)
+    open_map(page, demo_site.url)
+    expect(page.locator('[data-note="facilities_destroyed"]')).to_have_text(
+        "2 facilities are shown only by region"
+    )
+    expect(page.locator('[data-note="facilities_damaged"]')).to_be_hidden()
+    expect(page.locator('[data-note="attacks"]')).to_be_hidden()

@@ -118,6 +118,8 @@ def test_the_summary_adds_up_attacks_facilities_weapons_and_current_outages(logg
         "weapons_intercepted": 25,
         # Over the rows where both figures are known: 25 of 35.
         "interception_rate": 0.7143,
+        # One of the three attacks has no impact point: the map cannot draw it.
+        "not_on_map": [{"figure": "attacks", "count": 1, "reason": "no_impact_point"}],
     }
 
 
@@ -152,6 +154,7 @@ def test_the_summary_of_nothing_is_zeros_and_no_rate(logged_in, db):
         "weapons_launched": 0,
         "weapons_intercepted": 0,
         "interception_rate": None,
+        "not_on_map": [],
     }
 
 

@@ -18,6 +18,23 @@ function currentOutageText(outages, service) {
     .join("; ");
 }
 
+/* Why a figure counts more than the map draws: e.g. "2 facilities are shown only by region". */
+const NOT_ON_MAP = {
+  shown_by_region_only: (n) =>
+    `${fmtNumber(n)} ${n === 1 ? "facility is" : "facilities are"} shown only by region`,
+  no_impact_point: (n) =>
+    `${fmtNumber(n)} ${n === 1 ? "attack has" : "attacks have"} no point on the map`,
+};
+
+function showNotes(notes) {
+  for (const dd of summaryBox.querySelectorAll("[data-note]")) {
+    const note = (notes || []).find((n) => n.figure === dd.dataset.note);
+    const words = note && NOT_ON_MAP[note.reason];
+    dd.textContent = words ? words(note.count) : "";
+    dd.hidden = !words;
+  }
+}
+
 export async function loadSummary() {
   summaryBox.setAttribute("aria-busy", "true");
   summaryBox.classList.add("is-loading");
@@ -26,7 +43,8 @@ export async function loadSummary() {
     data = await getJSON("summary", `${API}stats/summary?${filterParams(app.state)}`);
   } catch (error) {
     if (isAbort(error)) return;
-    for (const dd of summaryBox.querySelectorAll("dd")) dd.textContent = "–";
+    for (const dd of summaryBox.querySelectorAll("dd[data-figure]")) dd.textContent = "–";
+    showNotes([]);
     summaryBox.querySelector('[data-figure="attacks"]').textContent = "unavailable";
     summaryBox.classList.remove("is-loading");
     return;
@@ -35,6 +53,7 @@ export async function loadSummary() {
   set("attacks", fmtNumber(data.attacks));
   set("facilities_damaged", fmtNumber(data.facilities_damaged));
   set("facilities_destroyed", fmtNumber(data.facilities_destroyed));
+  showNotes(data.not_on_map);
   set("heating", currentOutageText(data.outages_current, "heating"));
   set("electricity", currentOutageText(data.outages_current, "electricity"));
   set("weapons_launched", fmtNumber(data.weapons_launched));
