@@ -25,6 +25,7 @@ DECIMALS_SETTING = "tracker.public_decimals"
 
 # The rows of these tables are visible once now() - delay has passed their public_from.
 VISIBLE = f"public_from <= now() - NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
+DELAY = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
 # Coordinates in the live views: rounded to the request's decimals, 0 when unset.
 DECIMALS = f"COALESCE(NULLIF(current_setting('{DECIMALS_SETTING}', true), '')::int, 0)"
 
@@ -279,7 +280,14 @@ def sync_public_schema() -> None:
         # Snapshot views first: the live views of facilities and sources read them.
         for table in snapshot_tables:
             live_columns = _table_columns("public", table)
-            names = ", ".join(q(c) for c in live_columns)
+            # A sync client (?updated_since) must find a record when the public can first
+            # see it: after its publication (the copy's updated_at) and after the delay.
+            names = ", ".join(
+                f"GREATEST(updated_at, public_from + {DELAY}) AS updated_at"
+                if c == "updated_at"
+                else q(c)
+                for c in live_columns
+            )
             # A source made confidential after publication: its links go, not only the source.
             open_sources = f"SELECT id FROM public.{q(source_table)} WHERE NOT confidential"
             still_open = (

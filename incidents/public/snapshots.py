@@ -40,6 +40,8 @@ def _copy(
 ) -> None:
     decimals = str(int(settings.PUBLIC_COORDINATE_DECIMALS))
     names = columns(model)
+    # The public version changed now: sync clients (?updated_since) find it from here on.
+    overrides = {"updated_at": "now()"} | (overrides or {}) if "updated_at" in names else overrides
     selected = ", ".join(
         (overrides or {}).get(name) or public_expression(model, name, decimals, alias)
         for name in names

@@ -343,3 +343,15 @@ def test_pages_in_the_public_view_write_coordinates_with_the_public_decimals(
     page = client.get(attack.get_absolute_url()).content.decode()
     assert "50.45° N, 30.64° E" in page
     assert "50.4468" not in page and "50.4500" not in page
+
+
+def test_sync_clients_find_a_record_once_the_public_can_see_it(oblasts, reviewer, settings):
+    edited_long_ago = timezone.now() - timedelta(days=3)
+    attack = AttackFactory(started_at=timezone.now() - timedelta(hours=2), summary="Late")
+    Attack.objects.filter(pk=attack.pk).update(updated_at=edited_long_ago)
+    publication.publish(record=Attack.objects.get(pk=attack.pk), user=None)
+    settings.PUBLIC_DELAY_HOURS = 1
+    [seen] = public(Attack)
+    # Not the old edit: the publication, or the moment the delay let the public see it.
+    assert seen.updated_at >= attack.started_at + timedelta(hours=1)
+    assert seen.updated_at > edited_long_ago + timedelta(days=2)
