@@ -33,7 +33,15 @@ from incidents.models import Region
 
 # Accepted by every endpoint besides its own filters: how to render and page the answer,
 # and the general-purpose ones clients send everywhere.
-GENERAL_PARAMETERS = ("format", "page", "page_size", "ordering", "search", "fields")
+GENERAL_PARAMETERS = ("format", "page", "page_size", "ordering", "search", "fields", "view")
+
+# `?view=public`: a logged-in user reads as an anonymous visitor would. The switch itself is
+# made before the view runs (incidents.public.middleware); the parser only checks the value.
+VIEWS = ("public",)
+VIEW_HELP = (
+    "public: answer as an anonymous visitor would see it (published records only, delayed "
+    "and coarsened). Without it a logged-in user sees every record, drafts included."
+)
 
 BBOX_HELP = (
     "Bounding box lon,lat,lon,lat in WGS84 degrees: two opposite corners, in either order "
@@ -110,6 +118,7 @@ class Filters:
     severities: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     verification_statuses: tuple[str, ...] = ()
+    publication_states: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     restorations: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
@@ -132,6 +141,7 @@ class Filters:
             or self.weapon_types
             or self.severities
             or self.verification_statuses
+            or self.publication_states
             or self.services
         )
 
@@ -404,6 +414,8 @@ class Declaration:
                 errors[name[:40]] = [
                     f"Unknown parameter {name[:40]!r}. Accepted: {', '.join(accepted)}."
                 ]
+        if "view" in query:
+            errors.update(view_errors(query.getlist("view")))
         for param in self.params:
             given = query.getlist(param.name)
             if not given:
@@ -428,7 +440,23 @@ class Declaration:
         return Filters(**values)
 
     def openapi(self) -> list[OpenApiParameter]:
-        return [param.openapi() for param in self.params]
+        return [*(param.openapi() for param in self.params), VIEW_PARAMETER]
+
+
+def view_errors(values: list[str]) -> dict[str, list[str]]:
+    """What is wrong with the `view` values given, if anything."""
+    if len(values) > 1:
+        return {"view": ["Give this parameter once."]}
+    if values[0] not in VIEWS:
+        return {"view": [f"{values[0][:40]!r} is not one of: {', '.join(VIEWS)}. {VIEW_HELP}"]}
+    return {}
+
+
+# Every read documents it: the ones built on a declaration through `Declaration.openapi`,
+# a record's detail through incidents.api.schema.
+VIEW_PARAMETER = OpenApiParameter(
+    "view", {"type": "string", "enum": list(VIEWS)}, description=VIEW_HELP, allow_blank=False
+)
 
 
 def moment(

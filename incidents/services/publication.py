@@ -98,7 +98,6 @@ def publish(*, record: models.Model, user: User) -> models.Model:
     refusal = four_eyes_refusal(record, user)
     if refusal:
         _refuse(refusal, "four_eyes")
-    snapshots.publish(model, [record.pk])
     _save_state(
         record,
         user,
@@ -107,6 +106,8 @@ def publish(*, record: models.Model, user: User) -> models.Model:
         published_by=real_user(user),
         review_comment="",
     )
+    # Copied after the state is saved, so the public copy says published and since when.
+    snapshots.publish(model, [record.pk])
     return record
 
 
@@ -197,8 +198,6 @@ def publish_imported(model: type[models.Model], ids: Iterable[int], *, user: Use
         return
     if not may_publish(user, model):
         raise ValidationError("Only reviewers can import straight to published.")
-    # Illustrative rows take the state but never reach the public view (snapshots skip them).
-    snapshots.publish(model, ids)
     now = timezone.now()
     model.objects.filter(pk__in=ids).update(
         publication_state=State.PUBLISHED,
@@ -207,3 +206,5 @@ def publish_imported(model: type[models.Model], ids: Iterable[int], *, user: Use
         state_changed_at=now,
         review_comment="",
     )
+    # Illustrative rows take the state but never reach the public view (snapshots skip them).
+    snapshots.publish(model, ids)
