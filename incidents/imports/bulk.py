@@ -33,6 +33,7 @@ from incidents.services.base import (
     User,
     real_user,
 )
+from incidents.services.publication import reopen_on_edit
 from incidents.services.verification import may_verify
 
 Key = tuple[str, str]  # an attack's (external source, external id)
@@ -106,6 +107,19 @@ def _stored(rows: Sequence[AttackRow]) -> _Stored:
             weapon = WeaponRow(*values)
             found.weapons.setdefault(key_of[attack_id], {})[weapon.key] = weapon
             found.weapon_ids[(key_of[attack_id], weapon.key)] = pk
+    return found
+
+
+def attack_ids(keys: Sequence[Key]) -> list[int]:
+    """The ids of the stored attacks with these (external source, external id) keys."""
+    by_source: dict[str, set[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, set()).add(external_id)
+    found: list[int] = []
+    for source, external_ids in by_source.items():
+        found += Attack.objects.filter(
+            external_source=source, external_id__in=external_ids
+        ).values_list("pk", flat=True)
     return found
 
 
@@ -342,6 +356,11 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
             if status == Attack.Verification.VERIFIED and not may_verify(user):
                 status = Attack.Verification.CORROBORATED
             attack.verification_status = status
+            # As with every edit: a published attack is a draft again (the public keeps
+            # its published copy until it is published anew).
+            attack.publication_state = before.publication_state
+            attack.state_changed_at = before.state_changed_at
+            reopen_on_edit(attack)
         else:
             attack.created_by = author
             attack.created_at = now
@@ -371,7 +390,16 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
         _history_from_table(Attack, [a.pk for a in new.values()], "+", author)
     if changed:
         field_names = list(
-            dict.fromkeys([*rows[0].fields, "verification_status", "updated_at", "updated_by"])
+            dict.fromkeys(
+                [
+                    *rows[0].fields,
+                    "verification_status",
+                    "publication_state",
+                    "state_changed_at",
+                    "updated_at",
+                    "updated_by",
+                ]
+            )
         )
         Attack.objects.bulk_update(list(changed.values()), fields=field_names)
         changed_ids = [attack.pk for attack in changed.values()]

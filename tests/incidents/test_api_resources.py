@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
 from incidents.models import Attack, Damage, Facility, OutageReport, WeaponUse
-from incidents.services import attacks, outages
+from incidents.services import attacks, outages, publication
 from tests.factories import (
     KHARKIV,
     AttackFactory,
@@ -231,6 +231,9 @@ def test_each_role_gets_the_expected_status_on_every_endpoint(
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_public_read_lets_anonymous_read_but_not_write(settings, world, resource):
     settings.PUBLIC_READ = True
+    # Anonymous visitors read the public view: published records, and what they cite.
+    for record in ("attack", "outage", "response"):
+        publication.publish(record=world[record], user=None)
     client = APIClient()
     assert client.get(list_url(resource)).status_code == 200
     assert client.get(detail_url(resource, detail_key(resource, world))).status_code == 200
