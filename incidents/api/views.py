@@ -103,6 +103,9 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         export_format = request.accepted_renderer.format
         if export_format in EXPORTS:
+            if self.paginator is not None:
+                # An export is not paged, but its paging parameters are checked as a page's.
+                self.paginator.check_parameters(request)
             queryset = self.filter_queryset(self.get_queryset())
             return exports.collection_export(self, queryset, export_format)
         return super().list(request, *args, **kwargs)
