@@ -91,9 +91,13 @@ MAX_ID = 2**63 - 1
 # over every searched column, and each region code one more value to look up.
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_CHARS = 100
+# The characters str.split() separates words at, written out: `\s` means other sets in
+# Python's and in ECMA's regular expressions (\x1c-\x1f and \x85 in one, \ufeff in the other).
+_BLANKS = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BLANK = rf"[{_BLANKS}]"
 # PostgreSQL cannot hold the NUL character in text, so a word cannot contain it.
-_WORD = r"[^\s\x00]+"
-SEARCH_PATTERN = rf"^\s*{_WORD}(\s+{_WORD}){{0,{SEARCH_MAX_WORDS - 1}}}\s*$"
+_WORD = rf"[^{_BLANKS}\x00]+"
+SEARCH_PATTERN = rf"^{_BLANK}*{_WORD}({_BLANK}+{_WORD}){{0,{SEARCH_MAX_WORDS - 1}}}{_BLANK}*$"
 MAX_REGION_CODES = 50
 
 

@@ -262,6 +262,14 @@ def test_a_step_the_state_does_not_allow_is_a_400_naming_the_state(reviewer):
     assert response.json()["publication_state"] == "withdrawn"
 
 
+@pytest.mark.parametrize("method", ["get", "put", "delete", "trace"])
+def test_a_step_takes_post_only(reviewer, method):
+    record = draft("attacks")
+    response = getattr(client_for(reviewer), method)(move_url("attacks", record.pk, "publish"))
+    assert response.status_code == 405
+    assert state_of(record) == State.DRAFT
+
+
 @pytest.mark.parametrize("key", ["987654", "abc"])
 def test_a_step_on_an_unknown_record_is_a_404(reviewer, key):
     response = client_for(reviewer).post(f"{list_url('attacks')}{key}/publish/")
