@@ -143,6 +143,8 @@ def attack_where(
     where.search([f"{alias}.summary", f"{alias}.description"], filters.search)
     if filters.verification_statuses:
         where.add(f"{alias}.verification_status = ANY(%s)", list(filters.verification_statuses))
+    if filters.publication_states:
+        where.add(f"{alias}.publication_state = ANY(%s)", list(filters.publication_states))
     if filters.weapon_types:
         where.add(
             f"EXISTS (SELECT 1 FROM {WEAPON} fw WHERE fw.attack_id = {alias}.id "
@@ -230,6 +232,8 @@ def outages_selection(filters: Filters) -> Selection:
         where.add("o.unit = ANY(%s)", list(filters.units))
     if filters.attack:
         where.add("o.attack_id = %s", filters.attack)
+    if filters.publication_states:
+        where.add("o.publication_state = ANY(%s)", list(filters.publication_states))
     if filters.updated_since:
         where.add("o.updated_at >= %s", filters.updated_since)
     where.search(["o.locality"], filters.search)

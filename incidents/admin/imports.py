@@ -14,7 +14,12 @@ from django.urls import path
 from django.utils.html import format_html
 
 from incidents.imports import jobs
-from incidents.imports.formats import IMPORTERS, all_options, clean_format_options
+from incidents.imports.formats import (
+    IMPORTERS,
+    all_options,
+    check_publication_state,
+    clean_format_options,
+)
 from incidents.models import ImportJob
 
 
@@ -38,6 +43,9 @@ def job_status(job: ImportJob) -> dict[str, Any]:
 
 
 class _ImportJobForm(forms.ModelForm):
+    # Who imports (ImportJobAdmin.get_form sets it): publishing needs a reviewer.
+    user = None
+
     class Meta:
         model = ImportJob
         fields = ["format", "file"]
@@ -57,6 +65,11 @@ class _ImportJobForm(forms.ModelForm):
                 self.job_options = clean_format_options(fmt, given)
             except ValidationError as exc:
                 self.add_error(None, exc.messages)
+                return cleaned
+            try:
+                check_publication_state(fmt, self.job_options, user=self.user)
+            except ValidationError as exc:
+                self.add_error("publication_state", exc.messages)
         return cleaned
 
 
@@ -121,6 +134,11 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description="options")
     def options_display(self, job: ImportJob) -> str:
         return format_html("<code>{}</code>", json.dumps(job.options, ensure_ascii=False))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A class of its own per request: the user must not stay on the shared form class.
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -25,6 +25,7 @@ from incidents.models import (
     Damage,
     Facility,
     OutageReport,
+    PublicationState,
     Region,
     ResponseMeasure,
     Source,
@@ -32,6 +33,21 @@ from incidents.models import (
 )
 
 INTERVALS = ("day", "week", "month")
+
+
+def publication_state(what: str, *, lookup: str = "") -> Param:
+    """Records in one of the publication states; the public view holds published ones only."""
+    return choices(
+        "publication_state",
+        "publication_states",
+        PublicationState,
+        f"{what} in this publication state (draft, in_review, published, withdrawn). Only "
+        "meaningful for logged-in users: anonymous visitors and view=public see published "
+        "records only.",
+        lookup=lookup,
+    )
+
+
 # The model behind each collection name the deletion feed reports deletions under.
 DELETED_MODELS: dict[str, type] = {
     "regions": Region,
@@ -75,6 +91,7 @@ ATTACKS = Declaration(
             Attack.Verification,
             "Attack verification status.",
         ),
+        publication_state("Attacks"),
         bbox("Attacks whose impact point lies in the box (region views: regions overlapping it)."),
         search("the attack's summary or description"),
         UPDATED_SINCE,
@@ -142,6 +159,7 @@ OUTAGES = Declaration(
         choices("service", "services", OutageReport.Service, "Figures for this service."),
         choices("unit", "units", OutageReport.Unit, "Figures counted in this unit."),
         record("attack", "Figures linked to this attack (its id)."),
+        publication_state("Figures"),
         moment("as_of_after", "after", "Figures as of this moment or later."),
         moment(
             "as_of_before",
@@ -286,6 +304,7 @@ RESPONSES = Declaration(
         choices("kind", "kinds", ResponseMeasure.Kind, "Kind of measure.", lookup="kind"),
         regions("Measures in one of these regions.", lookup="region__code"),
         record("attack", "Measures responding to this attack (its id).", lookup="attack_id"),
+        publication_state("Measures", lookup="publication_state"),
         moment(
             "started_after",
             "after",

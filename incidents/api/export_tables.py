@@ -213,6 +213,11 @@ EXTERNAL = [
     Column("external_id", "#meta+dataset+id", "t.external_id"),
 ]
 ILLUSTRATIVE = Column("is_illustrative", "#meta+illustrative", "t.is_illustrative")
+# Attacks, outage figures and measures: where the record stands in review and publication.
+PUBLICATION = [
+    Column("publication_state", "#status+publication", "t.publication_state"),
+    _time("published_at", "#date+published"),
+]
 REGION_OF = f"LEFT JOIN {_db(Region)} r ON r.id = t.region_id"
 REGION_COLUMNS = [
     Column("region_code", "#adm1+code", "r.code"),
@@ -283,6 +288,7 @@ def _attacks() -> Table:
             sources,
             *EXTERNAL,
             ILLUSTRATIVE,
+            *PUBLICATION,
             *AUDIT,
             _url("attack-detail"),
         ],
@@ -363,6 +369,7 @@ def _outages() -> Table:
             sources,
             *EXTERNAL,
             ILLUSTRATIVE,
+            *PUBLICATION,
             *AUDIT,
         ],
     )
@@ -386,6 +393,7 @@ def _responses() -> Table:
             _time("started_at", "#date+start"),
             _time("ended_at", "#date+end"),
             sources,
+            *PUBLICATION,
             *AUDIT,
         ],
     )
@@ -419,6 +427,7 @@ def _facilities() -> Table:
             Column("last_severity", "#severity+last", "last.severity"),
             Column("last_attack_at", "#date+last_attack", iso_utc("last.started_at")),
             Column("notes", "#description", "t.notes"),
+            Column("public_region_only", "#meta+region_only", "t.public_region_only"),
             *EXTERNAL,
             ILLUSTRATIVE,
             *AUDIT,
@@ -465,6 +474,7 @@ def _sources() -> Table:
             Column("reliability", "#meta+reliability", "t.reliability"),
             Column("credibility", "#meta+credibility", "t.credibility"),
             Column("grade", "#meta+grade", "t.reliability || t.credibility"),
+            Column("confidential", "#meta+confidential", "t.confidential"),
             *EXTERNAL,
             *AUDIT,
         ],

@@ -46,11 +46,17 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["description"] = "A page number, from 1; past the last page, a 404."
         return _page_size_schema(parameters, self.page_size_query_param)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def check_parameters(self, request) -> None:
+        """A malformed page or page size is a 400, also where the answer is not paged."""
+        _check_page_size(request, self.page_size_query_param)
+        _once(request, self.page_query_param)
         raw = request.query_params.get(self.page_query_param)
         malformed = raw is not None and not _positive_int(raw)
         if malformed and raw not in self.last_page_strings:
             raise ValidationError({self.page_query_param: "A page number is 1 or more."})
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.check_parameters(request)
         return super().paginate_queryset(queryset, request, view)
 
 
@@ -80,10 +86,16 @@ class CursorPagination(pagination.CursorPagination):
                 )
         return _page_size_schema(parameters, self.page_size_query_param)
 
-    def decode_cursor(self, request):
+    def check_parameters(self, request) -> None:
+        """A malformed cursor or page size is a 400, also where the answer is not paged."""
+        _check_page_size(request, self.page_size_query_param)
+        _once(request, self.cursor_query_param)
         raw = request.query_params.get(self.cursor_query_param)
         if raw is not None and not re.fullmatch(CURSOR_PATTERN, raw):
             raise ValidationError({self.cursor_query_param: CURSOR_MESSAGE})
+
+    def decode_cursor(self, request):
+        self.check_parameters(request)
         try:
             return super().decode_cursor(request)
         except NotFound:
@@ -100,7 +112,13 @@ def _page_size_schema(parameters: list[dict], name: str) -> list[dict]:
     return parameters
 
 
+def _once(request, name: str) -> None:
+    if len(request.query_params.getlist(name)) > 1:
+        raise ValidationError({name: "Give this parameter once."})
+
+
 def _check_page_size(request, name: str) -> None:
+    _once(request, name)
     raw = request.query_params.get(name)
     if raw is not None and not _positive_int(raw):
         raise ValidationError(

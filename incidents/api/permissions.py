@@ -35,3 +35,27 @@ class ReadOrModelPermissions(DjangoModelPermissions):
         if request.method in SAFE_METHODS:
             return ReadAccess().has_permission(request, view)
         return super().has_permission(request, view)
+
+
+class CanMovePublication(BasePermission):
+    """The publication endpoints: authors submit (they may change the record); reviewers
+    publish, send back and withdraw (the model's publish permission)."""
+
+    # The permission each action needs, by the viewset action's name.
+    NEEDS = {
+        "submit": "change",
+        "publish": "publish",
+        "send_back": "publish",
+        "withdraw": "publish",
+    }
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if view.action not in self.NEEDS:
+            # A method the route does not take: the view answers 405.
+            return True
+        model = view.get_queryset().model
+        permission = self.NEEDS[view.action]
+        return user.has_perm(f"{model._meta.app_label}.{permission}_{model._meta.model_name}")

@@ -32,9 +32,16 @@ from rest_framework.exceptions import ValidationError
 from incidents.models import Region
 
 # Accepted by every endpoint besides its own filters: how to render and page the answer,
-# the general-purpose ones clients send everywhere, and `view=public`, which the public
-# view's middleware reads before the endpoint runs (incidents.public.middleware).
+# and the general-purpose ones clients send everywhere.
 GENERAL_PARAMETERS = ("format", "page", "page_size", "ordering", "search", "fields", "view")
+
+# `?view=public`: a logged-in user reads as an anonymous visitor would. The switch itself is
+# made before the view runs (incidents.public.middleware); the parser only checks the value.
+VIEWS = ("public",)
+VIEW_HELP = (
+    "public: answer as an anonymous visitor would see it (published records only, delayed "
+    "and coarsened). Without it a logged-in user sees every record, drafts included."
+)
 
 BBOX_HELP = (
     "Bounding box lon,lat,lon,lat in WGS84 degrees: two opposite corners, in either order "
@@ -84,9 +91,13 @@ MAX_ID = 2**63 - 1
 # over every searched column, and each region code one more value to look up.
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_CHARS = 100
+# The characters str.split() separates words at, written out: `\s` means other sets in
+# Python's and in ECMA's regular expressions (\x1c-\x1f and \x85 in one, \ufeff in the other).
+_BLANKS = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BLANK = rf"[{_BLANKS}]"
 # PostgreSQL cannot hold the NUL character in text, so a word cannot contain it.
-_WORD = r"[^\s\x00]+"
-SEARCH_PATTERN = rf"^\s*{_WORD}(\s+{_WORD}){{0,{SEARCH_MAX_WORDS - 1}}}\s*$"
+_WORD = rf"[^{_BLANKS}\x00]+"
+SEARCH_PATTERN = rf"^{_BLANK}*{_WORD}({_BLANK}+{_WORD}){{0,{SEARCH_MAX_WORDS - 1}}}{_BLANK}*$"
 MAX_REGION_CODES = 50
 
 
@@ -111,6 +122,7 @@ class Filters:
     severities: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     verification_statuses: tuple[str, ...] = ()
+    publication_states: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     restorations: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
@@ -133,6 +145,7 @@ class Filters:
             or self.weapon_types
             or self.severities
             or self.verification_statuses
+            or self.publication_states
             or self.services
         )
 
@@ -405,6 +418,8 @@ class Declaration:
                 errors[name[:40]] = [
                     f"Unknown parameter {name[:40]!r}. Accepted: {', '.join(accepted)}."
                 ]
+        if "view" in query:
+            errors.update(view_errors(query.getlist("view")))
         for param in self.params:
             given = query.getlist(param.name)
             if not given:
@@ -429,7 +444,23 @@ class Declaration:
         return Filters(**values)
 
     def openapi(self) -> list[OpenApiParameter]:
-        return [param.openapi() for param in self.params]
+        return [*(param.openapi() for param in self.params), VIEW_PARAMETER]
+
+
+def view_errors(values: list[str]) -> dict[str, list[str]]:
+    """What is wrong with the `view` values given, if anything."""
+    if len(values) > 1:
+        return {"view": ["Give this parameter once."]}
+    if values[0] not in VIEWS:
+        return {"view": [f"{values[0][:40]!r} is not one of: {', '.join(VIEWS)}. {VIEW_HELP}"]}
+    return {}
+
+
+# Every read documents it: the ones built on a declaration through `Declaration.openapi`,
+# a record's detail through incidents.api.schema.
+VIEW_PARAMETER = OpenApiParameter(
+    "view", {"type": "string", "enum": list(VIEWS)}, description=VIEW_HELP, allow_blank=False
+)
 
 
 def moment(

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from incidents.api.query import with_stored_codes
+from incidents.api.query import VIEW_PARAMETER, with_stored_codes
 
 # The errors of the read-only endpoints (map layers, statistics, exports), for extend_schema.
 ERROR_RESPONSES = {
@@ -116,8 +116,9 @@ class ApiAutoSchema(AutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         declaration = getattr(self.view, "query_declaration", None)
-        if declaration is not None and self.method == "GET" and self._is_list_view():
-            parameters.extend(declaration.openapi())
+        if declaration is not None and self.method == "GET":
+            # A list takes the filters; one record (read through the same parser) `view` only.
+            parameters.extend(declaration.openapi() if self._is_list_view() else [VIEW_PARAMETER])
         if self.method == "POST" and getattr(self.view, "action", None) == "create":
             parameters.append(
                 OpenApiParameter(

@@ -29,6 +29,9 @@ from incidents.models import (
 from incidents.services.regions import as_multipolygon
 
 AUDIT_FIELDS = ("created_at", "updated_at")
+# Read-only: the publication endpoints ({id}/submit/, publish/, send-back/, withdraw/) move
+# the state; a record created through the API is a draft.
+PUBLICATION_FIELDS = ("publication_state", "published_at")
 
 
 # Nothing this tracker records happened before this year; earlier is a typo.
@@ -108,28 +111,34 @@ class ServiceSerializer(serializers.ModelSerializer):
         return fields
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            errors = {
-                name[:100]: ["This field is read-only; leave it out."]
-                if name in self.fields
-                else [f"Unknown field. The fields are: {', '.join(sorted(writable))}."]
-                for name in data
-                if name not in writable
-            }
-            errors |= {
-                name: [f"Expected {wanted}, got {type(data[name]).__name__}."]
-                for name in writable & set(data)
-                if (wanted := json_type_mismatch(self.fields[name], data[name]))
-            }
-            if errors:
-                raise serializers.ValidationError(errors)
-        elif data is not None:
-            # DRF's own message names neither the field nor what was expected.
-            raise serializers.ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: ["Send the record as a JSON object."]}
-            )
+        check_fields(self, data)
         return super().to_internal_value(data)
+
+
+def check_fields(serializer: serializers.Serializer, data: object) -> None:
+    """Refuse, naming each, a field the serializer does not take or a value of the wrong type."""
+    if isinstance(data, dict):
+        fields = serializer.fields
+        writable = {name for name, field in fields.items() if not field.read_only}
+        errors = {
+            name[:100]: ["This field is read-only; leave it out."]
+            if name in fields
+            else [f"Unknown field. The fields are: {', '.join(sorted(writable))}."]
+            for name in data
+            if name not in writable
+        }
+        errors |= {
+            name: [f"Expected {wanted}, got {type(data[name]).__name__}."]
+            for name in writable & set(data)
+            if (wanted := json_type_mismatch(fields[name], data[name]))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+    elif data is not None:
+        # DRF's own message names neither the field nor what was expected.
+        raise serializers.ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: ["Send the record as a JSON object."]}
+        )
 
 
 def region_code_field(**kwargs) -> serializers.SlugRelatedField:
@@ -209,6 +218,7 @@ class FacilitySerializer(ServiceSerializer):
             "external_source",
             "external_id",
             "is_illustrative",
+            "public_region_only",
             *AUDIT_FIELDS,
         )
         read_only_fields = ("status",)
@@ -249,6 +259,7 @@ class SourceSerializer(ServiceSerializer):
             *SOURCE_SUMMARY_FIELDS,
             "language",
             "quote",
+            "confidential",
             "external_source",
             "external_id",
             *AUDIT_FIELDS,
@@ -314,6 +325,7 @@ class OutageReportSerializer(ServiceSerializer):
             "external_source",
             "external_id",
             "is_illustrative",
+            *PUBLICATION_FIELDS,
             *AUDIT_FIELDS,
         )
         validators: list = []
@@ -336,6 +348,7 @@ class ResponseMeasureSerializer(ServiceSerializer):
             "started_at",
             "ended_at",
             "sources",
+            *PUBLICATION_FIELDS,
             *AUDIT_FIELDS,
         )
         validators: list = []
@@ -386,6 +399,7 @@ class AttackSerializer(ServiceSerializer):
             "external_source",
             "external_id",
             "is_illustrative",
+            *PUBLICATION_FIELDS,
             *AUDIT_FIELDS,
         )
         validators: list = []
@@ -463,6 +477,22 @@ class AttackDetailSerializer(AttackSerializer):
             "outages",
             "responses",
         )
+
+
+# --------------------------------------------------------------------------- publication
+
+
+class SendBackSerializer(serializers.Serializer):
+    """What a reviewer sends a record back to its author with."""
+
+    comment = serializers.CharField(
+        help_text="What the author should change; shown to them with the record."
+    )
+    rejects_unknown_fields = True
+
+    def to_internal_value(self, data):
+        check_fields(self, data)
+        return super().to_internal_value(data)
 
 
 # --------------------------------------------------------------------------- sync

@@ -14,8 +14,11 @@ from django.urls import URLPattern, path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from incidents import geojson
 from incidents.api import declarations, export_tables, exports
@@ -24,6 +27,7 @@ from incidents.api.declarations import DELETED_MODELS
 from incidents.api.filtering import DeclaredFilterBackend, StrictOrderingFilter
 from incidents.api.negotiation import FormatNegotiation
 from incidents.api.pagination import CursorPagination, PageNumberPagination
+from incidents.api.permissions import CanMovePublication
 from incidents.models import (
     Attack,
     Damage,
@@ -34,12 +38,16 @@ from incidents.models import (
     Source,
     WeaponUse,
 )
-from incidents.services import attacks, facilities, outages, regions, sources
+from incidents.services import attacks, facilities, outages, publication, regions, sources
 from incidents.services.base import Writes
 
 # Formats in which a list is exported whole instead of paged.
 EXPORTS = ("csv", "hxl", "geojson")
 FILTER_BACKENDS = [DeclaredFilterBackend, StrictOrderingFilter]
+# Actions that write, and answer with the record as JSON.
+WRITE_ACTIONS = ("create", "update", "partial_update", "destroy")
+# The publication endpoints (PublicationActions), by action name.
+TRANSITIONS = tuple(CanMovePublication.NEEDS)
 
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
@@ -72,7 +80,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     def get_renderers(self):
         action = getattr(self, "action", None)
-        if action in ("create", "update", "partial_update", "destroy"):
+        if action in WRITE_ACTIONS or action in TRANSITIONS:
             # A write answers with the record as JSON.
             return [JSONRenderer(), BrowsableAPIRenderer()]
         renderers = [JSONRenderer(), BrowsableAPIRenderer(), exports.CSVRenderer()]
@@ -95,6 +103,9 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         export_format = request.accepted_renderer.format
         if export_format in EXPORTS:
+            if self.paginator is not None:
+                # An export is not paged, but its paging parameters are checked as a page's.
+                self.paginator.check_parameters(request)
             queryset = self.filter_queryset(self.get_queryset())
             return exports.collection_export(self, queryset, export_format)
         return super().list(request, *args, **kwargs)
@@ -136,6 +147,75 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance) -> None:
         self.writes.delete(instance=instance, user=self.request.user)
+
+
+def _transition(summary: str, description: str, **kwargs: Any):
+    return extend_schema(
+        tags=["publication"],
+        summary=summary,
+        description=description
+        + " A refusal (the record's state does not allow it, or the four-eyes rule) is a 400 "
+        'naming publication_state: {"publication_state": ["…"]}.',
+        **kwargs,
+    )
+
+
+class PublicationActions:
+    """POST {id}/submit/, publish/, send-back/ and withdraw/ on a publishable collection.
+
+    Each calls incidents.services.publication and answers with the record. Who may
+    is CanMovePublication's business (403); what the record's state allows and the
+    four-eyes rule are the service's (400 on publication_state).
+    """
+
+    def _move(self, change, **kwargs: Any) -> Response:
+        record = change(record=self.get_object(), user=self.request.user, **kwargs)
+        return Response(self.get_serializer(record).data)
+
+    @_transition(
+        "Submit for review",
+        "A draft (or a withdrawn record) goes to the reviewers. Analysts and reviewers.",
+        request=None,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanMovePublication])
+    def submit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._move(publication.submit_for_review)
+
+    @_transition(
+        "Publish",
+        "The record's current version becomes the public one. Reviewers only; whoever "
+        "changed the record last cannot publish it (four eyes) unless REVIEW_SELF_PUBLISH.",
+        request=None,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanMovePublication])
+    def publish(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._move(publication.publish)
+
+    @_transition(
+        "Send back to the author",
+        "A record in review goes back to draft with the reviewer's comment. Reviewers only.",
+        request=s.SendBackSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="send-back",
+        permission_classes=[CanMovePublication],
+    )
+    def send_back(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = s.SendBackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._move(publication.send_back, comment=body.validated_data["comment"])
+
+    @_transition(
+        "Withdraw",
+        "Take a published record out of the public view (the public deletion feed lists "
+        "it). Reviewers only.",
+        request=None,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanMovePublication])
+    def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._move(publication.withdraw)
 
 
 class RegionViewSet(ServiceModelViewSet):
@@ -189,7 +269,7 @@ class WeaponUseViewSet(ServiceModelViewSet):
     ordering_fields = ("weapon_type", "updated_at", "id")
 
 
-class ResponseMeasureViewSet(ServiceModelViewSet):
+class ResponseMeasureViewSet(PublicationActions, ServiceModelViewSet):
     writes = outages.RESPONSE_MEASURE_WRITES
     queryset = (
         ResponseMeasure.objects.select_related("region")
@@ -215,7 +295,7 @@ class DamageViewSet(ServiceModelViewSet):
     ordering = ("-id",)
 
 
-class OutageReportViewSet(ServiceModelViewSet):
+class OutageReportViewSet(PublicationActions, ServiceModelViewSet):
     writes = outages.OUTAGE_REPORT_WRITES
     queryset = (
         OutageReport.objects.select_related("region")
@@ -231,7 +311,7 @@ class OutageReportViewSet(ServiceModelViewSet):
     ordering = ("-as_of", "-id")
 
 
-class AttackViewSet(ServiceModelViewSet):
+class AttackViewSet(PublicationActions, ServiceModelViewSet):
     """Attacks; the detail nests weapons, damages, outages, sources and responses."""
 
     writes = attacks.ATTACK_WRITES

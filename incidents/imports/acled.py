@@ -81,6 +81,7 @@ class AcledImporter(AttackBatchImporter):
         ImportOption(
             "energy_only", "flag", "keep events whose notes mention energy infrastructure."
         ),
+        *AttackBatchImporter.accepts,
     )
 
     def __init__(self, *, job) -> None:

@@ -15,7 +15,7 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as date_parser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from incidents.imports import bulk
-from incidents.imports.options import ImportOption, clean_options
-from incidents.models import ImportJob, Region, Source
-from incidents.services import attacks
+from incidents.imports.options import PUBLICATION_STATE, PUBLISHED, ImportOption, clean_options
+from incidents.models import Attack, ImportJob, Region, Source
+from incidents.services import attacks, publication
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # How many rejected rows a job keeps in its report; the count covers all of them.
@@ -270,6 +270,9 @@ class Importer:
     needs_regions: ClassVar[bool] = False
     # The options the format takes: the admin form, the API and the command follow these.
     accepts: ClassVar[tuple[ImportOption, ...]] = ()
+    # The models with a publication state whose records the format writes; such a format
+    # takes the publication_state option (options.PUBLICATION_STATE).
+    publishes: ClassVar[tuple[type[models.Model], ...]] = ()
 
     def __init__(self, *, job: ImportJob) -> None:
         self.job = job
@@ -279,6 +282,10 @@ class Importer:
             raise FileUnusable(" ".join(exc.messages)) from None
         self.user = job.created_by
         self._regions: dict[str, Region] | None = None
+        # The job's state for what it writes: published means each batch's created and
+        # changed records are published with it; rows it leaves unchanged keep their state.
+        self.publishing = self.options.get("publication_state") == PUBLISHED
+        self._written: dict[type[models.Model], set[int]] = {}
 
     # Subclasses implement these three (or `handle_batch` for bulk writes).
     def count(self) -> int:
@@ -299,6 +306,20 @@ class Importer:
                 "No regions are loaded, so rows cannot be matched to regions. "
                 "Load them first with `manage.py load_regions`."
             )
+        # Checked when the job was created, and again here: a role may change meanwhile.
+        if self.publishing and (refusal := publication_refusal(self.publishes, self.user)):
+            raise FileUnusable(refusal)
+
+    def wrote(self, model: type[models.Model], ids: Iterable[int]) -> None:
+        """Note records the batch created or changed, to publish with it if the job says so."""
+        if self.publishing:
+            self._written.setdefault(model, set()).update(ids)
+
+    def publish_written(self) -> None:
+        """Publish what the batch wrote (the job's transaction commits it with the batch)."""
+        written, self._written = self._written, {}
+        for model, ids in written.items():
+            publication.publish_imported(model, sorted(ids), user=self.user)
 
     def handle_batch(self, records: Sequence[Record]) -> list[Outcome]:
         """Row by row, each in a savepoint, so one bad row never spoils the batch."""
@@ -323,6 +344,16 @@ class Importer:
         if region is None:
             raise RowRejected(f"Region {code} is not in the database.")
         return region
+
+
+def publication_refusal(models_written: Iterable[type[models.Model]], user) -> str | None:
+    """Why `user` may not import straight to published, or None (a command has no user)."""
+    if all(publication.may_publish(user, model) for model in models_written):
+        return None
+    return (
+        "publication_state: only reviewers (who may publish) can import records as "
+        "published; import them as draft and submit them for review."
+    )
 
 
 def malformed(line: int, exc: csv.Error) -> FileUnusable:
@@ -384,6 +415,8 @@ class AttackBatchImporter(CsvImporter):
     """
 
     batch_size = 1000
+    publishes = (Attack,)
+    accepts = (PUBLICATION_STATE,)
 
     def attack_row(self, record: Record) -> bulk.AttackRow | None:
         raise NotImplementedError
@@ -413,6 +446,13 @@ class AttackBatchImporter(CsvImporter):
                 outcomes[index] = Outcome(line, REJECTED, validation_reason(result))
             else:
                 outcomes[index] = Outcome(line, result)
+        if self.publishing:
+            written = [
+                row.key
+                for (_, row), result in zip(rows, results, strict=True)
+                if result in (CREATED, UPDATED)
+            ]
+            self.wrote(Attack, bulk.attack_ids(written))
         return [outcomes[index] for index in range(len(records))]
 
     def _upsert_one(self, row: bulk.AttackRow) -> str | ValidationError:

@@ -110,6 +110,19 @@ def _stored(rows: Sequence[AttackRow]) -> _Stored:
     return found
 
 
+def attack_ids(keys: Sequence[Key]) -> list[int]:
+    """The ids of the stored attacks with these (external source, external id) keys."""
+    by_source: dict[str, set[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, set()).add(external_id)
+    found: list[int] = []
+    for source, external_ids in by_source.items():
+        found += Attack.objects.filter(
+            external_source=source, external_id__in=external_ids
+        ).values_list("pk", flat=True)
+    return found
+
+
 def _attack_row_matches(
     attack: Attack,
     row: AttackRow,
@@ -343,6 +356,13 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
             if status == Attack.Verification.VERIFIED and not may_verify(user):
                 status = Attack.Verification.CORROBORATED
             attack.verification_status = status
+            # As with every edit: a published attack is a draft again (the public keeps
+            # its published copy until it is published anew).
+            attack.publication_state = before.publication_state
+            attack.state_changed_at = before.state_changed_at
+            if attack.publication_state in REOPENED_BY_EDIT:
+                attack.publication_state = PublicationState.DRAFT
+                attack.state_changed_at = now
         else:
             attack.created_by = author
             attack.created_at = now
@@ -372,14 +392,19 @@ def attacks_upsert_batch(*, user: User, rows: Sequence[AttackRow]) -> list[str |
         _history_from_table(Attack, [a.pk for a in new.values()], "+", author)
     if changed:
         field_names = list(
-            dict.fromkeys([*rows[0].fields, "verification_status", "updated_at", "updated_by"])
+            dict.fromkeys(
+                [
+                    *rows[0].fields,
+                    "verification_status",
+                    "publication_state",
+                    "state_changed_at",
+                    "updated_at",
+                    "updated_by",
+                ]
+            )
         )
         Attack.objects.bulk_update(list(changed.values()), fields=field_names)
         changed_ids = [attack.pk for attack in changed.values()]
-        # As with every edit: a published attack is a draft again, the public keeps its copy.
-        Attack.objects.filter(pk__in=changed_ids, publication_state__in=REOPENED_BY_EDIT).update(
-            publication_state=PublicationState.DRAFT, state_changed_at=now
-        )
         _history_from_table(Attack, changed_ids, "~", author)
         Attack.regions.through.objects.filter(attack_id__in=changed_ids).delete()
         Attack.sources.through.objects.filter(attack_id__in=changed_ids).delete()

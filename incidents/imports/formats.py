@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from incidents.imports import acled, facilities_geojson, gppd, missile_attacks, outages
-from incidents.imports.base import Importer
-from incidents.imports.options import ImportOption, clean_options
+from incidents.imports.base import Importer, publication_refusal
+from incidents.imports.options import PUBLISHED, ImportOption, clean_options
 from incidents.models import ImportJob
 
 IMPORTERS: dict[str, type[Importer]] = {
@@ -29,6 +31,18 @@ def clean_format_options(fmt: str, given: Mapping[str, Any]) -> dict[str, Any]:
     if importer is None:
         return dict(given)
     return clean_options(importer.accepts, given, label=importer.label)
+
+
+def check_publication_state(fmt: str, options: Mapping[str, Any], *, user) -> None:
+    """Refuse a job that would publish its records when `user` may not publish them.
+
+    A ValidationError keyed "options" naming publication_state; a command (no user) may.
+    """
+    importer = IMPORTERS.get(fmt)
+    if importer is None or options.get("publication_state") != PUBLISHED:
+        return
+    if refusal := publication_refusal(importer.publishes, user):
+        raise ValidationError({"options": refusal})
 
 
 def all_options() -> dict[str, tuple[ImportOption, str]]:

@@ -44,7 +44,7 @@ from incidents.imports.base import (
     Record,
     check_not_empty,
 )
-from incidents.imports.formats import IMPORTERS, clean_format_options
+from incidents.imports.formats import IMPORTERS, check_publication_state, clean_format_options
 from incidents.models import ImportJob
 from incidents.services.base import User, record_save
 
@@ -104,6 +104,7 @@ def import_job_create(
     """Store an uploaded file as a queued import and hand it to a worker after commit."""
     import_file_size_check(size=file.size)
     job = ImportJob(format=format, options=clean_format_options(format, options or {}))
+    check_publication_state(format, job.options, user=created_by)
     job.file.save(os.path.basename(file.name or "upload"), file, save=False)
     try:
         record_save(instance=job, user=created_by)
@@ -278,6 +279,7 @@ def _process(job: ImportJob, importer: Importer, records: Iterable[Record]) -> N
 @transaction.atomic
 def _commit_batch(job: ImportJob, importer: Importer, batch: Sequence[Record]) -> None:
     outcomes = importer.handle_batch(batch)
+    importer.publish_written()
     for outcome in outcomes:
         if outcome.result == CREATED:
             job.rows_created += 1

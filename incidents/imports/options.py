@@ -22,21 +22,24 @@ class ImportOption:
     """One option: its key in ImportJob.options, what kind of value it takes and its help.
 
     kind: "text" (a string, `pattern` if given, at most `max_length` characters),
-    "flag" (true or false) or "mapping" (an object of strings to strings).
+    "flag" (true or false), "mapping" (an object of strings to strings) or "choice"
+    (one of `choices`). `cli_flag` names the command's flag when the name is too long.
     """
 
     name: str
-    kind: Literal["text", "flag", "mapping"]
+    kind: Literal["text", "flag", "mapping", "choice"]
     help: str
     default: Any = None
     max_length: int | None = None
     pattern: str | None = None
     upper: bool = False
+    choices: tuple[str, ...] = ()
+    cli_flag: str | None = None
 
     @property
     def flag(self) -> str:
         """Its command-line flag, e.g. --energy-only."""
-        return "--" + self.name.replace("_", "-")
+        return self.cli_flag or "--" + self.name.replace("_", "-")
 
     def clean(self, value: Any) -> Any:
         """The value as the importer uses it; ValueError with a reason if it does not fit."""
@@ -51,6 +54,10 @@ class ImportOption:
                 isinstance(key, str) and isinstance(item, str) for key, item in value.items()
             ):
                 raise ValueError('give an object of names, e.g. {"name": "NAME_EN"}')
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"give one of {', '.join(self.choices)}")
             return value
         if not isinstance(value, str):
             raise ValueError("give a text")
@@ -73,6 +80,13 @@ class ImportOption:
             return forms.BooleanField(required=False, help_text=help_text)
         if self.kind == "mapping":
             return forms.JSONField(required=False, help_text=help_text)
+        if self.kind == "choice":
+            return forms.ChoiceField(
+                required=False,
+                initial=self.default,
+                choices=[(choice, choice) for choice in self.choices],
+                help_text=help_text,
+            )
         return forms.CharField(
             required=False, initial=self.default, max_length=self.max_length, help_text=help_text
         )
@@ -84,8 +98,23 @@ class ImportOption:
             parser.add_argument(self.flag, dest=self.name, action="store_true", help=help_text)
         elif self.kind == "mapping":
             parser.add_argument(self.flag, dest=self.name, type=_json_object, help=help_text)
+        elif self.kind == "choice":
+            parser.add_argument(self.flag, dest=self.name, choices=self.choices, help=help_text)
         else:
             parser.add_argument(self.flag, dest=self.name, help=help_text)
+
+
+# The state of the records an import creates or changes, for formats whose records have one.
+DRAFT, PUBLISHED = "draft", "published"
+PUBLICATION_STATE = ImportOption(
+    "publication_state",
+    "choice",
+    "the state of the records the import creates or changes: draft (the default; they "
+    "go through review) or published (public at once; only for reviewers, who may publish).",
+    default=DRAFT,
+    choices=(DRAFT, PUBLISHED),
+    cli_flag="--state",
+)
 
 
 def _json_object(text: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from incidents.imports.base import (
+    SKIPPED,
     CsvImporter,
     Record,
     RowRejected,
@@ -15,6 +16,7 @@ from incidents.imports.base import (
     parse_datetime,
     parse_int,
 )
+from incidents.imports.options import PUBLICATION_STATE
 from incidents.models import OutageReport, Source
 from incidents.region_names import region_code
 from incidents.services.outages import outage_report_upsert
@@ -79,6 +81,8 @@ class OutagesImporter(CsvImporter):
     label = "outage figures"
     needs_regions = True
     required_columns = ("region", "service", "unit", "count", "as_of")
+    publishes = (OutageReport,)
+    accepts = (PUBLICATION_STATE,)
 
     def records(self) -> Iterator[Record]:
         """Each row read into a figure, with its id.
@@ -147,12 +151,14 @@ class OutagesImporter(CsvImporter):
         url, title = self.source_of(data)
         if url:
             sources.append(self.source_for(url, title))
-        _, result = outage_report_upsert(
+        report, result = outage_report_upsert(
             user=self.user,
             key={"external_source": EXTERNAL_SOURCE, "external_id": row_id},
             values=figure,
             sources=sources,
         )
+        if result != SKIPPED:
+            self.wrote(OutageReport, [report.pk])
         return result
 
     def source_for(self, url: str, title: str) -> Source:

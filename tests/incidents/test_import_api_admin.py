@@ -86,7 +86,7 @@ def test_the_admin_add_page_creates_a_job_through_the_service(client, analyst, s
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("admin:incidents_importjob_change", args=[job.pk])
-    assert job.options == {"energy_only": True}
+    assert job.options == {"energy_only": True, "publication_state": "draft"}
     assert job.created_by == analyst
 
 
@@ -142,6 +142,7 @@ def test_each_format_declares_its_options_once_for_the_admin_form_and_the_comman
         "energy_only",
         "external_source",
         "property_map",
+        "publication_state",
     }
     for option in declared:
         assert option.name in ImportJobForm.base_fields
