@@ -441,6 +441,8 @@ class NestedOutageSerializer(serializers.ModelSerializer):
             "count",
             "count_qualifier",
             "as_of",
+            "publication_state",
+            "published_at",
         )
 
 
@@ -457,7 +459,17 @@ class NestedResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ResponseMeasure
-        fields = ("id", "kind", "region", "description", "actor", "quantity", "started_at")
+        fields = (
+            "id",
+            "kind",
+            "region",
+            "description",
+            "actor",
+            "quantity",
+            "started_at",
+            "publication_state",
+            "published_at",
+        )
 
 
 class AttackDetailSerializer(AttackSerializer):

@@ -379,3 +379,14 @@ def test_the_schema_describes_the_steps_the_filter_and_the_view(openapi):
         assert "anonymous visitor" in listed["view"]["description"]
         detail = paths[f"/api/v1/{collection}/{{id}}/"]["get"]["parameters"]
         assert "view" in {p["name"] for p in detail}
+
+
+def test_an_attacks_detail_gives_the_state_of_its_outage_figures_and_measures(viewer):
+    attack = AttackFactory()
+    outage = OutageReportFactory(region=RegionFactory(), attack=attack)
+    ResponseMeasureFactory(region=RegionFactory(), attack=attack)
+    publication.publish(record=outage, user=None)
+    body = client_for(viewer).get(detail_url("attacks", attack.pk)).json()
+    assert [o["publication_state"] for o in body["outages"]] == ["published"]
+    assert body["outages"][0]["published_at"] is not None
+    assert [r["publication_state"] for r in body["responses"]] == ["draft"]
