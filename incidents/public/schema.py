@@ -23,9 +23,10 @@ PUBLIC_VIEW = "public_view"
 DELAY_SETTING = "tracker.public_delay"
 DECIMALS_SETTING = "tracker.public_decimals"
 
-# The rows of these tables are visible once now() - delay has passed their public_from.
-VISIBLE = f"public_from <= now() - NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
+# The request's delay; NULL when unset, so that nothing under a delay shows at all.
 DELAY = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
+# The rows of these tables are visible once now() - delay has passed their public_from.
+VISIBLE = f"public_from <= now() - {DELAY}"
 # Coordinates in the live views: rounded to the request's decimals, 0 when unset.
 DECIMALS = f"COALESCE(NULLIF(current_setting('{DECIMALS_SETTING}', true), '')::int, 0)"
 
@@ -88,14 +89,13 @@ def rounded_point(column: str, decimals: str) -> str:
 def public_expression(model: type[models.Model], column: str, decimals: str, alias: str) -> str:
     """What the public sees of a column: itself, blanked, or coarsened."""
     source = f"{alias}.{q(column)}"
+    field = next((f for f in model._meta.concrete_fields if f.column == column), None)
     if column in INTERNAL_COLUMNS:
-        field = next((f for f in model._meta.concrete_fields if f.column == column), None)
         if field is not None and not field.null and isinstance(field, models.TextField):
             return "''"
         return "NULL"
     if column in BLANKED_COLUMNS:
         return "''"
-    field = next((f for f in model._meta.concrete_fields if f.column == column), None)
     related = getattr(field, "related_model", None)
     if related is not None and related._meta.label == "incidents.ImportJob":
         return "NULL"
@@ -196,12 +196,11 @@ def facility_updated_sql(alias: str) -> str:
     the public would see that something happened to the plant.
     """
     history = q(apps.get_model("incidents", "Facility").history.model._meta.db_table)
-    delay = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
     return (
         "GREATEST("
         f"COALESCE((SELECT max(h.history_date) FROM public.{history} h WHERE h.id = {alias}.id), "
         f"{alias}.created_at), "
-        f"(SELECT max(pd.public_from + {delay}) FROM {q(PUBLISHED)}.incidents_damage pd "
+        f"(SELECT max(pd.public_from + {DELAY}) FROM {q(PUBLISHED)}.incidents_damage pd "
         f"WHERE pd.facility_id = {alias}.id AND pd.{VISIBLE}))"
     )
 

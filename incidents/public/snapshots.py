@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, models
 
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
-from incidents.public.schema import PUBLISHED, columns, public_expression, q
+from incidents.public.schema import PUBLISHED, columns, public_expression, q, rounded_point
 
 
 def _published(model: type[models.Model]) -> str:
@@ -41,10 +41,9 @@ def _copy(
     decimals = str(int(settings.PUBLIC_COORDINATE_DECIMALS))
     names = columns(model)
     # The public version changed now: sync clients (?updated_since) find it from here on.
-    overrides = {"updated_at": "now()"} | (overrides or {}) if "updated_at" in names else overrides
+    overrides = {"updated_at": "now()", **(overrides or {})}
     selected = ", ".join(
-        (overrides or {}).get(name) or public_expression(model, name, decimals, alias)
-        for name in names
+        overrides.get(name) or public_expression(model, name, decimals, alias) for name in names
     )
     target = ", ".join(q(name) for name in [*names, "public_from"])
     with connection.cursor() as cursor:
@@ -122,8 +121,6 @@ def _remove_attacks(attack_ids: Sequence[int]) -> None:
 
 def _attack_point(decimals: str) -> str:
     """An attack's point, unless it damaged a facility shown to the public by region only."""
-    from incidents.public.schema import rounded_point
-
     return (
         f"CASE WHEN EXISTS (SELECT 1 FROM {_live(Damage)} hd JOIN public.incidents_facility hf "
         "ON hf.id = hd.facility_id WHERE hd.attack_id = a.id AND hf.public_region_only) "

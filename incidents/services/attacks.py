@@ -36,7 +36,7 @@ from incidents.services.base import (
     write,
 )
 from incidents.services.facilities import facility_refresh_status
-from incidents.services.publication import forget_public_version, reopen_on_edit
+from incidents.services.publication import forget_public_versions, reopen_on_edit
 from incidents.services.verification import (
     UNVERIFIED_REASON,
     check_attack_verification,
@@ -183,10 +183,10 @@ def attack_update(
 @transaction.atomic
 def attack_delete(*, instance: Attack, user: User) -> None:
     facility_ids = set(instance.damages.values_list("facility_id", flat=True))
-    forget_public_version(instance)
+    forget_public_versions(Attack, [instance.pk])
     # Its response measures go with it (on_delete=CASCADE), and so do their public copies.
-    for measure in ResponseMeasure.objects.filter(attack=instance):
-        forget_public_version(measure)
+    measures = ResponseMeasure.objects.filter(attack=instance).values_list("pk", flat=True)
+    forget_public_versions(ResponseMeasure, measures)
     remove(instance, user=user)
     for facility_id in facility_ids:
         facility_refresh_status(facility_id=facility_id)

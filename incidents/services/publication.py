@@ -25,14 +25,7 @@ from incidents.signals import sent_back
 
 State = PublicationState
 PUBLISHABLE: tuple[type[models.Model], ...] = (Attack, OutageReport, ResponseMeasure)
-STATE_FIELDS = [
-    "publication_state",
-    "published_at",
-    "published_by",
-    "state_changed_at",
-    "review_comment",
-    "updated_at",
-]
+# The columns only this service writes; a change of state also moves updated_at.
 PUBLICATION_FIELDS = [
     "publication_state",
     "published_at",
@@ -40,6 +33,7 @@ PUBLICATION_FIELDS = [
     "state_changed_at",
     "review_comment",
 ]
+STATE_FIELDS = [*PUBLICATION_FIELDS, "updated_at"]
 # An edit makes a record with these states a draft again (the public keeps its version).
 REOPENED_BY_EDIT = {State.PUBLISHED, State.WITHDRAWN}
 
@@ -186,10 +180,10 @@ def reopen_attacks(attack_ids: Iterable[int | None], *, user: User) -> None:
         )
 
 
-def forget_public_version(record: models.Model) -> None:
-    """A record is being deleted: its public version goes, and the deletion feed lists it."""
-    # Whatever the copy in hand says: what is published is in the published tables.
-    snapshots.withdraw(type(record), [record.pk])
+def forget_public_versions(model: type[models.Model], ids: Iterable[int]) -> None:
+    """Records are being deleted: their public versions go, and the deletion feed lists them."""
+    # Whatever the copies in hand say: what is published is in the published tables.
+    snapshots.withdraw(model, list(ids))
 
 
 @dataclass

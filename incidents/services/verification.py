@@ -17,7 +17,7 @@ from django.db import transaction
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
 from incidents.services.base import Links, User, differs_from_stored, remove, stamp, write
 from incidents.services.publication import (
-    forget_public_version,
+    forget_public_versions,
     reopen_attacks,
     reopen_on_edit,
 )
@@ -111,5 +111,5 @@ def part_delete(part: Part, *, user: User) -> None:
     if isinstance(part, WeaponUse | Damage):
         reopen_attacks({part.attack_id}, user=user)
     else:
-        forget_public_version(part)
+        forget_public_versions(type(part), [part.pk])
     remove(part, user=user)
