@@ -42,10 +42,10 @@ def generate_facilities(n: int, *, seed: float = 0.17) -> int:
         cursor.execute(
             f"INSERT INTO {Facility._meta.db_table} (created_at, updated_at, external_source, "
             "external_id, name, name_uk, kind, location, location_approximate, locality, "
-            "operator, use, status, notes, is_illustrative) "
+            "operator, use, status, notes, is_illustrative, public_region_only) "
             "SELECT now(), now(), 'bench', %(batch)s || '-' || g, 'Generated plant ' || g, '', "
             "(%(kinds)s::text[])[1 + g %% cardinality(%(kinds)s::text[])], "
-            f"{_RANDOM_POINT}, false, '', '', 'civilian', 'operational', '', true "
+            f"{_RANDOM_POINT}, false, '', '', 'civilian', 'operational', '', true, false "
             "FROM generate_series(1, %(n)s) AS g",
             {**_bounds(), "batch": uuid.uuid4().hex[:8], "kinds": kinds, "n": n},
         )
@@ -68,12 +68,13 @@ def generate_attacks(n: int, *, seed: float = 0.42, damage_every: int = 10) -> i
             f"new AS (INSERT INTO {Attack._meta.db_table} (created_at, updated_at, "
             "external_source, external_id, started_at, time_precision, perpetrator, summary, "
             "description, impact_location, killed, injured, verification_status, "
-            "is_illustrative) "
+            "is_illustrative, publication_state, review_comment) "
             "SELECT now(), now(), 'bench', %(batch)s || '-' || g, "
             "%(first_day)s::timestamptz + random() * %(days)s * interval '1 day', 'hour', "
             "'Russian Armed Forces', 'Generated strike ' || g, '', "
             f"{_RANDOM_POINT}, (random() * 2)::int, (random() * 6)::int, "
-            "(%(verification)s::text[])[1 + g %% cardinality(%(verification)s::text[])], true "
+            "(%(verification)s::text[])[1 + g %% cardinality(%(verification)s::text[])], true, "
+            "'draft', '' "
             "FROM generate_series(1, %(n)s) AS g RETURNING id), "
             f"weapons AS (INSERT INTO {WeaponUse._meta.db_table} (created_at, updated_at, "
             "weapon_type, model, launched, intercepted, attack_id) "
