@@ -47,6 +47,11 @@ def iso_utc(column: str) -> str:
     )
 
 
+def like_pattern(word: str) -> str:
+    """The LIKE pattern of a word anywhere in a text, its own % and _ taken literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+
+
 @dataclass
 class Where:
     """Conditions joined with AND, and their parameters in order."""
@@ -62,9 +67,13 @@ class Where:
         return " AND ".join(self.parts) if self.parts else "TRUE"
 
     def search(self, columns: Sequence[str], words: Sequence[str]) -> None:
-        """Every word appears, in any case, in one of the columns (as the ORM's icontains)."""
+        """Every word appears, in any case, in one of the columns.
+
+        `column ILIKE '%word%'` on the bare column, so the column's trigram index
+        (incidents.models.base.word_search_indexes) answers it.
+        """
         for word in words:
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+            pattern = like_pattern(word)
             self.add(
                 "(" + " OR ".join(f"{column} ILIKE %s" for column in columns) + ")",
                 *[pattern] * len(columns),
@@ -324,7 +333,7 @@ def facilities_selection(filters: Filters, *, located_only: bool = False) -> Sel
         where.add("f.location IS NOT NULL")
     if filters.updated_since:
         where.add("f.updated_at >= %s", filters.updated_since)
-    where.search(["f.name", "f.name_uk", "f.locality", "f.operator"], filters.search)
+    where.search(["f.name", "f.name_uk", "f.locality", "f.operator", "f.notes"], filters.search)
     return Selection(f"{FACILITY} f {last_join}", last_params, where, key="f.id")
 
 

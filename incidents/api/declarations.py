@@ -119,7 +119,7 @@ FACILITIES = Declaration(
         choices("facility_kind", "facility_kinds", Facility.Kind, "Facilities of this kind."),
         choices("status", "statuses", Facility.Status, "Facility status."),
         bbox("Facilities whose location lies in the box."),
-        search("the facility's name, Ukrainian name, locality or operator"),
+        search("the facility's name, Ukrainian name, locality, operator or notes"),
         UPDATED_SINCE,
         moment(
             "started_after",

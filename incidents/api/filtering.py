@@ -12,14 +12,32 @@ import re
 from collections.abc import Callable
 
 from django.contrib.gis.geos import Polygon
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Lookup, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 
 from incidents.api.pagination import CursorPagination
 from incidents.api.query import Declaration, Filters
-from incidents.geojson import Selection
+from incidents.geojson import Selection, like_pattern
+
+# A search that at most this many rows match is answered from the trigram indexes: the
+# list fetches their keys first and orders only those. Past it, the word is common
+# enough that walking the list's order finds a page of matches sooner.
+SEARCH_KEYS_UP_TO = 20_000
+
+
+class ILike(Lookup):
+    """`column ILIKE pattern`, as the SQL selections search: the column's trigram index
+    answers it (the ORM's icontains, UPPER(column) LIKE UPPER(…), it cannot)."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 def bbox_polygon(bbox: tuple[float, float, float, float]) -> Polygon:
@@ -45,7 +63,7 @@ def apply_lookups(queryset: QuerySet, declaration: Declaration, filters: Filters
             for word in value:
                 condition = Q()
                 for column in param.lookup.split(","):
-                    condition |= Q(**{f"{column}__icontains": word})
+                    condition |= Q(ILike(F(column), like_pattern(word)))
                 queryset = queryset.filter(condition)
         elif param.kind == "id":
             queryset = queryset.filter(**{param.lookup: value})
@@ -54,9 +72,20 @@ def apply_lookups(queryset: QuerySet, declaration: Declaration, filters: Filters
     return queryset
 
 
-def in_selection(queryset: QuerySet, selection: Selection) -> QuerySet:
-    """The rows of the queryset that the SQL selection holds."""
+def in_selection(queryset: QuerySet, selection: Selection, *, search: bool = False) -> QuerySet:
+    """The rows of the queryset that the SQL selection holds.
+
+    With `search`, a selection of few rows is fetched first: otherwise PostgreSQL
+    may walk the list's order (newest first) testing each row against the words,
+    which reads most of a million rows to find a page of a rare word.
+    """
     sql, params = selection.ids()
+    if search:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s", [*params, SEARCH_KEYS_UP_TO + 1])
+            keys = [row[0] for row in cursor.fetchall()]
+        if len(keys) <= SEARCH_KEYS_UP_TO:
+            return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [keys]))
     return queryset.filter(pk__in=RawSQL(sql, params))
 
 
@@ -80,7 +109,7 @@ class DeclaredFilterBackend(BaseFilterBackend):
             return apply_lookups(queryset, declaration, filters)
         if filters == Filters():
             return queryset
-        return in_selection(queryset, selection(filters))
+        return in_selection(queryset, selection(filters), search=bool(filters.search))
 
     def get_schema_operation_parameters(self, view):
         # The declared parameters are added by incidents.api.schema with their constraints.

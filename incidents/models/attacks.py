@@ -16,6 +16,7 @@ from incidents.models.base import (
     external_id_unique,
     not_in_future,
     validate_wgs84_point,
+    word_search_indexes,
 )
 from incidents.models.facilities import Facility
 from incidents.models.publication import Publishable
@@ -117,6 +118,8 @@ class Attack(Tracked, ExternalId, Publishable):
             models.Index(
                 fields=["verification_status", "-started_at"], name="attack_verif_started_idx"
             ),
+            # ?search= on the attacks, their layer and the statistics.
+            *word_search_indexes("attack", "summary", "description"),
         ]
 
     def __str__(self) -> str:
@@ -260,6 +263,8 @@ class Damage(Tracked):
             models.Index(fields=["facility", "attack"], name="damage_facility_attack_idx"),
             # Severity filter.
             models.Index(fields=["severity"], name="damage_severity_idx"),
+            # ?search= on the damage list.
+            *word_search_indexes("damage", "description"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -30,6 +31,18 @@ def validate_wgs84_point(point) -> None:
             params={"y": point.y},
             code="latitude_out_of_range",
         )
+
+
+def word_search_indexes(prefix: str, *columns: str) -> list[GinIndex]:
+    """Trigram indexes for `?search=`: `column ILIKE '%word%'` on each column.
+
+    pg_trgm (migration 0004) takes its trigrams in lower case, so one index serves any
+    case; Cyrillic letters are word characters under the database's UTF-8 locale.
+    """
+    return [
+        GinIndex(fields=[column], name=f"{prefix}_{column}_trgm", opclasses=["gin_trgm_ops"])
+        for column in columns
+    ]
 
 
 def not_in_future(value, field: str) -> dict[str, str]:

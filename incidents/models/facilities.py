@@ -8,7 +8,13 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from incidents.models.base import ExternalId, Tracked, external_id_unique, validate_wgs84_point
+from incidents.models.base import (
+    ExternalId,
+    Tracked,
+    external_id_unique,
+    validate_wgs84_point,
+    word_search_indexes,
+)
 from incidents.models.regions import Region
 
 
@@ -114,6 +120,8 @@ class Facility(Tracked, ExternalId):
         indexes = [
             # Map filter "facility kind" and the legend's status colours.
             models.Index(fields=["kind", "status"], name="facility_kind_status_idx"),
+            # ?search= on the facilities and their layer.
+            *word_search_indexes("facility", "name", "name_uk", "locality", "operator", "notes"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,13 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import Attack
-from incidents.models.base import ExternalId, Tracked, external_id_unique, not_in_future
+from incidents.models.base import (
+    ExternalId,
+    Tracked,
+    external_id_unique,
+    not_in_future,
+    word_search_indexes,
+)
 from incidents.models.publication import Publishable
 from incidents.models.regions import Region
 from incidents.models.sources import Source
@@ -79,6 +85,8 @@ class OutageReport(Tracked, ExternalId, Publishable):
             models.Index(fields=["region", "service", "unit", "-as_of"], name="outage_current_idx"),
             # Date-range filters over all regions.
             models.Index(fields=["-as_of"], name="outage_as_of_idx"),
+            # ?search= on the outage figures.
+            *word_search_indexes("outage", "locality"),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +159,10 @@ class ResponseMeasure(Tracked, Publishable):
                 condition=Q(quantity__gte=0) | Q(quantity__isnull=True),
                 name="response_quantity_not_negative",
             ),
+        ]
+        indexes = [
+            # ?search= on the response measures.
+            *word_search_indexes("response", "description", "actor"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from incidents.models.base import ExternalId, Tracked, external_id_unique, not_in_future
+from incidents.models.base import (
+    ExternalId,
+    Tracked,
+    external_id_unique,
+    not_in_future,
+    word_search_indexes,
+)
 
 
 class Source(Tracked, ExternalId):
@@ -87,6 +93,8 @@ class Source(Tracked, ExternalId):
         indexes = [
             # Source lists and the API order by publication date.
             models.Index(fields=["-published_at"], name="source_published_idx"),
+            # ?search= on the sources.
+            *word_search_indexes("source", "title", "publisher", "speaker", "quote"),
         ]
 
     def __str__(self) -> str:

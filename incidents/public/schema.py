@@ -10,6 +10,7 @@ the views. The snapshots themselves are kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.apps import apps
@@ -149,6 +150,40 @@ def _sync_snapshot_table(model: type[models.Model]) -> None:
                 cursor.execute(f"ALTER TABLE {target} ALTER COLUMN {q(name)} DROP NOT NULL")
         for name in set(stored) - set(live) - {"public_from"}:
             cursor.execute(f"ALTER TABLE {target} DROP COLUMN {q(name)}")
+    _sync_snapshot_indexes(table)
+
+
+def _index_definitions(schema: str, table: str) -> dict[str, str]:
+    """The table's indexes by what they index (method, columns, condition), with their
+    `CREATE INDEX` statements; unique ones (primary keys, natural keys) left out."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND NOT i.indisunique",
+            [schema, table],
+        )
+        statements = [row[0] for row in cursor.fetchall()]
+    # "CREATE INDEX name ON schema.table USING method (columns)": keep what follows the table.
+    return {re.sub(r"^CREATE INDEX \S+ ON \S+ ", "", sql): sql for sql in statements}
+
+
+def _sync_snapshot_indexes(table: str) -> None:
+    """Give the snapshot table every index the app's table has (the public view reads it
+    with the same filters), including those added after the snapshot table was made."""
+    present = _index_definitions(PUBLISHED, table)
+    with connection.cursor() as cursor:
+        for what, sql in _index_definitions("public", table).items():
+            if what in present:
+                continue
+            # The same name is free in the published schema; the index goes on the snapshot.
+            cursor.execute(
+                re.sub(
+                    r"^(CREATE INDEX \S+ ON )\S+ ",
+                    lambda m: f"{m.group(1)}{q(PUBLISHED)}.{q(table)} ",
+                    sql,
+                )
+            )
 
 
 def _typed_nulls(model: type[models.Model], keep: Iterable[str]) -> str:
