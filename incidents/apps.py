@@ -13,6 +13,7 @@ class IncidentsConfig(AppConfig):
 
         from incidents import checks  # noqa: F401  (registers the system checks)
         from incidents.admin.secrets import guard_registered_admins
+        from incidents.data_version import after_migrate as track_data_version
         from incidents.logins import log_failed_login, log_lockout
         from incidents.public.schema import after_migrate
         from incidents.roles import ensure_roles
@@ -26,5 +27,7 @@ class IncidentsConfig(AppConfig):
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="incidents.ensure_roles")
         # The public view's tables and views follow the app's tables (incidents.public).
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="incidents.public_view")
+        # Then the triggers that move the data version, on those tables too.
+        post_migrate.connect(track_data_version, sender=self, dispatch_uid="incidents.data_version")
         user_login_failed.connect(log_failed_login, dispatch_uid="incidents.log_failed_login")
         user_locked_out.connect(log_lockout, dispatch_uid="incidents.log_lockout")

@@ -130,6 +130,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Map layers and statistics are cached until a write changes the data (incidents.api.caching);
+# entries no request can reach any more are dropped after this many seconds. 0: no caching.
+RESPONSE_CACHE_SECONDS = env_int("RESPONSE_CACHE_SECONDS", 86400, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -32,20 +32,47 @@ def etag_matches(request: HttpRequest, etag: str) -> bool:
     return any(tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(header))
 
 
+def body_etag(body: bytes) -> str:
+    # md5 here is a fingerprint of the body, not security.
+    return f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    return bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+
+
+def gzipped(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
 def cacheable_response(request: HttpRequest, body: bytes, content_type: str) -> HttpResponse:
     """Answer with the body, or 304 when the client has it; gzip when the client accepts it."""
-    # md5 here is a fingerprint of the body, not security.
-    etag = f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
+    return conditional_response(request, body_etag(body), content_type, body, compressed=False)
+
+
+def conditional_response(
+    request: HttpRequest, etag: str, content_type: str, body: bytes, *, compressed: bool
+) -> HttpResponse:
+    """Answer with a body whose ETag is known (`compressed`: the body is gzipped already),
+    or 304 when the client has it."""
     if etag_matches(request, etag):
-        response: HttpResponse = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type=content_type)
-        if len(body) >= GZIP_MIN_BYTES and ACCEPTS_GZIP.search(
-            request.headers.get("Accept-Encoding", "")
-        ):
-            response.content = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-            response["Content-Encoding"] = "gzip"
-        response["Content-Length"] = str(len(response.content))
+        return not_modified(request, etag)
+    if compressed and not accepts_gzip(request):
+        body, compressed = gzip.decompress(body), False
+    elif not compressed and len(body) >= GZIP_MIN_BYTES and accepts_gzip(request):
+        body, compressed = gzipped(body), True
+    response = HttpResponse(body, content_type=content_type)
+    if compressed:
+        response["Content-Encoding"] = "gzip"
+    response["Content-Length"] = str(len(response.content))
+    return _validators(request, response, etag)
+
+
+def not_modified(request: HttpRequest, etag: str) -> HttpResponse:
+    return _validators(request, HttpResponseNotModified(), etag)
+
+
+def _validators(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
     response["ETag"] = etag
     # Revalidate every time: the ETag makes an unchanged layer cost one query and no bytes.
     # Only the public view may be kept by shared caches; what a logged-in user sees is theirs.

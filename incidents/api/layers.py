@@ -17,6 +17,7 @@ from rest_framework.request import Request
 
 from incidents import geojson
 from incidents.api import declarations, export_tables, exports
+from incidents.api.caching import cached_response
 from incidents.api.conditional import cacheable_response
 from incidents.api.export_tables import Rows, rows_of_selection
 from incidents.api.limits import ensure_within
@@ -59,6 +60,7 @@ class LayerView(ReadOnlyAPIView):
     build_rows: Callable[[Filters], Rows]
     csv_name: str
 
+    @cached_response
     def get(self, request: Request) -> HttpResponse:
         filters = self.query_declaration.parse(request.query_params)
         if request.accepted_renderer.format == "csv":

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents.api import declarations
+from incidents.api.caching import cached_response
 from incidents.api.declarations import INTERVALS
 from incidents.api.negotiation import ReadOnlyAPIView
 from incidents.api.query import Filters
@@ -199,6 +200,7 @@ OUTAGE_TOTAL = inline_serializer(
 class SummaryView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
+    @cached_response
     def get(self, request: Request) -> Response:
         return Response(summary(ATTACKS.parse(request.query_params)))
 
@@ -266,6 +268,7 @@ def timeline(filters: Filters, interval: str) -> list[dict]:
 class TimelineView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
+    @cached_response
     def get(self, request: Request) -> Response:
         filters = declarations.TIMELINE.parse(request.query_params)
         interval = filters.interval or "day"
@@ -379,6 +382,7 @@ OUTAGE_FIGURE = inline_serializer(
 class RegionsView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
+    @cached_response
     def get(self, request: Request) -> Response:
         return Response({"results": regions(ATTACKS.parse(request.query_params))})
 
@@ -435,6 +439,7 @@ def weapons(filters: Filters) -> list[dict]:
 class WeaponsView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
+    @cached_response
     def get(self, request: Request) -> Response:
         return Response({"results": weapons(ATTACKS.parse(request.query_params))})
 
@@ -485,6 +490,7 @@ def outage_series(filters: Filters, region: str, service: str) -> list[dict]:
 class OutageSeriesView(ReadOnlyAPIView):
     renderer_classes = [JSONRenderer]
 
+    @cached_response
     def get(self, request: Request) -> Response:
         filters = declarations.OUTAGE_SERIES.parse(request.query_params)
         region = filters.regions[0]

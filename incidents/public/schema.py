@@ -151,6 +151,11 @@ def _sync_snapshot_table(model: type[models.Model]) -> None:
         for name in set(stored) - set(live) - {"public_from"}:
             cursor.execute(f"ALTER TABLE {target} DROP COLUMN {q(name)}")
     _sync_snapshot_indexes(table)
+    with connection.cursor() as cursor:
+        # What the public view shows, and when it changes (incidents.data_version).
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {q(table + '_public_from')} ON {target} (public_from)"
+        )
 
 
 def _index_definitions(schema: str, table: str) -> dict[str, str]:

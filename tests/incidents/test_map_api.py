@@ -452,13 +452,16 @@ def _more_data(oblasts, number: int) -> None:
 def test_each_layer_runs_a_fixed_number_of_queries(
     logged_in, oblasts, kyiv_strike, django_assert_num_queries, layer
 ):
-    # Session, user, counting the features against the ceiling, and the one statement
-    # that builds the layer.
-    with django_assert_num_queries(4):
+    # Session, user, the data version (the cache key), counting the features against the
+    # ceiling, and the one statement that builds the layer.
+    with django_assert_num_queries(5):
         geojson(logged_in.get(layer + "?weapon_type=cruise_missile"))
     _more_data(oblasts, 8)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         geojson(logged_in.get(layer + "?weapon_type=cruise_missile"))
     # A region filter costs one more query: checking that the codes exist.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
+        geojson(logged_in.get(layer + "?region=UA-32"))
+    # Asked again of the same data: session, user and the data version only.
+    with django_assert_num_queries(3):
         geojson(logged_in.get(layer + "?region=UA-32"))

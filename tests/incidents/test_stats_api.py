@@ -355,12 +355,16 @@ def test_statistics_need_a_login_and_reject_malformed_filters(client, logged_in,
 def test_each_statistic_runs_a_fixed_number_of_queries(
     logged_in, data, django_assert_num_queries, url
 ):
-    # Session, user, the region-code check, and the one statement that computes the figures.
-    with django_assert_num_queries(4):
+    # Session, user, the data version (the cache key), the region-code check, and the one
+    # statement that computes the figures.
+    with django_assert_num_queries(5):
         assert logged_in.get(url).status_code == 200
     for number in range(5):
         attack = AttackFactory(started_at=datetime(2026, 1, 20 + number, tzinfo=UTC))
         WeaponUseFactory(attack=attack)
         OutageReportFactory(count=number, as_of=datetime(2026, 1, 20 + number, tzinfo=UTC))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
+        assert logged_in.get(url).status_code == 200
+    # Asked again of the same data: session, user and the data version only.
+    with django_assert_num_queries(3):
         assert logged_in.get(url).status_code == 200
