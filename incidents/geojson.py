@@ -301,37 +301,55 @@ def _collection(feature_sql: str, order: str) -> str:
 # --------------------------------------------------------------------------- facilities
 
 
-def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
-    """Join `last`: each facility's latest damage (by a matching attack, when filtered).
-
-    Attack filters narrow the facilities to those damaged by matching attacks;
-    without them, every facility shows, with its latest damage if it has one.
-    """
-    # The search words and updated_since of a facilities query are about the facilities.
-    attacks = attack_where(
+def _damage_attacks_where(filters: Filters) -> Where:
+    """The attack filters of a facilities query (its search words and updated_since are
+    about the facilities)."""
+    return attack_where(
         replace(filters, search=(), updated_since=None),
         regions=False,
         facility_kinds=False,
         bbox=False,
     )
+
+
+def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
+    """Join `last`: each facility's latest damage (by a matching attack, when filtered).
+
+    Attack filters narrow the facilities to those damaged by matching attacks;
+    without them, every facility shows, with its latest damage if it has one.
+    Looked up per facility (its damage through damage_facility_attack_idx): a city's
+    few facilities do not sort every damage of the country.
+    """
+    attacks = _damage_attacks_where(filters)
     join = "JOIN" if filters.narrows_attacks else "LEFT JOIN"
     sql = (
-        f"{join} (SELECT DISTINCT ON (d.facility_id) d.facility_id, d.severity, "
-        f"a.started_at FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-        f"WHERE {attacks.sql()} ORDER BY d.facility_id, a.started_at DESC, d.id DESC) AS last "
-        "ON last.facility_id = f.id"
+        f"{join} LATERAL (SELECT d.facility_id, d.severity, a.started_at "
+        f"FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
+        f"WHERE d.facility_id = f.id AND {attacks.sql()} "
+        "ORDER BY a.started_at DESC, d.id DESC LIMIT 1) AS last ON TRUE"
     )
     return sql, attacks.params
 
 
-def facilities_selection(filters: Filters, *, located_only: bool = False) -> Selection:
+def facilities_selection(
+    filters: Filters, *, located_only: bool = False, last_damage: bool = True
+) -> Selection:
     """Facilities in the place filters, narrowed by the attack filters to those hit.
 
     With located_only, those with a location: the public view shows some facilities
     by region only, with no location; the map leaves them off, their region lists them.
+    With last_damage, joined with their latest damage (`last`); without, the same rows
+    for counting or clustering, the attack filters checked with EXISTS.
     """
-    last_join, last_params = last_damage_join(filters)
+    last_join, last_params = last_damage_join(filters) if last_damage else ("", [])
     where = facility_where(filters)
+    if not last_damage and filters.narrows_attacks:
+        attacks = _damage_attacks_where(filters)
+        where.add(
+            f"EXISTS (SELECT 1 FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
+            f"WHERE d.facility_id = f.id AND {attacks.sql()})",
+            *attacks.params,
+        )
     if located_only:
         where.add("f.location IS NOT NULL")
     if filters.updated_since:
@@ -360,7 +378,11 @@ def facilities_sql(filters: Filters) -> Query:
         f"'last_attack_at', {iso_utc('last.started_at')}, "
         f"'url', %s || f.id || %s)) AS feature {body}"
     )
-    return Query(_collection(feature_sql, "sort_id"), [url_before, url_after, *body_params], rows)
+    # Counted without the latest damage: the same rows, without looking each one up.
+    counted = facilities_selection(filters, located_only=True, last_damage=False)
+    return Query(
+        _collection(feature_sql, "sort_id"), [url_before, url_after, *body_params], counted
+    )
 
 
 # --------------------------------------------------------------------------- attacks
@@ -628,7 +650,7 @@ def attack_clusters_sql(filters: Filters, zoom: int) -> Query:
 
 def facility_clusters_sql(filters: Filters, zoom: int) -> Query:
     """The facilities the filters select, as clusters on the tile grid of `zoom`."""
-    rows = facilities_selection(filters, located_only=True)
+    rows = facilities_selection(filters, located_only=True, last_damage=False)
     body, body_params = rows.sql()
     at = cluster_zoom(zoom)
     labels_join_sql, labels_params = labels_join(Facility.Kind, "c.kind", "kl")

@@ -9,6 +9,8 @@ import { app } from "./state.js";
 import { filterParams } from "./url.js";
 import { attacksShown, bboxParam, layerState, showStatus, view } from "./view.js";
 
+// Up to this many facilities in view are drawn one by one; more are grouped by the map.
+const FACILITY_GROUP_ABOVE = 500;
 // The zoom a click on a cluster goes to at most: a cluster of one spot opens there.
 const CLUSTER_MAX_ZOOM = 16;
 
@@ -48,6 +50,10 @@ function clusterMarker(feature, className, colour, describe) {
     element.setAttribute("aria-label", label);
   });
   marker.on("click", () => zoomToCluster(p.bounds));
+  // Leaflet turns Enter on a marker into a popup only; a cluster opens as a button does.
+  marker.on("keypress", (event) => {
+    if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") zoomToCluster(p.bounds);
+  });
   marker.feature = feature;
   return marker;
 }
@@ -75,6 +81,7 @@ export async function loadFacilities() {
   if (data.clustered) {
     const clusters = data.features.map(facilityCluster);
     view.facilityMarkers.clearLayers();
+    view.facilityGroups.clearLayers();
     view.facilityClusters.clearLayers();
     for (const cluster of clusters) view.facilityClusters.addLayer(cluster);
     timings.counts.facilities = clusters.reduce((sum, c) => sum + c.feature.properties.count, 0);
@@ -100,8 +107,11 @@ export async function loadFacilities() {
   });
   view.facilityClusters.clearLayers();
   view.facilityMarkers.clearLayers();
-  // Thousands of facilities at country zoom are grouped on the map; a click opens a group.
-  view.facilityMarkers.addLayers(markers);
+  view.facilityGroups.clearLayers();
+  // Thousands of facilities at country zoom would cover the map: past a few hundred the
+  // map groups those close together, and a click on a group opens it.
+  if (markers.length > FACILITY_GROUP_ABOVE) view.facilityGroups.addLayers(markers);
+  else for (const marker of markers) view.facilityMarkers.addLayer(marker);
   timings.counts.facilities = markers.length;
   timings.counts.facilityMode = "markers";
   layerState.facilities = "ready";

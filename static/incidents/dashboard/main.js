@@ -102,7 +102,8 @@ function onMoveEnd() {
 function makeLayers(map) {
   map.createPane("regions").style.zIndex = 350;
   view.regions = L.geoJSON(null, { pane: "regions", style: styleRegion, onEachFeature: onEachRegion });
-  view.facilityMarkers = L.markerClusterGroup({
+  view.facilityMarkers = L.layerGroup();
+  view.facilityGroups = L.markerClusterGroup({
     chunkedLoading: true,
     showCoverageOnHover: false,
     maxClusterRadius: 40,
@@ -111,7 +112,7 @@ function makeLayers(map) {
     iconCreateFunction: facilityClusterIcon,
   });
   view.facilityClusters = L.layerGroup();
-  view.facilities = L.layerGroup([view.facilityMarkers, view.facilityClusters]);
+  view.facilities = L.layerGroup([view.facilityMarkers, view.facilityGroups, view.facilityClusters]);
   view.attacks = L.markerClusterGroup({
     chunkedLoading: true,
     chunkInterval: 100,
@@ -137,6 +138,7 @@ function makeLayers(map) {
   window.trackerDashboard = {
     map,
     facilitiesLayer: view.facilityMarkers,
+    facilityGroupsLayer: view.facilityGroups,
     facilityClustersLayer: view.facilityClusters,
     attacksLayer: view.attacks,
     attackClustersLayer: view.clusters,

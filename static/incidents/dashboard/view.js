@@ -5,8 +5,9 @@ import { numberFormat } from "../lib/format.js";
 export const view = {
   map: null,
   facilities: null,
-  // The facilities: their markers (grouped when many) or the API's clusters.
+  // The facilities: their markers (grouped by the map when many) or the API's clusters.
   facilityMarkers: null,
+  facilityGroups: null,
   facilityClusters: null,
   // The attacks: markers (grouped when close) or the API's clusters, switched on and off together.
   attacks: null,
