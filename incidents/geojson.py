@@ -573,8 +573,13 @@ def attack_clusters_sql(filters: Filters, zoom: int) -> Query:
     inside it are in it; those in the cells along its edges are checked on their point.
     """
     shift = GRID_ZOOM - cluster_zoom(zoom)
-    where = attack_where(filters, bbox=False)
+    # The weapon types are read from the mask: the same attacks as the weapon uses'
+    # EXISTS, without visiting them.
+    where = attack_where(replace(filters, weapon_types=()), bbox=False)
     where.add("a.impact_location IS NOT NULL")
+    if filters.weapon_types:
+        bits = sum(1 << WEAPON_BITS.index(value) for value in filters.weapon_types)
+        where.add("a.weapon_mask & %s <> 0", bits)
     members = "a.map_x, a.map_y, a.weapon_mask"
     if filters.bbox:
         west, south, east, north = filters.bbox
