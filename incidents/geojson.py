@@ -317,18 +317,20 @@ def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
 
     Attack filters narrow the facilities to those damaged by matching attacks;
     without them, every facility shows, with its latest damage if it has one.
-    Looked up per facility (its damage through damage_facility_attack_idx): a city's
-    few facilities do not sort every damage of the country.
+    Only the damage of facilities in the place filters is sorted: a city's few
+    facilities do not sort every damage of the country.
     """
     attacks = _damage_attacks_where(filters)
+    places = facility_where(filters, alias="pf")
     join = "JOIN" if filters.narrows_attacks else "LEFT JOIN"
     sql = (
-        f"{join} LATERAL (SELECT d.facility_id, d.severity, a.started_at "
-        f"FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-        f"WHERE d.facility_id = f.id AND {attacks.sql()} "
-        "ORDER BY a.started_at DESC, d.id DESC LIMIT 1) AS last ON TRUE"
+        f"{join} (SELECT DISTINCT ON (d.facility_id) d.facility_id, d.severity, "
+        f"a.started_at FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
+        f"WHERE d.facility_id IN (SELECT pf.id FROM {FACILITY} pf WHERE {places.sql()}) "
+        f"AND {attacks.sql()} ORDER BY d.facility_id, a.started_at DESC, d.id DESC) AS last "
+        "ON last.facility_id = f.id"
     )
-    return sql, attacks.params
+    return sql, [*places.params, *attacks.params]
 
 
 def facilities_selection(

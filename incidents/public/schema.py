@@ -26,7 +26,9 @@ DECIMALS_SETTING = "tracker.public_decimals"
 # The request's delay; NULL when unset, so that nothing under a delay shows at all.
 DELAY = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
 # The rows of these tables are visible once now() - delay has passed their public_from.
-VISIBLE = f"public_from <= now() - {DELAY}"
+# The moment is a subquery so that it is computed once per statement, not per row (reading
+# and parsing the setting for each of a million rows costs more than the scan).
+VISIBLE = f"public_from <= (SELECT now() - {DELAY})"
 # Coordinates in the live views: rounded to the request's decimals, 0 when unset.
 DECIMALS = f"COALESCE(NULLIF(current_setting('{DECIMALS_SETTING}', true), '')::int, 0)"
 
