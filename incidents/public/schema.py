@@ -140,7 +140,11 @@ def _generated_columns(schema: str, table: str) -> dict[str, str]:
 
 def _sync_generated_indexes(table: str, generated: Iterable[str]) -> None:
     """Give the snapshot the live table's indexes on generated columns (the map cells),
-    unless it has one with the same definition."""
+    unless it has one with the same definition.
+
+    The snapshot's copy also includes public_from: the public view filters on it, and
+    with it the clustered layer reads the index alone.
+    """
     names = list(generated)
     if not names:
         return
@@ -157,16 +161,22 @@ def _sync_generated_indexes(table: str, generated: Iterable[str]) -> None:
             [PUBLISHED, table],
         )
         rows = cursor.fetchall()
-        present = {shape for schema, _, _, shape in rows if schema == PUBLISHED}
+        published = {shape: name for schema, name, _, shape in rows if schema == PUBLISHED}
         for schema, _name, sql, shape in rows:
-            if schema != "public" or shape in present:
+            if schema != "public":
                 continue
             if not any(q(column) in sql or f"({column}" in sql for column in names):
                 continue
+            wanted = shape.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
+            if wanted in published:
+                continue
+            if shape in published:
+                # The copy `CREATE TABLE … LIKE` made, without public_from: superseded.
+                cursor.execute(f"DROP INDEX {q(PUBLISHED)}.{q(published[shape])}")
             cursor.execute(
-                sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1).replace(
-                    f" ON public.{table} ", f" ON {q(PUBLISHED)}.{q(table)} ", 1
-                )
+                sql.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
+                .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                .replace(f" ON public.{table} ", f" ON {q(PUBLISHED)}.{q(table)} ", 1)
             )
 
 

@@ -407,3 +407,15 @@ def test_the_published_copy_has_the_cell_of_its_coarsened_point(settings, public
         assert (public_x, public_y) == cursor.fetchone()
     assert (public_x, public_y) != (live_x, live_y)
     assert mask == 1 << mapgrid.WEAPON_BITS.index(DRONE)
+
+
+def test_the_published_copy_has_a_covering_index_of_cells_for_the_public_view(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'published' "
+            "AND tablename = 'incidents_attack' AND indexdef LIKE '%%(map_x, map_y)%%'"
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    # One, with public_from, so that the public view's visibility test reads the index too.
+    assert len(definitions) == 1, definitions
+    assert "INCLUDE (public_from, weapon_mask)" in definitions[0]
