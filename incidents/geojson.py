@@ -15,6 +15,7 @@ condition fragments written below.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,18 @@ from django.db import connection
 from django.urls import reverse
 
 from incidents.api.query import Filters
+from incidents.mapgrid import (
+    CELL_ZOOM_OFFSET,
+    GRID_ZOOM,
+    MAX_LATITUDE,
+    WEAPON_BITS,
+    cell_x_sql,
+    cell_y_sql,
+    lat_of_y_sql,
+    lon_of_x_sql,
+)
 from incidents.models import Attack, Damage, Facility, OutageReport, Region, WeaponUse
+from incidents.public.schema import DECIMALS_SETTING
 
 ATTACK = Attack._meta.db_table
 ATTACK_REGIONS = Attack.regions.through._meta.db_table
@@ -298,37 +310,57 @@ def _collection(feature_sql: str, order: str) -> str:
 # --------------------------------------------------------------------------- facilities
 
 
-def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
-    """Join `last`: each facility's latest damage (by a matching attack, when filtered).
-
-    Attack filters narrow the facilities to those damaged by matching attacks;
-    without them, every facility shows, with its latest damage if it has one.
-    """
-    # The search words and updated_since of a facilities query are about the facilities.
-    attacks = attack_where(
+def _damage_attacks_where(filters: Filters) -> Where:
+    """The attack filters of a facilities query (its search words and updated_since are
+    about the facilities)."""
+    return attack_where(
         replace(filters, search=(), updated_since=None),
         regions=False,
         facility_kinds=False,
         bbox=False,
     )
+
+
+def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
+    """Join `last`: each facility's latest damage (by a matching attack, when filtered).
+
+    Attack filters narrow the facilities to those damaged by matching attacks;
+    without them, every facility shows, with its latest damage if it has one.
+    Only the damage of facilities in the place filters is sorted: a city's few
+    facilities do not sort every damage of the country.
+    """
+    attacks = _damage_attacks_where(filters)
+    places = facility_where(filters, alias="pf")
     join = "JOIN" if filters.narrows_attacks else "LEFT JOIN"
     sql = (
         f"{join} (SELECT DISTINCT ON (d.facility_id) d.facility_id, d.severity, "
         f"a.started_at FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-        f"WHERE {attacks.sql()} ORDER BY d.facility_id, a.started_at DESC, d.id DESC) AS last "
+        f"WHERE d.facility_id IN (SELECT pf.id FROM {FACILITY} pf WHERE {places.sql()}) "
+        f"AND {attacks.sql()} ORDER BY d.facility_id, a.started_at DESC, d.id DESC) AS last "
         "ON last.facility_id = f.id"
     )
-    return sql, attacks.params
+    return sql, [*places.params, *attacks.params]
 
 
-def facilities_selection(filters: Filters, *, located_only: bool = False) -> Selection:
+def facilities_selection(
+    filters: Filters, *, located_only: bool = False, last_damage: bool = True
+) -> Selection:
     """Facilities in the place filters, narrowed by the attack filters to those hit.
 
     With located_only, those with a location: the public view shows some facilities
     by region only, with no location; the map leaves them off, their region lists them.
+    With last_damage, joined with their latest damage (`last`); without, the same rows
+    for counting or clustering, the attack filters checked with EXISTS.
     """
-    last_join, last_params = last_damage_join(filters)
+    last_join, last_params = last_damage_join(filters) if last_damage else ("", [])
     where = facility_where(filters)
+    if not last_damage and filters.narrows_attacks:
+        attacks = _damage_attacks_where(filters)
+        where.add(
+            f"EXISTS (SELECT 1 FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
+            f"WHERE d.facility_id = f.id AND {attacks.sql()})",
+            *attacks.params,
+        )
     if located_only:
         where.add("f.location IS NOT NULL")
     if filters.updated_since:
@@ -357,7 +389,11 @@ def facilities_sql(filters: Filters) -> Query:
         f"'last_attack_at', {iso_utc('last.started_at')}, "
         f"'url', %s || f.id || %s)) AS feature {body}"
     )
-    return Query(_collection(feature_sql, "sort_id"), [url_before, url_after, *body_params], rows)
+    # Counted without the latest damage: the same rows, without looking each one up.
+    counted = facilities_selection(filters, located_only=True, last_damage=False)
+    return Query(
+        _collection(feature_sql, "sort_id"), [url_before, url_after, *body_params], counted
+    )
 
 
 # --------------------------------------------------------------------------- attacks
@@ -474,3 +510,176 @@ def regions_sql(filters: Filters) -> Query:
         f"'attacks', COALESCE(att.attacks, 0))) AS feature {body}"
     )
     return Query(_collection(feature_sql, "sort_code"), [url_before, url_after, *body_params], rows)
+
+
+# --------------------------------------------------------------------------- clusters
+
+# Decimal places of a cluster's centre and bounds: the public view's (the session setting
+# its requests run with), so that no cluster is finer than the points it is made of; the
+# points' own otherwise.
+CLUSTER_DIGITS = (
+    f"COALESCE(NULLIF(current_setting('{DECIMALS_SETTING}', true), '')::int, {POINT_DIGITS})"
+)
+
+
+def cluster_zoom(zoom: int) -> int:
+    """The zoom of the tile grid whose cells are the clusters of a map at `zoom`."""
+    return min(GRID_ZOOM, zoom + CELL_ZOOM_OFFSET)
+
+
+def _cell_of(lon: float, lat: float) -> tuple[int, int]:
+    """The cell at GRID_ZOOM of a point, as mapgrid.cell_x_sql/cell_y_sql compute it."""
+    size = 2**GRID_ZOOM
+    phi = math.radians(max(-MAX_LATITUDE, min(MAX_LATITUDE, lat)))
+    x = math.floor((lon + 180) / 360 * size)
+    y = math.floor((1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * size)
+    return min(size - 1, max(0, x)), min(size - 1, max(0, y))
+
+
+def _lon_of(x: int) -> float:
+    """The longitude of the west edge of column x at GRID_ZOOM."""
+    return x / 2**GRID_ZOOM * 360 - 180
+
+
+def _lat_of(y: int) -> float:
+    """The latitude of the north edge of row y at GRID_ZOOM."""
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / 2**GRID_ZOOM))))
+
+
+def _cluster_feature(kind_key: str, kind_label_sql: str, bounds_sql: str) -> str:
+    """The json of one cluster row (columns cx, cy, count, lon, lat, kind, and bounds)."""
+    return (
+        "json_build_object('type', 'Feature', 'id', 'cluster-' || cx || '-' || cy, "
+        "'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array("
+        f"round(lon::numeric, {CLUSTER_DIGITS}), round(lat::numeric, {CLUSTER_DIGITS}))), "
+        "'properties', json_build_object('cluster', true, 'count', count, "
+        f"'{kind_key}', kind, '{kind_key}_label', {kind_label_sql}, "
+        f"'bounds', {bounds_sql}))"
+    )
+
+
+def _rounded_bounds(west: str, south: str, east: str, north: str) -> str:
+    return (
+        "json_build_array("
+        + ", ".join(
+            f"round(({value})::numeric, {CLUSTER_DIGITS})" for value in (west, south, east, north)
+        )
+        + ")"
+    )
+
+
+def _cluster_collection(cluster_sql: str) -> str:
+    return (
+        "SELECT json_build_object('type', 'FeatureCollection', 'clustered', true, 'features', "
+        "COALESCE(json_agg(feature ORDER BY sort_count DESC, sort_key), '[]'::json))::text "
+        f"FROM ({cluster_sql}) AS features"
+    )
+
+
+def attack_clusters_sql(filters: Filters, zoom: int) -> Query:
+    """The attacks the filters select, as clusters on the tile grid of `zoom`.
+
+    Reads the attacks' cells and weapon masks only (mapgrid): without filters beyond
+    the box, an index-only scan. The box is checked on the cells: attacks in cells well
+    inside it are in it; those in the cells along its edges are checked on their point.
+    """
+    shift = GRID_ZOOM - cluster_zoom(zoom)
+    # The weapon types are read from the mask: the same attacks as the weapon uses'
+    # EXISTS, without visiting them.
+    where = attack_where(replace(filters, weapon_types=()), bbox=False)
+    where.add("a.impact_location IS NOT NULL")
+    if filters.weapon_types:
+        bits = sum(1 << WEAPON_BITS.index(value) for value in filters.weapon_types)
+        where.add("a.weapon_mask & %s <> 0", bits)
+    members = "a.map_x, a.map_y, a.weapon_mask"
+    if filters.bbox:
+        west, south, east, north = filters.bbox
+        x0, y0 = _cell_of(west, north)
+        x1, y1 = _cell_of(east, south)
+        inside = "a.map_x > %s AND a.map_x < %s AND a.map_y > %s AND a.map_y < %s"
+        inside_params = [x0 + 1, x1 - 1, y0 + 1, y1 - 1]
+        # The strips along the edges, a cell wider than the edge cells, found through the
+        # points' spatial index: the few attacks there are checked against the box itself.
+        west_in, east_in = _lon_of(x0 + 3), _lon_of(x1 - 2)
+        north_in, south_in = _lat_of(y0 + 3), _lat_of(y1 - 2)
+        strips = [
+            (west, south, min(east, west_in), north),
+            (max(west, east_in), south, east, north),
+            (west, max(south, north_in), east, north),
+            (west, south, east, min(north, south_in)),
+        ]
+        near_edges = " OR ".join(["a.impact_location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"] * 4)
+        box, box_params = envelope(filters.bbox)
+        rows_sql = (
+            f"SELECT {members} FROM {ATTACK} a WHERE {where.sql()} AND {inside} "
+            f"UNION ALL SELECT {members} FROM {ATTACK} a WHERE {where.sql()} "
+            f"AND ({near_edges}) AND a.impact_location && {box} AND NOT ({inside})"
+        )
+        rows_params = [
+            *where.params,
+            *inside_params,
+            *where.params,
+            *[value for strip in strips for value in strip],
+            *box_params,
+            *inside_params,
+        ]
+    else:
+        rows_sql = f"SELECT {members} FROM {ATTACK} a WHERE {where.sql()}"
+        rows_params = list(where.params)
+    per_type = ", ".join(
+        f"COALESCE(sum(n) FILTER (WHERE mask & {1 << bit} <> 0), 0)"
+        for bit in range(len(WEAPON_BITS))
+    )
+    types = ", ".join(["%s"] * len(WEAPON_BITS))
+    labels_join_sql, labels_params = labels_join(WeaponUse.WeaponType, "dominant.kind", "wl")
+    size = 2**GRID_ZOOM
+    bounds = _rounded_bounds(
+        lon_of_x_sql("x_min"),
+        lat_of_y_sql("y_max + 1"),
+        lon_of_x_sql("x_max + 1"),
+        lat_of_y_sql("y_min"),
+    )
+    cluster_sql = (
+        f"WITH members AS ({rows_sql}), "
+        # Grouped by cell and weapon mask first: a few rows per cell, whatever the attacks.
+        "groups AS (SELECT map_x >> %s AS cx, map_y >> %s AS cy, weapon_mask AS mask, "
+        "count(*) AS n, sum(map_x) AS sx, sum(map_y) AS sy, min(map_x) AS x_min, "
+        "max(map_x) AS x_max, min(map_y) AS y_min, max(map_y) AS y_max "
+        "FROM members GROUP BY 1, 2, 3), "
+        "cells AS (SELECT cx, cy, sum(n) AS count, "
+        f"{lon_of_x_sql('(sum(sx) + sum(n) / 2.0) / sum(n)')} AS lon, "
+        f"{lat_of_y_sql('(sum(sy) + sum(n) / 2.0) / sum(n)')} AS lat, "
+        "min(x_min) AS x_min, max(x_max) AS x_max, min(y_min) AS y_min, max(y_max) AS y_max, "
+        f"ARRAY[{per_type}] AS per_type FROM groups GROUP BY cx, cy) "
+        f"SELECT count AS sort_count, cx::bigint * {size} + cy AS sort_key, "
+        f"{_cluster_feature('weapon_type', 'wl.label', bounds)} AS feature "
+        "FROM cells LEFT JOIN LATERAL (SELECT t.kind FROM unnest("
+        f"ARRAY[{types}]::text[], per_type) WITH ORDINALITY AS t(kind, k, i) "
+        "WHERE t.k > 0 ORDER BY t.k DESC, t.i LIMIT 1) AS dominant ON TRUE "
+        f"{labels_join_sql}"
+    )
+    params = [*rows_params, shift, shift, *[str(value) for value in WEAPON_BITS], *labels_params]
+    return Query(
+        _cluster_collection(cluster_sql), params, attacks_selection(filters, located_only=True)
+    )
+
+
+def facility_clusters_sql(filters: Filters, zoom: int) -> Query:
+    """The facilities the filters select, as clusters on the tile grid of `zoom`."""
+    rows = facilities_selection(filters, located_only=True, last_damage=False)
+    body, body_params = rows.sql()
+    at = cluster_zoom(zoom)
+    labels_join_sql, labels_params = labels_join(Facility.Kind, "c.kind", "kl")
+    bounds = _rounded_bounds("c.west", "c.south", "c.east", "c.north")
+    cluster_sql = (
+        f"SELECT count AS sort_count, cx::bigint * {2**at} + cy AS sort_key, "
+        f"{_cluster_feature('kind', 'kl.label', bounds)} AS feature FROM ("
+        f"SELECT {cell_x_sql('ST_X(f.location)', at)} AS cx, "
+        f"{cell_y_sql('ST_Y(f.location)', at)} AS cy, count(*) AS count, "
+        "avg(ST_X(f.location)) AS lon, avg(ST_Y(f.location)) AS lat, "
+        "min(ST_X(f.location)) AS west, min(ST_Y(f.location)) AS south, "
+        "max(ST_X(f.location)) AS east, max(ST_Y(f.location)) AS north, "
+        f"mode() WITHIN GROUP (ORDER BY f.kind) AS kind {body} GROUP BY 1, 2) AS c "
+        f"{labels_join_sql}"
+    )
+    return Query(_cluster_collection(cluster_sql), [*body_params, *labels_params], rows)

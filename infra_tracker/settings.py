@@ -242,6 +242,9 @@ LEAFLET_CONFIG = {
 # A map layer answers at most this many features and an export at most this many rows;
 # past that the request is refused with a 400 asking to narrow the bbox or the filters.
 MAP_MAX_FEATURES = env_int("MAP_MAX_FEATURES", 50_000, minimum=1)
+# A map layer asked for at a zoom (?zoom=) answers with clusters on the tile grid when its
+# box and filters hold more features than this; at or below it, with the features.
+MAP_CLUSTER_ABOVE = env_int("MAP_CLUSTER_ABOVE", 5_000, minimum=0)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 1_000_000, minimum=1)
 # Milliseconds any one statement of a web request may run (0: no limit); the API answers
 # a statement cut short with a 503 asking to narrow the filters. Only web requests pass

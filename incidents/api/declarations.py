@@ -15,11 +15,13 @@ from incidents.api.query import (
     Param,
     bbox,
     choices,
+    integer,
     moment,
     record,
     regions,
     search,
 )
+from incidents.mapgrid import MAX_ZOOM
 from incidents.models import (
     Attack,
     Damage,
@@ -151,6 +153,21 @@ FACILITIES = Declaration(
         ),
     )
 )
+
+# The map layers of attacks and facilities: their collection's filters, and the zoom.
+ZOOM = integer(
+    "zoom",
+    "The map's zoom level (web map tiles). With it, a layer whose box and filters hold more "
+    "than MAP_CLUSTER_ABOVE features (5,000 unless the site sets otherwise) answers with "
+    "clusters on the tile grid of that zoom: features with `cluster: true`, a point at the "
+    "centre of their members, `count`, the dominant weapon type (attacks) or kind "
+    "(facilities), and `bounds` [west, south, east, north] of the members. Without it, "
+    "features only, up to MAP_MAX_FEATURES.",
+    minimum=0,
+    maximum=MAX_ZOOM,
+)
+ATTACKS_LAYER = ATTACKS + Declaration((ZOOM,))
+FACILITIES_LAYER = FACILITIES + Declaration((ZOOM,))
 
 # Outage figures: the list and the outages export.
 OUTAGES = Declaration(

@@ -59,6 +59,8 @@ class LayerView(ReadOnlyAPIView):
     export_table: export_tables.Table
     build_rows: Callable[[Filters], Rows]
     csv_name: str
+    # The clusters of the layer at a zoom, for a layer that can cluster (incidents.mapgrid).
+    build_clusters: Callable[[Filters, int], geojson.Query] | None = None
 
     @cached_response
     def get(self, request: Request) -> HttpResponse:
@@ -72,7 +74,16 @@ class LayerView(ReadOnlyAPIView):
                 filename=self.csv_name,
             )
         layer = self.build_geojson(filters)
-        ensure_within(layer.rows, settings.MAP_MAX_FEATURES, what="features", bbox=True)
+        above = settings.MAP_CLUSTER_ABOVE
+        if (
+            self.build_clusters is not None
+            and filters.zoom is not None
+            # Counted no further than one past the threshold, however many there are.
+            and geojson.count_rows(layer.rows, up_to=above + 1) > above
+        ):
+            layer = self.build_clusters(filters, filters.zoom)
+        else:
+            ensure_within(layer.rows, settings.MAP_MAX_FEATURES, what="features", bbox=True)
         body = geojson.fetch_text(layer).encode()
         return cacheable_response(request._request, body, GEOJSON)
 
@@ -85,6 +96,7 @@ def layer_view(
     build: tuple[
         Callable[[Filters], geojson.Query], export_tables.Table, Callable[[Filters], Rows]
     ],
+    clusters: Callable[[Filters, int], geojson.Query] | None = None,
 ) -> type[LayerView]:
     """A LayerView built by `build` (the GeoJSON; the CSV's table and rows), documented
     from the declaration."""
@@ -100,6 +112,7 @@ def layer_view(
             "export_table": export_table,
             "build_rows": staticmethod(build_rows),
             "csv_name": f"{name.removesuffix('Layer').lower()}.csv",
+            "build_clusters": staticmethod(clusters) if clusters else None,
         },
     )
     return extend_schema(
@@ -117,8 +130,9 @@ FacilitiesLayer = layer_view(
     "Every facility with a location as a point with its status and latest damage (the "
     "public view shows some facilities by region only: they are listed, not drawn). Attack "
     "filters (dates, weapon type, verification status, service) narrow it to facilities "
-    "damaged by matching attacks.",
-    declarations.FACILITIES,
+    "damaged by matching attacks. With `zoom`, more facilities than MAP_CLUSTER_ABOVE come "
+    "as clusters with their dominant kind.",
+    declarations.FACILITIES_LAYER,
     (
         geojson.facilities_sql,
         export_tables.FACILITIES,
@@ -126,12 +140,15 @@ FacilitiesLayer = layer_view(
             geojson.facilities_selection(filters, located_only=True), "f.id"
         ),
     ),
+    clusters=geojson.facility_clusters_sql,
 )
 AttacksLayer = layer_view(
     "AttacksLayer",
     "Attacks layer",
-    "Attacks with an impact location, newest first, with weapons and facilities hit.",
-    declarations.ATTACKS,
+    "Attacks with an impact location, newest first, with weapons and facilities hit. With "
+    "`zoom`, more attacks than MAP_CLUSTER_ABOVE come as clusters with their dominant "
+    "weapon type.",
+    declarations.ATTACKS_LAYER,
     (
         geojson.attacks_sql,
         export_tables.ATTACKS,
@@ -139,6 +156,7 @@ AttacksLayer = layer_view(
             geojson.attacks_selection(filters, located_only=True), "a.id"
         ),
     ),
+    clusters=geojson.attack_clusters_sql,
 )
 RegionsLayer = layer_view(
     "RegionsLayer",

@@ -135,6 +135,7 @@ class Filters:
     attack: int | None = None
     facility: int | None = None
     interval: str | None = None
+    zoom: int | None = None
 
     @property
     def narrows_attacks(self) -> bool:
@@ -278,6 +279,13 @@ def parse_id(name: str, value: str) -> int:
     return int(text)
 
 
+def parse_integer(name: str, value: str, minimum: int, maximum: int) -> int:
+    text = str(value).strip()
+    if not re.fullmatch(r"-?\d{1,9}", text) or not minimum <= int(text) <= maximum:
+        raise _error(name, f"Give a whole number from {minimum} to {maximum}; got {text[:20]!r}.")
+    return int(text)
+
+
 def with_stored_codes(schema: dict) -> dict:
     """A region parameter's schema with the stored codes as its enum, read now.
 
@@ -306,7 +314,7 @@ def with_stored_codes(schema: dict) -> dict:
 # --------------------------------------------------------------------------- declarations
 
 
-Kind = Literal["after", "before", "choices", "one", "regions", "bbox", "id", "search"]
+Kind = Literal["after", "before", "choices", "one", "regions", "bbox", "id", "search", "integer"]
 
 
 @dataclass(frozen=True)
@@ -315,8 +323,9 @@ class Param:
 
     `kind` is one of: after, before (moments; before is exclusive), choices (one or
     more of `choices`), regions (ISO 3166-2 codes), bbox, id, search, one (exactly
-    one of `choices`). `lookup` is the ORM path a collection filtered in the ORM
-    compares it with; collections built on the SQL selections leave it empty.
+    one of `choices`), integer (a whole number within `minimum`…`maximum`). `lookup` is
+    the ORM path a collection filtered in the ORM compares it with; collections built on
+    the SQL selections leave it empty.
     """
 
     name: str
@@ -327,10 +336,19 @@ class Param:
     lookup: str = ""
     required: bool = False
     many: bool = True
+    minimum: int = 0
+    maximum: int = 0
 
     def parse(self, values: list[str]) -> object:
         name = self.name
-        single = not self.many or self.kind in ("after", "before", "bbox", "id", "search")
+        single = not self.many or self.kind in (
+            "after",
+            "before",
+            "bbox",
+            "id",
+            "search",
+            "integer",
+        )
         if single and len(values) > 1:
             raise _error(name, "Give this parameter once.")
         if not self.many and self.kind in ("choices", "regions", "one") and "," in values[0]:
@@ -342,6 +360,8 @@ class Param:
             return parse_bbox(value, name)
         if self.kind == "id":
             return parse_id(name, value)
+        if self.kind == "integer":
+            return parse_integer(name, value, self.minimum, self.maximum)
         if self.kind == "search":
             return parse_search(value, name)
         if self.kind == "regions":
@@ -358,6 +378,8 @@ class Param:
             return {"type": "string", "pattern": BBOX_PATTERN}
         if self.kind == "id":
             return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        if self.kind == "integer":
+            return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
         if self.kind == "search":
             return {
                 "type": "string",
@@ -513,6 +535,18 @@ def search(columns: str, lookups: Sequence[str] = ()) -> Param:
         f"and {SEARCH_MAX_CHARS} characters.",
         lookup=",".join(lookups),
         many=False,
+    )
+
+
+def integer(name: str, description: str, *, minimum: int, maximum: int) -> Param:
+    return Param(
+        name,
+        name,
+        "integer",
+        f"{description} A whole number from {minimum} to {maximum}.",
+        many=False,
+        minimum=minimum,
+        maximum=maximum,
     )
 
 

@@ -27,7 +27,9 @@ DECIMALS_SETTING = "tracker.public_decimals"
 # The request's delay; NULL when unset, so that nothing under a delay shows at all.
 DELAY = f"NULLIF(current_setting('{DELAY_SETTING}', true), '')::interval"
 # The rows of these tables are visible once now() - delay has passed their public_from.
-VISIBLE = f"public_from <= now() - {DELAY}"
+# The moment is a subquery so that it is computed once per statement, not per row (reading
+# and parsing the setting for each of a million rows costs more than the scan).
+VISIBLE = f"public_from <= (SELECT now() - {DELAY})"
 # Coordinates in the live views: rounded to the request's decimals, 0 when unset.
 DECIMALS = f"COALESCE(NULLIF(current_setting('{DECIMALS_SETTING}', true), '')::int, 0)"
 
@@ -123,14 +125,79 @@ def _table_columns(schema: str, table: str) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def _generated_columns(schema: str, table: str) -> dict[str, str]:
+    """The stored generated columns of a table, with their expressions."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE n.nspname = %s AND c.relname = %s AND a.attgenerated = 's' "
+            "AND NOT a.attisdropped",
+            [schema, table],
+        )
+        return dict(cursor.fetchall())
+
+
+def _sync_generated_indexes(table: str, generated: Iterable[str]) -> None:
+    """Give the snapshot the live table's indexes on generated columns (the map cells),
+    unless it has one with the same definition.
+
+    The snapshot's copy also includes public_from: the public view filters on it, and
+    with it the clustered layer reads the index alone.
+    """
+    names = list(generated)
+    if not names:
+        return
+    definition = (
+        "regexp_replace(pg_get_indexdef(i.indexrelid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', '')"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT n.nspname, ic.relname, pg_get_indexdef(i.indexrelid), {definition} "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_class ic ON ic.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname IN ('public', %s) AND c.relname = %s",
+            [PUBLISHED, table],
+        )
+        rows = cursor.fetchall()
+        published = {shape: name for schema, name, _, shape in rows if schema == PUBLISHED}
+        for schema, _name, sql, shape in rows:
+            if schema != "public":
+                continue
+            if not any(q(column) in sql or f"({column}" in sql for column in names):
+                continue
+            wanted = shape.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
+            if wanted in published:
+                continue
+            if shape in published:
+                # The copy `CREATE TABLE … LIKE` made, without public_from: superseded.
+                cursor.execute(f"DROP INDEX {q(PUBLISHED)}.{q(published[shape])}")
+            cursor.execute(
+                sql.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
+                .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+                .replace(f" ON public.{table} ", f" ON {q(PUBLISHED)}.{q(table)} ", 1)
+            )
+
+
 def _sync_snapshot_table(model: type[models.Model]) -> None:
+    """Make the snapshot table's columns follow the live table's.
+
+    A generated column (an attack's map cell) stays generated in the snapshot, so
+    that it is computed from the snapshot's own, coarsened, values.
+    """
     table = model._meta.db_table
     live = _table_columns("public", table)
+    generated = _generated_columns("public", table)
     stored = _table_columns(PUBLISHED, table)
     target = f"{q(PUBLISHED)}.{q(table)}"
     with connection.cursor() as cursor:
         if not stored:
-            cursor.execute(f"CREATE TABLE {target} (LIKE public.{q(table)} INCLUDING INDEXES)")
+            cursor.execute(
+                f"CREATE TABLE {target} "
+                f"(LIKE public.{q(table)} INCLUDING INDEXES INCLUDING GENERATED)"
+            )
             cursor.execute(
                 f"ALTER TABLE {target} ADD COLUMN public_from timestamptz NOT NULL "
                 "DEFAULT '-infinity'"
@@ -138,9 +205,14 @@ def _sync_snapshot_table(model: type[models.Model]) -> None:
             stored = _table_columns(PUBLISHED, table)
         pk = model._meta.pk.column
         for name, kind in live.items():
-            if name not in stored:
+            if name not in stored and name in generated:
+                cursor.execute(
+                    f"ALTER TABLE {target} ADD COLUMN {q(name)} {kind} "
+                    f"GENERATED ALWAYS AS ({generated[name]}) STORED"
+                )
+            elif name not in stored:
                 cursor.execute(f"ALTER TABLE {target} ADD COLUMN {q(name)} {kind}")
-            elif stored[name] != kind:
+            elif stored[name] != kind and name not in generated:
                 cursor.execute(
                     f"ALTER TABLE {target} ALTER COLUMN {q(name)} TYPE {kind} "
                     f"USING {q(name)}::{kind}"
@@ -150,7 +222,8 @@ def _sync_snapshot_table(model: type[models.Model]) -> None:
                 cursor.execute(f"ALTER TABLE {target} ALTER COLUMN {q(name)} DROP NOT NULL")
         for name in set(stored) - set(live) - {"public_from"}:
             cursor.execute(f"ALTER TABLE {target} DROP COLUMN {q(name)}")
-    _sync_snapshot_indexes(table)
+    _sync_generated_indexes(table, generated)
+    _sync_snapshot_indexes(table, skip=generated)
     with connection.cursor() as cursor:
         # What the public view shows, and when it changes (incidents.data_version).
         cursor.execute(
@@ -173,13 +246,19 @@ def _index_definitions(schema: str, table: str) -> dict[str, str]:
     return {re.sub(r"^CREATE INDEX \S+ ON \S+ ", "", sql): sql for sql in statements}
 
 
-def _sync_snapshot_indexes(table: str) -> None:
+def _sync_snapshot_indexes(table: str, skip: Iterable[str] = ()) -> None:
     """Give the snapshot table every index the app's table has (the public view reads it
-    with the same filters), including those added after the snapshot table was made."""
+    with the same filters), including those added after the snapshot table was made.
+
+    Indexes on the columns in `skip` (generated ones) have their own copies, with
+    public_from (`_sync_generated_indexes`)."""
     present = _index_definitions(PUBLISHED, table)
+    skipped = list(skip)
     with connection.cursor() as cursor:
         for what, sql in _index_definitions("public", table).items():
-            if what in present:
+            if what in present or any(
+                q(column) in what or f"({column}" in what for column in skipped
+            ):
                 continue
             # The same name is free in the published schema; the index goes on the snapshot.
             cursor.execute(
@@ -312,6 +391,10 @@ def sync_public_schema() -> None:
         cursor.execute(f"CREATE SCHEMA {q(PUBLIC_VIEW)}")
     for model in snapshots:
         _sync_snapshot_table(model)
+    from incidents.public.snapshots import refresh_weapon_masks
+
+    # Attacks published before their snapshot had a weapon mask get it now.
+    refresh_weapon_masks(None)
     snapshot_tables = {model._meta.db_table: model for model in snapshots}
     live = _live_views()
     view = q(PUBLIC_VIEW)

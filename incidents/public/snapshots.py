@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection, models
 
+from incidents.mapgrid import weapon_mask_sql
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
 from incidents.public.schema import PUBLISHED, columns, public_expression, q, rounded_point
 
@@ -128,6 +129,24 @@ def _attack_point(decimals: str) -> str:
     )
 
 
+def refresh_weapon_masks(attack_ids: Sequence[int] | None) -> None:
+    """Set the published attacks' weapon masks from their published weapon uses (the live
+    table's triggers keep the live masks; the snapshot's follow its own weapon rows).
+
+    With None, every published attack without a mask yet.
+    """
+    mask = weapon_mask_sql(_published(WeaponUse), "a.id")
+    if attack_ids is None:
+        _execute(
+            f"UPDATE {_published(Attack)} a SET weapon_mask = {mask} WHERE weapon_mask IS NULL"
+        )
+    else:
+        _execute(
+            f"UPDATE {_published(Attack)} a SET weapon_mask = {mask} WHERE a.id = ANY(%s)",
+            [list(attack_ids)],
+        )
+
+
 def publish_attacks(attack_ids: Sequence[int]) -> None:
     """Make the attacks' current rows (with weapons, damage, regions, sources) public."""
     attack_ids = list(attack_ids)
@@ -155,6 +174,7 @@ def publish_attacks(attack_ids: Sequence[int]) -> None:
         [attack_ids],
         "a.public_from",
     )
+    refresh_weapon_masks(attack_ids)
     _copy(
         Damage,
         "x",

@@ -73,7 +73,7 @@ export function attackIcon(weaponTypes, launched) {
   return attackIcons.get(key);
 }
 
-/** A round count: a cluster of attacks, or a region's total. */
+/** A round count: a cluster of attack markers. */
 export function countIcon(count, className, size) {
   return L.divIcon({
     className,
@@ -86,6 +86,27 @@ export function clusterIcon(cluster) {
   const count = cluster.getChildCount();
   const size = count >= 1000 ? 48 : count >= 100 ? 40 : count >= 10 ? 34 : 28;
   return countIcon(count, "attack-cluster", size);
+}
+
+/** One of the API's clusters: a disc growing with the log of its count, ringed in the colour
+ * of its dominant weapon type (attacks) or of facilities. */
+const mapClusterIcons = new Map();
+export function mapClusterIcon(count, className, colour) {
+  const size = Math.round(Math.min(64, 28 + 7 * Math.log10(Math.max(1, count))));
+  const key = `${count}|${className}|${colour}`;
+  if (!mapClusterIcons.has(key)) {
+    mapClusterIcons.set(key, L.divIcon({
+      className,
+      html: `<span style="width:${size}px;height:${size}px;line-height:${size - 8}px;--c:${colour}">${numberFormat.format(count)}</span>`,
+      iconSize: [size, size],
+    }));
+  }
+  return mapClusterIcons.get(key);
+}
+
+export function facilityClusterIcon(cluster) {
+  const count = cluster.getChildCount();
+  return mapClusterIcon(count, "map-cluster facility-map-cluster", "#1f4e79");
 }
 
 // Outage classes for the choropleth (the figure of the chosen service).

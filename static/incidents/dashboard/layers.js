@@ -1,20 +1,94 @@
-/* The three layers' loaders: facilities, attacks (markers or totals per region), regions. */
+/* The three layers' loaders: facilities and attacks (features, or the API's clusters), regions. */
 
 import { fmtDate, numberFormat } from "../lib/format.js";
-import { cancel, getJSON } from "./api.js";
+import { getJSON } from "./api.js";
 import { API, timings } from "./config.js";
-import { attackIcon, countIcon, facilityIcon, outageColour } from "./icons.js";
+import { attackIcon, facilityIcon, mapClusterIcon, outageColour, weaponColour } from "./icons.js";
 import { attackPopup, facilityPopup, regionPopup, regionTooltip } from "./popups.js";
 import { app } from "./state.js";
 import { filterParams } from "./url.js";
 import { attacksShown, bboxParam, layerState, showStatus, view } from "./view.js";
 
-export async function loadFacilities() {
+// Up to this many facilities in view are drawn one by one; more are grouped by the map.
+const FACILITY_GROUP_ABOVE = 500;
+// The zoom a click on a cluster goes to at most: a cluster of one spot opens there.
+const CLUSTER_MAX_ZOOM = 16;
+
+/** A layer's request for the viewport: the filters, the box and the map's zoom. With the
+ * zoom, the API answers with clusters when the viewport holds more than MAP_CLUSTER_ABOVE. */
+function layerParams() {
   const params = filterParams(app.state);
   params.set("bbox", bboxParam());
+  params.set("zoom", String(Math.max(0, Math.min(22, Math.floor(view.map.getZoom())))));
+  return params;
+}
+
+/** Zoom the map to a cluster's members, and at least one level in. */
+function zoomToCluster(bounds) {
+  const [west, south, east, north] = bounds;
+  const box = L.latLngBounds([south, west], [north, east]);
+  const fit = view.map.getBoundsZoom(box, false, L.point(48, 48));
+  const zoom = Math.min(CLUSTER_MAX_ZOOM, Math.max(fit, Math.floor(view.map.getZoom()) + 1));
+  view.map.setView(box.getCenter(), Math.max(zoom, view.map.getZoom() + 1));
+}
+
+/** One of the API's clusters: a circle sized by its count, which zooms in on a click.
+ * `describe` words it for the title and for screen readers. */
+function clusterMarker(feature, className, colour, describe) {
+  const [lng, lat] = feature.geometry.coordinates;
+  const p = feature.properties;
+  const label = describe(p);
+  const marker = L.marker([lat, lng], {
+    icon: mapClusterIcon(p.count, className, colour),
+    title: label,
+    keyboard: true,
+    riseOnHover: true,
+  });
+  marker.on("add", () => {
+    const element = marker.getElement();
+    element.setAttribute("role", "button");
+    element.setAttribute("aria-label", label);
+  });
+  marker.on("click", () => zoomToCluster(p.bounds));
+  // Leaflet turns Enter on a marker into a popup only; a cluster opens as a button does.
+  marker.on("keypress", (event) => {
+    if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") zoomToCluster(p.bounds);
+  });
+  marker.feature = feature;
+  return marker;
+}
+
+const plural = (count, one, many) => `${numberFormat.format(count)} ${count === 1 ? one : many}`;
+
+function attackCluster(feature) {
+  return clusterMarker(feature, "map-cluster attack-map-cluster", weaponColour(feature.properties.weapon_type), (p) =>
+    `${plural(p.count, "attack", "attacks")}` +
+    (p.weapon_type_label ? `, mostly ${p.weapon_type_label.toLowerCase()}` : "") +
+    "; click to zoom in");
+}
+
+function facilityCluster(feature) {
+  return clusterMarker(feature, "map-cluster facility-map-cluster", "#1f4e79", (p) =>
+    `${plural(p.count, "facility", "facilities")}` +
+    (p.kind_label ? `, mostly ${p.kind_label.toLowerCase()}` : "") +
+    "; click to zoom in");
+}
+
+export async function loadFacilities() {
   layerState.facilities = "loading";
   showStatus();
-  const data = await getJSON("facilities", `${API}map/facilities.geojson?${params}`);
+  const data = await getJSON("facilities", `${API}map/facilities.geojson?${layerParams()}`);
+  if (data.clustered) {
+    const clusters = data.features.map(facilityCluster);
+    view.facilityMarkers.clearLayers();
+    view.facilityGroups.clearLayers();
+    view.facilityClusters.clearLayers();
+    for (const cluster of clusters) view.facilityClusters.addLayer(cluster);
+    timings.counts.facilities = clusters.reduce((sum, c) => sum + c.feature.properties.count, 0);
+    timings.counts.facilityMode = "clusters";
+    layerState.facilities = "ready";
+    return;
+  }
   const markers = data.features.map((f) => {
     const [lng, lat] = f.geometry.coordinates;
     const p = f.properties;
@@ -31,15 +105,18 @@ export async function loadFacilities() {
     marker.feature = f;
     return marker;
   });
-  view.facilities.clearLayers();
-  for (const marker of markers) view.facilities.addLayer(marker);
+  view.facilityClusters.clearLayers();
+  view.facilityMarkers.clearLayers();
+  view.facilityGroups.clearLayers();
+  // Thousands of facilities at country zoom would cover the map: past a few hundred the
+  // map groups those close together, and a click on a group opens it.
+  if (markers.length > FACILITY_GROUP_ABOVE) view.facilityGroups.addLayers(markers);
+  else for (const marker of markers) view.facilityMarkers.addLayer(marker);
   timings.counts.facilities = markers.length;
+  timings.counts.facilityMode = "markers";
   layerState.facilities = "ready";
 }
 
-// Above this many attacks in view the map shows one total per region instead of
-// every strike: drawing 100,000 markers helps nobody and takes seconds.
-const ATTACK_MARKER_LIMIT = 5000;
 let attacksDrawn = null;
 
 /** The cluster group reports its chunks here; it finishes its bookkeeping right after the last. */
@@ -47,98 +124,30 @@ export function attackChunksDrawn(processed, total) {
   if (processed >= total && attacksDrawn) setTimeout(attacksDrawn, 0);
 }
 
-/** An estimate of the attacks in view: each region's total, in proportion to the
- * share of its bounding box the viewport covers. */
-function attacksInView() {
-  const bounds = view.map.getBounds();
-  const area = (b) => Math.max(0, b.getEast() - b.getWest()) * Math.max(0, b.getNorth() - b.getSouth());
-  let total = 0;
-  view.regions.eachLayer((layer) => {
-    const box = layer.getBounds();
-    if (!bounds.intersects(box)) return;
-    const overlap = L.latLngBounds(
-      [Math.max(box.getSouth(), bounds.getSouth()), Math.max(box.getWest(), bounds.getWest())],
-      [Math.min(box.getNorth(), bounds.getNorth()), Math.min(box.getEast(), bounds.getEast())],
-    );
-    const share = area(box) > 0 ? Math.min(1, area(overlap) / area(box)) : 1;
-    total += (layer.feature.properties.attacks || 0) * share;
-  });
-  timings.estimate = Math.round(total);
-  return total;
-}
-
-/** A point inside the region near its middle, for its total's bubble. */
-function labelPoint(layer) {
-  const rings = [];
-  const collect = (part) => (Array.isArray(part[0]) ? part.forEach(collect) : rings.push(part));
-  collect(layer.getLatLngs());
-  const inside = (lat, lng) => {
-    let hit = false;
-    for (const ring of rings) {
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const a = ring[i], b = ring[j];
-        if ((a.lat > lat) !== (b.lat > lat) && lng < ((b.lng - a.lng) * (lat - a.lat)) / (b.lat - a.lat) + a.lng) hit = !hit;
-      }
-    }
-    return hit;
-  };
-  const bounds = layer.getBounds();
-  const centre = bounds.getCenter();
-  if (inside(centre.lat, centre.lng)) return centre;
-  let best = null;
-  const steps = 12;
-  for (let i = 1; i < steps; i++) {
-    for (let j = 1; j < steps; j++) {
-      const lat = bounds.getSouth() + ((bounds.getNorth() - bounds.getSouth()) * i) / steps;
-      const lng = bounds.getWest() + ((bounds.getEast() - bounds.getWest()) * j) / steps;
-      if (!inside(lat, lng)) continue;
-      const distance = (lat - centre.lat) ** 2 + (lng - centre.lng) ** 2;
-      if (!best || distance < best.distance) best = { lat, lng, distance };
-    }
-  }
-  return best ? L.latLng(best.lat, best.lng) : centre;
-}
-
-function drawRegionTotals() {
-  view.attacks.clearLayers();
-  view.totals.clearLayers();
-  let total = 0;
-  view.regions.eachLayer((layer) => {
-    const p = layer.feature.properties;
-    if (!p.attacks) return;
-    total += p.attacks;
-    const text = numberFormat.format(p.attacks);
-    const bubble = L.marker(labelPoint(layer), {
-      icon: countIcon(p.attacks, "attack-cluster region-total", Math.min(64, 30 + text.length * 5)),
-      keyboard: true,
-      title: `${text} attacks in ${p.name}; zoom in to see each strike`,
-    });
-    bubble.on("click", () => view.map.fitBounds(layer.getBounds(), { maxZoom: 10 }));
-    view.totals.addLayer(bubble);
-  });
-  return total;
-}
-
-function attacksReady(mode, count) {
+function attacksReady(mode, count, drawn) {
   attacksShown.mode = mode;
   attacksShown.count = count;
   timings.counts.attacks = count;
   timings.counts.attackMode = mode;
+  timings.counts.attackClusters = mode === "clusters" ? drawn : 0;
   layerState.attacks = "ready";
 }
 
 export async function loadAttacks() {
   layerState.attacks = "loading";
   showStatus();
-  if (attacksInView() > ATTACK_MARKER_LIMIT) {
-    cancel("attacks");
-    attacksReady("regions", drawRegionTotals());
+  const data = await getJSON("attacks", `${API}map/attacks.geojson?${layerParams()}`);
+  const features = data.features;
+  if (data.clustered) {
+    // More attacks in view than the API draws one by one: its clusters, counted in the database.
+    const clusters = features.map(attackCluster);
+    view.attacks.clearLayers();
+    view.clusters.clearLayers();
+    for (const cluster of clusters) view.clusters.addLayer(cluster);
+    const total = features.reduce((sum, f) => sum + f.properties.count, 0);
+    attacksReady("clusters", total, clusters.length);
     return;
   }
-  const params = filterParams(app.state);
-  params.set("bbox", bboxParam());
-  const data = await getJSON("attacks", `${API}map/attacks.geojson?${params}`);
-  const features = data.features;
   const markers = new Array(features.length);
   for (let i = 0; i < features.length; i++) {
     const f = features[i];
@@ -152,7 +161,7 @@ export async function loadAttacks() {
     marker.feature = f;
     markers[i] = marker;
   }
-  view.totals.clearLayers();
+  view.clusters.clearLayers();
   view.attacks.clearLayers();
   await new Promise((resolve) => {
     attacksDrawn = resolve;
@@ -161,7 +170,7 @@ export async function loadAttacks() {
     // it is shown again, and reports no progress: there is nothing to wait for.
     if (!markers.length || !view.map.hasLayer(view.attacks)) resolve();
   });
-  attacksReady("markers", markers.length);
+  attacksReady("markers", markers.length, 0);
 }
 
 export async function loadRegions() {

@@ -11,7 +11,7 @@
 import { isAbort } from "./api.js";
 import { timings } from "./config.js";
 import { connectFilters, stateToForm } from "./filters.js";
-import { clusterIcon } from "./icons.js";
+import { clusterIcon, facilityClusterIcon } from "./icons.js";
 import { attackChunksDrawn, loadAttacks, loadFacilities, loadRegions, onEachRegion, styleRegion } from "./layers.js";
 import { addLegend, updateLegendService } from "./legend.js";
 import { connectPublicView } from "./public.js";
@@ -69,17 +69,8 @@ async function redraw(kind, loaders, startedAt) {
   document.documentElement.dataset.drawn = String(timings.generation);
 }
 
-/** The attacks layer decides what to draw from the regions' totals, so it waits for them. */
 function everyLayer() {
-  const regions = loadRegions();
-  return {
-    facilities: loadFacilities,
-    regions: () => regions,
-    attacks: async () => {
-      await regions;
-      await loadAttacks();
-    },
-  };
+  return { facilities: loadFacilities, regions: loadRegions, attacks: loadAttacks };
 }
 
 let ready = false;
@@ -111,7 +102,17 @@ function onMoveEnd() {
 function makeLayers(map) {
   map.createPane("regions").style.zIndex = 350;
   view.regions = L.geoJSON(null, { pane: "regions", style: styleRegion, onEachFeature: onEachRegion });
-  view.facilities = L.layerGroup();
+  view.facilityMarkers = L.layerGroup();
+  view.facilityGroups = L.markerClusterGroup({
+    chunkedLoading: true,
+    showCoverageOnHover: false,
+    maxClusterRadius: 40,
+    disableClusteringAtZoom: 11,
+    spiderfyOnMaxZoom: false,
+    iconCreateFunction: facilityClusterIcon,
+  });
+  view.facilityClusters = L.layerGroup();
+  view.facilities = L.layerGroup([view.facilityMarkers, view.facilityGroups, view.facilityClusters]);
   view.attacks = L.markerClusterGroup({
     chunkedLoading: true,
     chunkInterval: 100,
@@ -123,8 +124,8 @@ function makeLayers(map) {
     spiderfyOnMaxZoom: false,
     iconCreateFunction: clusterIcon,
   });
-  view.totals = L.layerGroup();
-  view.attacksGroup = L.layerGroup([view.attacks, view.totals]);
+  view.clusters = L.layerGroup();
+  view.attacksGroup = L.layerGroup([view.attacks, view.clusters]);
   view.regions.addTo(map);
   view.attacksGroup.addTo(map);
   view.facilities.addTo(map);
@@ -134,7 +135,15 @@ function makeLayers(map) {
     "Regions (outages)": view.regions,
   }, { collapsed: window.matchMedia("(max-width: 600px)").matches, position: "topright" }).addTo(map);
   // For people debugging the page and for browser tests.
-  window.trackerDashboard = { map, facilitiesLayer: view.facilities, attacksLayer: view.attacks, regionsLayer: view.regions };
+  window.trackerDashboard = {
+    map,
+    facilitiesLayer: view.facilityMarkers,
+    facilityGroupsLayer: view.facilityGroups,
+    facilityClustersLayer: view.facilityClusters,
+    attacksLayer: view.attacks,
+    attackClustersLayer: view.clusters,
+    regionsLayer: view.regions,
+  };
 }
 
 window.trackerMapInit = function (map) {

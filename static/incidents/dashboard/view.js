@@ -5,15 +5,19 @@ import { numberFormat } from "../lib/format.js";
 export const view = {
   map: null,
   facilities: null,
-  // The attacks: markers (clustered) or one total per region, switched on and off together.
+  // The facilities: their markers (grouped by the map when many) or the API's clusters.
+  facilityMarkers: null,
+  facilityGroups: null,
+  facilityClusters: null,
+  // The attacks: markers (grouped when close) or the API's clusters, switched on and off together.
   attacks: null,
-  totals: null,
+  clusters: null,
   attacksGroup: null,
   regions: null,
 };
 
 export const layerState = { facilities: "idle", attacks: "idle", regions: "idle" };
-// How the attacks layer shows what is in view: "markers" or "regions" (one total each).
+// How the attacks layer shows what is in view: "markers" or "clusters" (the API's).
 export const attacksShown = { count: null, mode: "markers" };
 
 const statusBox = document.getElementById("map-status");
@@ -26,8 +30,8 @@ export function showStatus() {
   if (loading) text = "Loading…";
   else if (failed.length) text = `Could not load ${failed.join(", ")}. Try again or change the filters.`;
   else if (attacksShown.count === 0 && attacksOn) text = "No attacks match these filters in this part of the map.";
-  else if (attacksShown.mode === "regions" && attacksOn) {
-    text = `Attack totals per region (${numberFormat.format(attacksShown.count)} attacks). Zoom in to see each strike.`;
+  else if (attacksShown.mode === "clusters" && attacksOn) {
+    text = `${numberFormat.format(attacksShown.count)} attacks in view, grouped. Click a group or zoom in to see each strike.`;
   }
   statusBox.textContent = text;
   statusBox.hidden = !text;
