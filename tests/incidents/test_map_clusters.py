@@ -138,16 +138,17 @@ def test_without_zoom_the_layer_gives_features_whatever_the_threshold(logged_in,
 def test_the_clustered_layer_runs_a_fixed_number_of_queries(
     logged_in, kyiv_strikes, django_assert_num_queries
 ):
-    # Session, user, counting one past the threshold, and the statement of the clusters.
-    with override_settings(MAP_CLUSTER_ABOVE=1), django_assert_num_queries(4):
+    # Session, user, the data version (the cache key), counting one past the threshold,
+    # and the statement of the clusters.
+    with override_settings(MAP_CLUSTER_ABOVE=1), django_assert_num_queries(5):
         clusters(logged_in.get(ATTACKS, {"zoom": 6, "bbox": KYIV_BOX}))
     for index in range(10):
         strike(30.3 + index / 50, 50.3, DRONE)
-    with override_settings(MAP_CLUSTER_ABOVE=1), django_assert_num_queries(4):
+    with override_settings(MAP_CLUSTER_ABOVE=1), django_assert_num_queries(5):
         clusters(logged_in.get(ATTACKS, {"zoom": 6, "bbox": KYIV_BOX}))
     FacilityFactory(name="Darnytsia plant", location=Point(30.64, 50.45, srid=4326))
     FacilityFactory(name="Kharkiv plant", location=Point(36.2, 50.0, srid=4326))
-    with override_settings(MAP_CLUSTER_ABOVE=1), django_assert_num_queries(4):
+    with override_settings(MAP_CLUSTER_ABOVE=1), django_assert_num_queries(5):
         clusters(logged_in.get(FACILITIES, {"zoom": 6}))
 
 
