@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command, get_commands
 from django.db import connection
@@ -144,8 +145,7 @@ def million_site(django_db_setup, django_db_blocker) -> Iterator[Site]:
             after_seeding()
             print(f"\nseeded {ATTACKS:,} attacks in {time.perf_counter() - started:.0f} s")
             viewer = create_user("maria.viewer", "viewer")
-            for number in range(LOAD_USERS):
-                Token.objects.create(user=create_user(LOAD_USERNAME.format(number), "viewer"))
+            create_load_users()
             with connection.cursor() as cursor:
                 cursor.execute("SELECT min(id), max(id) FROM incidents_attack")
                 attack_ids = cursor.fetchone()
@@ -158,6 +158,15 @@ def million_site(django_db_setup, django_db_blocker) -> Iterator[Site]:
                 yield site
         finally:
             call_command("flush", interactive=False, verbosity=0)
+
+
+def create_load_users() -> None:
+    """LOAD_USERS viewers with an API token each (and no password: they never log in)."""
+    viewers = Group.objects.get(name="viewer")
+    for number in range(LOAD_USERS):
+        user = User.objects.create_user(LOAD_USERNAME.format(number), password=None)
+        user.groups.add(viewers)
+        Token.objects.create(user=user)
 
 
 def layers_take_zoom(site: Site) -> bool:
@@ -345,6 +354,9 @@ def test_fifty_users_at_once(million_site: Site, tmp_path: Path):
     )
     # locust exits 1 when a request failed; the figures below say so.
     assert finished.returncode in (0, 1), finished.stderr[-4000:]
+    with open(f"{prefix}_failures.csv", newline="") as failures_file:
+        for row in csv.DictReader(failures_file):
+            print(f"  failed: {row['Name']}: {row['Occurrences']} × {row['Error'][:160]}")
     with open(f"{prefix}_stats.csv", newline="") as stats_file:
         rows = {row["Name"]: row for row in csv.DictReader(stats_file)}
     for name, row in rows.items():
