@@ -61,11 +61,7 @@ from tests.bench.targets import (
 )
 from tests.bench.test_dashboard_bench import link_attacks_to_regions, redraw, settle, timings
 from tests.conftest import OBLASTS_GEOJSON, REPO
-from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by name.
-    LAPTOP,
-    browser,
-    log_in,
-)
+from tests.e2e.conftest import LAPTOP, log_in
 from tests.e2e.conftest import _user as create_user
 from tests.e2e.production import gunicorn_server
 
@@ -216,16 +212,23 @@ def median_of(site: Site, path: str, params: dict | None = None) -> tuple[float,
 
 
 def worst(site: Site, label: str, requests: list[tuple[str, str, dict]]) -> tuple[float, int, bool]:
-    """The slowest median, the largest body and whether every request answered 200."""
+    """The slowest median, the largest body and whether every request answered 200.
+
+    A request refused (a 400 for too many features, say) is no measurement of an answer:
+    it is left out of the figures, and fails the `answered_200` target instead.
+    """
     results = []
     for name, path, params in requests:
         ms, size, status = median_of(site, path, params)
-        print(f"  {label} {name}: {ms:.0f} ms, {size / 1e6:.2f} MB gzipped, HTTP {status}")
-        results.append((ms, size, status))
+        if status == 200:
+            print(f"  {label} {name}: {ms:.0f} ms, {size / 1e6:.2f} MB gzipped")
+            results.append((ms, size))
+        else:
+            print(f"  {label} {name}: NOT ANSWERED (HTTP {status}), left out of the figures")
     return (
-        max(ms for ms, _, _ in results),
-        max(size for _, size, _ in results),
-        all(status == 200 for _, _, status in results),
+        max((ms for ms, _ in results), default=0),
+        max((size for _, size in results), default=0),
+        len(results) == len(requests),
     )
 
 
@@ -280,7 +283,7 @@ def test_every_read_at_a_million_attacks(million_site: Site):
 
 
 def test_the_dashboard_at_a_million_attacks(
-    browser: Browser,  # noqa: F811 - the fixture imported above.
+    browser: Browser,
     million_site: Site,
 ):
     site = million_site.url
