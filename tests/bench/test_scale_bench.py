@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.core.management import call_command, get_commands
@@ -151,6 +152,11 @@ def million_site(django_db_setup, django_db_blocker) -> Iterator[Site]:
             ):
                 site = Site(url, Token.objects.create(user=viewer).key, attack_ids)
                 site.zoom = layers_take_zoom(site)
+                if not settings.CACHE_URL:
+                    print(
+                        "  CACHE_URL is not set: the server caches in each process's memory, "
+                        "which this test cannot empty; set it to measure uncached requests"
+                    )
                 yield site
         finally:
             call_command("flush", interactive=False, verbosity=0)
