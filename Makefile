@@ -24,7 +24,7 @@ help:
 	@echo "make run     set up, load the demo data and serve on http://127.0.0.1:8000"
 	@echo "make test    set up and run the test suite (without benchmarks)"
 	@echo "make lint    ruff check and ruff format --check"
-	@echo "make check   Django system checks, missing migrations, docker-compose.yml"
+	@echo "make check   Django system checks, missing migrations, docker-compose.yml, the Caddyfile"
 	@echo "make bench   run the benchmarks (tests/bench; BENCH=<file> for one)"
 	@echo "make fuzz    the API property test in depth: 100 examples per operation, every phase"
 	@echo "make lock    regenerate requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade for newer versions)"
@@ -105,6 +105,14 @@ check: deps .env
 		$(COMPOSE_CHECK_ENV) docker compose config -q; \
 	else \
 		echo "(docker compose is not installed: docker-compose.yml not validated)"; \
+	fi
+	@if command -v caddy >/dev/null; then \
+		echo "caddy validate deploy/Caddyfile"; \
+		out=$$(SITE_DOMAIN=localhost caddy validate --config deploy/Caddyfile \
+			--adapter caddyfile 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | tail -n 1; \
+	else \
+		echo "(caddy is not installed: deploy/Caddyfile not validated)"; \
 	fi
 
 .PHONY: lock

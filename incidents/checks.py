@@ -18,4 +18,13 @@ def check_production_settings(app_configs, **kwargs):
                 id="incidents.W001",
             )
         )
+    if not settings.CACHE_URL:
+        problems.append(
+            Warning(
+                "CACHE_URL is not set: each web process keeps its own cache and API throttle "
+                "counts in memory, so several processes neither share nor invalidate them.",
+                hint='Point CACHE_URL at Redis (README, "Scaling out").',
+                id="incidents.W002",
+            )
+        )
     return problems

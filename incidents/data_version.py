@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from incidents.database import reading_connection
 from incidents.public.schema import DELAY, PUBLISHED, app_models, q, snapshot_models
 
 TRIGGER = "incidents_data_changed"
@@ -70,7 +71,9 @@ def current(*, public: bool) -> str:
     moment its latest visible record became visible.
     """
     visible = f"COALESCE({_visible_sql()}::text, '-')" if public else "''"
-    with connection.cursor() as cursor:
+    # From the database the body will be read from: a replica that lags behind must
+    # not file an old body under the primary's newer version.
+    with reading_connection().cursor() as cursor:
         cursor.execute(
             "SELECT v.epoch || '.' || COALESCE("
             "NULLIF(current_setting('tracker.data_version', true), '') || 'w', "

@@ -20,10 +20,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db import connection
 from django.urls import reverse
 
 from incidents.api.query import Filters
+from incidents.database import reading_connection
 from incidents.mapgrid import (
     CELL_ZOOM_OFFSET,
     GRID_ZOOM,
@@ -132,7 +132,7 @@ class Query:
 def count_rows(selection: Selection, *, up_to: int) -> int:
     """How many rows the selection holds, counting no further than `up_to`."""
     body, params = selection.sql()
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM (SELECT 1 {body} LIMIT %s) AS counted", [*params, up_to]
         )
@@ -294,7 +294,7 @@ def url_parts(name: str, sample: object) -> tuple[str, str]:
 
 def fetch_text(query: Query) -> str:
     """The one text value a layer's statement returns."""
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(query.sql, query.params)
         return cursor.fetchone()[0]
 

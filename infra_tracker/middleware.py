@@ -13,15 +13,18 @@ import weakref
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
+
+from incidents.database import REPLICA, replica_allowed
 
 # The timeout each open PostgreSQL connection was given, by the connection itself: a
 # session setting lasts as long as the connection, which may serve many requests.
 _applied: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
 
-def apply_statement_timeout() -> None:
+def apply_statement_timeout(connection: BaseDatabaseWrapper = connection) -> None:
     """Give this thread's database connection the web requests' statement timeout."""
     milliseconds = settings.DATABASE_STATEMENT_TIMEOUT_MS
     connection.ensure_connection()
@@ -50,4 +53,7 @@ class StatementTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         apply_statement_timeout()
+        # The read replica's too, when this request may read from it.
+        if replica_allowed():
+            apply_statement_timeout(connections[REPLICA])
         return self.get_response(request)

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Whether this request's reads may go to the read replica (DATABASE_REPLICA_URL).
+    "incidents.database.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,11 +119,29 @@ if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     raise ImproperlyConfigured(
         "DATABASE_URL must use the postgis:// scheme (PostgreSQL + PostGIS)."
     )
+# A read replica of that database (PostgreSQL streaming replication), optional: web
+# requests that only read send their queries there; writes, reads after a write, the
+# admin and everything outside web requests stay on the primary (incidents.database).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"]}
+    # Tests read the replica from the primary's test database: same rows, no copy.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must use the postgis:// scheme too.")
+DATABASE_ROUTERS = ["incidents.database.PrimaryReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # API throttle counters live in the cache: with several web processes they must share
-# one (Redis); a single development process is fine with local memory.
+# one (Redis); a single development process is fine with local memory. Sessions live
+# in the database and login lockouts too (django-axes' database handler): no web
+# process keeps anything another one needs (README, "Scaling out").
 CACHE_URL = env_str("CACHE_URL", "")
 CACHES = {
     "default": (

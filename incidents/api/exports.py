@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from rest_framework.exceptions import ValidationError
@@ -31,6 +31,7 @@ from rest_framework.renderers import BaseRenderer
 
 from incidents.api.export_tables import Rows, Table, rows_of_queryset, statement
 from incidents.api.limits import ensure_within
+from incidents.database import reading_alias, reading_connection
 
 CSV = "text/csv"
 # Rows read from the database, and written out, at a time.
@@ -74,7 +75,7 @@ def stream_csv(
 
 
 def _in_one_transaction(chunks: Iterator[T]) -> Iterator[T]:
-    with transaction.atomic():
+    with transaction.atomic(using=reading_alias()):
         yield from chunks
 
 
@@ -94,7 +95,7 @@ def started(chunks: Iterator[T]) -> Iterator[T]:
     with the stream.
     """
     chunks = _in_one_transaction(chunks)
-    if not connection.get_autocommit():
+    if not reading_connection().get_autocommit():
         return chunks
     first = next(chunks, _NOTHING)
     if first is _NOTHING:
@@ -107,7 +108,7 @@ def fetch_in_chunks(sql: str, params: Sequence[object]) -> Iterator[list[tuple]]
 
     However many rows an export has, the web process holds one chunk of them.
     """
-    with connection.chunked_cursor() as cursor:
+    with reading_connection().chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(ROWS_PER_CHUNK):
             yield rows

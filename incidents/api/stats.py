@@ -14,7 +14,6 @@ import json
 from dataclasses import replace
 
 from django.conf import settings
-from django.db import connection
 from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
@@ -30,6 +29,7 @@ from incidents.api.declarations import INTERVALS
 from incidents.api.negotiation import ReadOnlyAPIView
 from incidents.api.query import Filters
 from incidents.api.schema import ERROR_RESPONSES
+from incidents.database import reading_connection
 from incidents.geojson import (
     ATTACK,
     ATTACK_REGIONS,
@@ -53,7 +53,7 @@ ATTACKS = declarations.ATTACKS
 
 
 def _json(sql: str, params: list[object]) -> object:
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return json.loads(cursor.fetchone()[0])
 

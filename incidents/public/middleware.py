@@ -4,7 +4,8 @@ Anonymous visitors always get the public view (they see anything at all only
 with PUBLIC_READ). Logged-in users, by session or API token, get it when a
 read asks for `?view=public`, outside the admin. The choice sets the database
 session's search_path, so everything the request reads, through the ORM or raw
-SQL, comes from the `public_view` views; see incidents.public.
+SQL, comes from the `public_view` views; see incidents.public. With a read
+replica (incidents.database), its connection gets the same search_path.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from incidents.database import replica_connections
 from incidents.public.schema import DECIMALS_SETTING, DELAY_SETTING, PUBLIC_VIEW, session_values
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -42,10 +44,16 @@ def wants_public_view(request: HttpRequest) -> bool:
     return request.method in SAFE_METHODS and request.GET.get("view") == "public"
 
 
+def _request_connections() -> list:
+    """The primary's connection, and the replica's when this request reads it (or it is open)."""
+    return [connection, *replica_connections()]
+
+
 def _driver_execute(sql: str, params: list[str] | None = None) -> None:
-    connection.ensure_connection()
-    # On the driver's connection: session set-up, not one of the view's queries.
-    connection.connection.execute(sql, params)
+    for each in _request_connections():
+        each.ensure_connection()
+        # On the driver's connection: session set-up, not one of the view's queries.
+        each.connection.execute(sql, params)
 
 
 def use_public_view() -> None:
@@ -74,7 +82,8 @@ def _reset_quietly() -> None:
     try:
         use_full_data()
     except Exception:
-        connection.close()
+        for each in _request_connections():
+            each.close()
 
 
 def _streamed(content: Iterator[bytes]) -> Iterator[bytes]:

@@ -36,6 +36,18 @@ DASHBOARD_PAN_MS = Target("pan_ms", at_most=1000)
 DASHBOARD_FILTER_MS = Target("filter_ms", at_most=1000)
 DASHBOARD_ZOOM_MS = Target("zoom_ms", at_most=1000)
 
+# A million attacks and 5,000 facilities (test_scale_bench.py): every statistics endpoint,
+# unfiltered and filtered by date, region and weapon; the search; any map layer, any
+# viewport and zoom, and every one of those requests answered; the dashboard; 50 users.
+SCALE_STATS_MS = Target("stats_ms", at_most=200)
+SCALE_SEARCH_MS = Target("search_ms", at_most=200)
+SCALE_LAYER_MS = Target("layer_ms", at_most=300)
+SCALE_LAYER_BYTES = Target("layer_bytes", at_most=1_000_000)
+SCALE_ANSWERED = Target("answered_200", at_least=1)
+SCALE_DASHBOARD_PAN_MS = Target("pan_ms", at_most=500)
+LOAD_P95_MS = Target("p95_ms", at_most=300)
+LOAD_FAILURES = Target("failures", at_most=0)
+
 # Import throughput (test_import_bench.py).
 ACLED_ROWS_PER_S = Target("acled_rows_per_s", at_least=1000)
 MISSILE_ROWS_PER_S = Target("missile_rows_per_s", at_least=1000)

@@ -35,12 +35,7 @@ from tests.bench.targets import (
     check,
 )
 from tests.conftest import OBLASTS_GEOJSON
-from tests.e2e.conftest import (  # noqa: F401 - the browser fixture is used by name.
-    LAPTOP,
-    browser,
-    log_in,
-    wait_until,
-)
+from tests.e2e.conftest import LAPTOP, log_in, wait_until
 from tests.e2e.conftest import _user as create_user
 from tests.e2e.production import gunicorn_server
 
@@ -153,7 +148,7 @@ def api_requests_since(page: Page, started: float) -> str:
 
 
 def test_the_map_page_is_interactive_in_2_s_and_redraws_in_1_s(
-    browser: Browser,  # noqa: F811 - the fixture imported above.
+    browser: Browser,
     big_site: str,
 ):
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())

@@ -82,9 +82,11 @@ def test_web_is_not_published_and_listens_for_the_proxy_on_8000(services):
 def test_the_proxy_forwards_to_web_and_reaches_nothing_else(services):
     proxy = services["proxy"]
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
-    assert ["reverse_proxy", "web:8000"] in caddy_directives()
+    directives = caddy_directives()
+    assert ["reverse_proxy", "{"] in directives
+    assert ["dynamic", "a", "web", "8000", "{"] in directives
     assert set(proxy["networks"]) & set(services["web"]["networks"]) == {"frontend"}
-    for name in ("db", "redis", "worker", "beat", "migrate"):
+    for name in ("db", "redis", "worker", "worker-scale", "beat", "migrate"):
         assert "frontend" not in services[name]["networks"], name
     assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
 
@@ -218,3 +220,38 @@ def test_compose_overrides_only_what_differs_in_the_containers(services):
     # Copying a variable through unchanged would only repeat what env_file does.
     for variable, value in services["web"]["environment"].items():
         assert str(value) not in (f"${{{variable}:-}}", f"${{{variable}}}"), variable
+
+
+@pytest.mark.parametrize(
+    ("env", "web", "workers"),
+    [({}, 2, 2), ({"SCALE_WEB_REPLICAS": "6", "SCALE_WORKER_REPLICAS": "4"}, 6, 4)],
+    ids=["defaults", "custom"],
+)
+def test_the_scale_profile_adds_web_and_worker_containers(services, env, web, workers):
+    added = {"web-scale": ("web", web), "worker-scale": ("worker", workers)}
+    for name, (like, replicas) in added.items():
+        service = services[name]
+        assert service["profiles"] == ["scale"], name
+        assert int(resolve(str(service["deploy"]["replicas"]), env)) == replicas, name
+        # The same program and settings as the one they add to.
+        for key in ("image", "command", "env_file", "volumes", "depends_on"):
+            assert service.get(key) == services[like].get(key), (name, key)
+        assert environment(service, env) == environment(services[like], env), name
+        assert "ports" not in service, name
+    # Without the profile there is one of each, and one scheduler in any case.
+    for name in ("web", "worker", "beat", "proxy", "db", "redis", "migrate"):
+        assert "profiles" not in services[name] and "deploy" not in services[name], name
+
+
+def test_the_proxy_balances_over_every_web_container(services):
+    # The added web containers answer to `web` on the frontend network, which is
+    # the name the proxy looks up; they reach the database on the backend network.
+    scaled = services["web-scale"]["networks"]
+    assert scaled["frontend"]["aliases"] == ["web"]
+    assert set(scaled) == {"frontend", "backend"}
+    directives = caddy_directives()
+    # A name looked up again and again (every address it has), not one fixed upstream.
+    assert ["reverse_proxy", "web:8000"] not in directives
+    assert ["refresh", "5s"] in directives
+    assert ["lb_policy", "least_conn"] in directives
+    assert ["lb_try_duration", "5s"] in directives

@@ -36,6 +36,8 @@ def server_environment(tmp: Path) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url(),
+        # Only the test database: never a replica named in the developer's .env.
+        "DATABASE_REPLICA_URL": "",
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
         "ALLOWED_HOSTS": "127.0.0.1",

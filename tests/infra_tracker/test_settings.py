@@ -131,3 +131,45 @@ def test_a_malformed_setting_stops_the_start_with_its_name(variable, value):
     result = run(["manage.py", "check"], production_environment(**{variable: value}))
     assert result.returncode != 0
     assert variable in result.stderr
+
+
+def test_without_a_shared_cache_check_deploy_warns_that_processes_would_not_share_it():
+    result = run(["manage.py", "check", "--deploy"], production_environment(CACHE_URL=""))
+    assert "incidents.W002" in result.stdout + result.stderr
+
+
+REPLICA_SETTINGS = """
+import json
+import django
+from django.conf import settings
+django.setup()
+replica = settings.DATABASES.get("replica")
+print(json.dumps({
+    "replica": replica and {key: replica[key] for key in ("HOST", "NAME", "USER", "TEST")},
+    "options": replica and replica["OPTIONS"],
+    "routers": settings.DATABASE_ROUTERS,
+}))
+"""
+
+
+def test_database_replica_url_adds_a_replica_that_tests_read_from_the_test_database():
+    url = "postgis://reader@replica.internal:5432/infra_tracker"
+    result = run(["-c", REPLICA_SETTINGS], production_environment(DATABASE_REPLICA_URL=url))
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["replica"]["HOST"] == "replica.internal"
+    assert found["replica"]["USER"] == "reader"
+    assert found["replica"]["TEST"]["MIRROR"] == "default"
+    assert found["options"] == {"options": "-c jit=off"}
+    assert found["routers"] == ["incidents.database.PrimaryReplicaRouter"]
+    without = run(["-c", REPLICA_SETTINGS], production_environment())
+    assert json.loads(without.stdout.strip().splitlines()[-1])["replica"] is None
+
+
+def test_a_replica_url_of_another_kind_of_database_stops_the_start():
+    result = run(
+        ["-c", REPLICA_SETTINGS],
+        production_environment(DATABASE_REPLICA_URL="postgres://reader@replica.internal/x"),
+    )
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL" in result.stderr
