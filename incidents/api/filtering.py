@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 
 from django.contrib.gis.geos import Polygon
-from django.db import connection
 from django.db.models import F, Lookup, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
@@ -20,6 +19,7 @@ from rest_framework.filters import BaseFilterBackend, OrderingFilter
 
 from incidents.api.pagination import CursorPagination
 from incidents.api.query import Declaration, Filters
+from incidents.database import reading_connection
 from incidents.geojson import Selection, like_pattern
 
 # A search that at most this many rows match is answered from the trigram indexes: the
@@ -82,7 +82,7 @@ def in_selection(queryset: QuerySet, selection: Selection, *, search: bool = Fal
     """
     sql, params = selection.ids()
     if search:
-        with connection.cursor() as cursor:
+        with reading_connection().cursor() as cursor:
             cursor.execute(f"{sql} LIMIT %s", [*params, SEARCH_KEYS_UP_TO + 1])
             keys = [row[0] for row in cursor.fetchall()]
         if len(keys) <= SEARCH_KEYS_UP_TO:
