@@ -13,10 +13,12 @@ from incidents.models.imports import ImportJob, _import_upload_to
 from incidents.models.outages import OutageReport, ResponseMeasure
 from incidents.models.publication import PublicationState, Publishable
 from incidents.models.regions import Region
+from incidents.models.rollups import AttackRollup, RollupDirtyDay, WeaponRollup
 from incidents.models.sources import Source
 
 __all__ = [
     "Attack",
+    "AttackRollup",
     "Damage",
     "ExternalId",
     "Facility",
@@ -26,8 +28,10 @@ __all__ = [
     "Publishable",
     "Region",
     "ResponseMeasure",
+    "RollupDirtyDay",
     "Source",
     "Tracked",
+    "WeaponRollup",
     "WeaponUse",
     "_import_upload_to",  # named by migration 0002
     "validate_wgs84_point",  # named by migration 0001

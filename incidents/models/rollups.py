@@ -1,0 +1,122 @@
+"""Daily aggregates of attacks, from which the statistics are answered (incidents.rollups).
+
+One row adds up the attacks of one day (Kyiv time) that share a verification
+status, a publication state, a set of regions and a set of weapon types. An
+attack has one set of each, so it is counted in exactly one row of a grain, and
+"attacks in any of these regions / that used any of these weapon types" is a sum
+over the rows whose set overlaps the filter: nothing is counted twice.
+
+Two grains live in each table: rows with the set of regions, and rows with
+`region_ids` NULL that add up every set of regions of the day (fewer rows, for
+the questions that name no region).
+
+Nothing writes these tables but PostgreSQL: triggers on the attacks and their
+rows record the days a transaction touched, and recompute them at commit
+(incidents.rollups.schema). The same tables in the `published` schema hold the
+aggregates of the published snapshots, for the public view.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db.models import Q
+
+
+class AttackRollup(models.Model):
+    """Attacks, and what they did, per day, regions, weapon types, verification and state."""
+
+    day = models.DateField(help_text="The day the attacks started, in Kyiv time.")
+    region_ids = ArrayField(
+        models.BigIntegerField(),
+        null=True,
+        help_text="The attacks' regions (ids, ascending; empty when none is linked); "
+        "NULL on the rows that add up every set of regions of the day.",
+    )
+    weapon_types = ArrayField(
+        models.TextField(), help_text="The weapon types the attacks used (ascending)."
+    )
+    verification_status = models.CharField(max_length=20)
+    publication_state = models.CharField(max_length=10)
+    attacks = models.IntegerField()
+    unlocated = models.IntegerField(help_text="Attacks without an impact point.")
+    killed = models.BigIntegerField()
+    injured = models.BigIntegerField()
+    damages_none = models.IntegerField()
+    damages_minor = models.IntegerField()
+    damages_moderate = models.IntegerField()
+    damages_severe = models.IntegerField()
+    damages_destroyed = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # Recomputing a day replaces its rows; statistics read a range of days.
+            models.Index(fields=["day"], name="attackrollup_day_idx"),
+            # Statistics without a region filter read the all-regions rows only.
+            models.Index(
+                fields=["day"],
+                condition=Q(region_ids__isnull=True),
+                name="attackrollup_all_regions_idx",
+            ),
+            # The region filter: rows whose set of regions overlaps the codes asked for.
+            GinIndex(fields=["region_ids"], name="attackrollup_regions_idx"),
+        ]
+
+
+class WeaponRollup(models.Model):
+    """Weapon rows per day, regions, verification, state and weapon type.
+
+    `attacks` counts the attacks that used the type; the `*_both` sums are over
+    the rows where both launched and intercepted are known (the interception
+    rate's), `launched_rows` counts rows with a known number launched.
+    """
+
+    day = models.DateField(help_text="The day the attacks started, in Kyiv time.")
+    region_ids = ArrayField(
+        models.BigIntegerField(),
+        null=True,
+        help_text="As AttackRollup.region_ids: NULL on the rows of every set of regions.",
+    )
+    verification_status = models.CharField(max_length=20)
+    publication_state = models.CharField(max_length=10)
+    weapon_type = models.CharField(max_length=20)
+    attacks = models.IntegerField()
+    launched_rows = models.IntegerField()
+    launched = models.BigIntegerField()
+    intercepted = models.BigIntegerField()
+    launched_both = models.BigIntegerField()
+    intercepted_both = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            # Recomputing a day replaces its rows; statistics read a range of days.
+            models.Index(fields=["day"], name="weaponrollup_day_idx"),
+            # Statistics without a region filter read the all-regions rows only.
+            models.Index(
+                fields=["day"],
+                condition=Q(region_ids__isnull=True),
+                name="weaponrollup_all_regions_idx",
+            ),
+            # The region filter: rows whose set of regions overlaps the codes asked for.
+            GinIndex(fields=["region_ids"], name="weaponrollup_regions_idx"),
+        ]
+
+
+class RollupDirtyDay(models.Model):
+    """A day a transaction changed, to recompute when it commits.
+
+    Rows live only inside their transaction (`tx`, its id): the commit-time
+    trigger deletes them as it recomputes, so no two writers ever wait on one
+    another here.
+    """
+
+    tx = models.BigIntegerField()
+    published = models.BooleanField(help_text="The published snapshots' day, not the live one.")
+    day = models.DateField()
+
+    class Meta:
+        indexes = [
+            # The commit-time trigger takes its own transaction's days.
+            models.Index(fields=["tx"], name="rollupdirty_tx_idx"),
+        ]
