@@ -29,13 +29,10 @@ from incidents.api.negotiation import ReadOnlyAPIView
 from incidents.api.query import Filters
 from incidents.api.schema import ERROR_RESPONSES
 from incidents.geojson import (
-    ATTACK,
-    DAMAGE,
     FACILITY,
     OUTAGE,
     REGION,
     Where,
-    attack_where,
     current_outages_sql,
     envelope,
     facility_where,
@@ -45,7 +42,6 @@ from incidents.geojson import (
 from incidents.models import OutageReport
 from incidents.rollups import queries as rollups
 
-DAMAGED = ("minor", "moderate", "severe")
 ATTACKS = declarations.ATTACKS
 
 
@@ -56,19 +52,16 @@ def _json(sql: str, params: list[object]) -> object:
 
 
 def _damage_sql(filters: Filters) -> tuple[str, list[object]]:
-    """Per facility hit by a matching attack: whether it was damaged, whether destroyed."""
-    attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
+    """Per facility: whether a matching attack damaged it, whether one destroyed it."""
+    flags = rollups.damage_flags(filters)
     places = facility_where(replace(filters, statuses=()))
     sql = (
-        "SELECT d.facility_id, f.region_id, (f.location IS NULL) AS unlocated, "
-        "bool_or(d.severity = 'destroyed') AS destroyed, "
-        "bool_or(d.severity = ANY(%s)) AS damaged "
-        f"FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-        f"JOIN {FACILITY} f ON f.id = d.facility_id "
-        f"WHERE {attacks.sql()} AND {places.sql()} GROUP BY d.facility_id, f.region_id, "
-        "f.location IS NULL"
+        f"WITH raw AS ({flags.raw}) SELECT f.id AS facility_id, f.region_id, "
+        f"(f.location IS NULL) AS unlocated, {flags.destroyed} AS destroyed, "
+        f"{flags.damaged} AS damaged FROM {FACILITY} f "
+        f"LEFT JOIN raw ON raw.facility_id = f.id WHERE {places.sql()}"
     )
-    return sql, [list(DAMAGED), *attacks.params, *places.params]
+    return sql, [*flags.raw_params, *flags.flag_params, *places.params]
 
 
 # The interception rate over the weapon rows where both figures are known, from the

@@ -13,13 +13,14 @@ from incidents.models.imports import ImportJob, _import_upload_to
 from incidents.models.outages import OutageReport, ResponseMeasure
 from incidents.models.publication import PublicationState, Publishable
 from incidents.models.regions import Region
-from incidents.models.rollups import AttackRollup, RollupDirtyDay, WeaponRollup
+from incidents.models.rollups import AttackRollup, DamageRollup, RollupDirtyDay, WeaponRollup
 from incidents.models.sources import Source
 
 __all__ = [
     "Attack",
     "AttackRollup",
     "Damage",
+    "DamageRollup",
     "ExternalId",
     "Facility",
     "ImportJob",

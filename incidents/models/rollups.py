@@ -103,6 +103,48 @@ class WeaponRollup(models.Model):
         ]
 
 
+class DamageRollup(models.Model):
+    """Damage rows per day, facility, verification, state and the attacks' weapon types.
+
+    Which facilities the matching attacks damaged (a count of distinct facilities,
+    not a sum over attacks) is read from here: a facility is damaged when any of
+    its rows in the matching days has minor, moderate or severe damage.
+    """
+
+    day = models.DateField(help_text="The day the attacks started, in Kyiv time.")
+    facility_id = models.BigIntegerField()
+    weapon_types = ArrayField(
+        models.TextField(), help_text="The weapon types the attacks used (ascending)."
+    )
+    verification_status = models.CharField(max_length=20)
+    publication_state = models.CharField(max_length=10)
+    damages_none = models.IntegerField()
+    damages_minor = models.IntegerField()
+    damages_moderate = models.IntegerField()
+    damages_severe = models.IntegerField()
+    damages_destroyed = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # Recomputing a day replaces its rows.
+            models.Index(fields=["day"], name="damagerollup_day_idx"),
+            # Whether the matching attacks damaged / destroyed a facility: one probe each
+            # (incidents.rollups.queries.damage_flags).
+            models.Index(
+                fields=["facility_id", "day"],
+                condition=Q(damages_minor__gt=0)
+                | Q(damages_moderate__gt=0)
+                | Q(damages_severe__gt=0),
+                name="damagerollup_damaged_idx",
+            ),
+            models.Index(
+                fields=["facility_id", "day"],
+                condition=Q(damages_destroyed__gt=0),
+                name="damagerollup_destroyed_idx",
+            ),
+        ]
+
+
 class RollupDirtyDay(models.Model):
     """A day a transaction changed, to recompute when it commits.
 

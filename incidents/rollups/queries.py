@@ -20,15 +20,31 @@ its views (the published grain, and the published snapshots).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 
 from incidents.api.query import Filters
-from incidents.geojson import ATTACK, ATTACK_REGIONS, REGION, WEAPON, Where, attack_where
-from incidents.rollups.schema import ATTACK_ROLLUP, DAY, DIRTY, START, WEAPON_ROLLUP
+from incidents.geojson import (
+    ATTACK,
+    ATTACK_REGIONS,
+    DAMAGE,
+    REGION,
+    WEAPON,
+    Where,
+    attack_where,
+)
+from incidents.rollups.schema import (
+    ATTACK_ROLLUP,
+    DAMAGE_ROLLUP,
+    DAY,
+    DIRTY,
+    START,
+    WEAPON_ROLLUP,
+)
 
 # The filters the rollups keep (and `interval`, which only groups the days).
 KEPT = frozenset(
@@ -43,6 +59,8 @@ KEPT = frozenset(
     }
 )
 BOTH_KNOWN = "w.launched IS NOT NULL AND w.intercepted IS NOT NULL"
+# Damage that counts a facility as damaged (destroyed is counted apart).
+DAMAGED = ("minor", "moderate", "severe")
 
 
 def answerable(filters: Filters) -> bool:
@@ -62,6 +80,10 @@ class Coverage:
 
     first_day: str
     end_day: str
+    # Whether this transaction may have changed days it has not recomputed yet: only
+    # inside a transaction block. Outside one, a read is a transaction of its own, so
+    # the days it reads are the committed ones (and the question costs nothing).
+    in_transaction: bool
 
 
 def coverage(filters: Filters) -> Coverage | None:
@@ -82,7 +104,7 @@ def coverage(filters: Filters) -> Coverage | None:
     if filters.started_before:
         # The day the (exclusive) end falls in.
         end_day = filters.started_before.astimezone(zone).date().isoformat()
-    return Coverage(first_day, end_day)
+    return Coverage(first_day, end_day, connection.in_atomic_block)
 
 
 # The end of the rollups' days: the range's, or the first day they do not hold.
@@ -104,18 +126,26 @@ def _region_ids(codes: tuple[str, ...]) -> tuple[str, list[object]]:
     return f"ARRAY(SELECT id FROM {REGION} WHERE code = ANY(%s))", [list(codes)]
 
 
-def _rollup_where(filters: Filters, cover: Coverage, *, weapons: bool, by_region: bool) -> Where:
-    """The rollup rows of the filters' attacks (alias r), in the grain that counts each once."""
+def _rollup_where(
+    filters: Filters, cover: Coverage, *, weapons: bool = False, by_region: bool | None = False
+) -> Where:
+    """The rollup rows of the filters' attacks (alias r), in the grain that counts each once.
+
+    by_region: True for the rows with a set of regions, False for the rows of every
+    set, None for a table without regions (the damage rollup). A region filter
+    reads the rows whose set overlaps it. weapons: the rows are weapon rows.
+    """
     where = Where()
     if filters.regions:
         ids, params = _region_ids(filters.regions)
         where.add(f"r.region_ids && {ids}", *params)
     elif by_region:
         where.add("r.region_ids IS NOT NULL")
-    else:
+    elif by_region is not None:
         where.add("r.region_ids IS NULL")
     where.add(f"r.day >= %s::date AND r.day < {END}", cover.first_day, cover.end_day)
-    where.add(NOT_DIRTY)
+    if cover.in_transaction:
+        where.add(NOT_DIRTY)
     if filters.verification_statuses:
         where.add("r.verification_status = ANY(%s)", list(filters.verification_statuses))
     if filters.publication_states:
@@ -141,6 +171,8 @@ def _raw_sources(
         cover.first_day,
         cover.end_day,
     )
+    if not cover.in_transaction:
+        return [(f"{ATTACK} a", [], outside)]
     changed = (
         f"{DIRTY_DAYS} JOIN {ATTACK} a ON a.started_at >= {START}(k.day) "
         f"AND a.started_at < {START}(k.day + 1)"
@@ -156,7 +188,7 @@ def attack_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[obj
     parts: list[str] = []
     params: list[object] = []
     if cover is not None:
-        where = _rollup_where(filters, cover, weapons=False, by_region=False)
+        where = _rollup_where(filters, cover)
         parts.append(
             f"SELECT r.day, r.attacks, r.unlocated FROM {ATTACK_ROLLUP} r WHERE {where.sql()}"
         )
@@ -180,9 +212,7 @@ def region_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[obj
     parts: list[str] = []
     params: list[object] = []
     if cover is not None:
-        where = _rollup_where(
-            Filters(**_without_regions(filters)), cover, weapons=False, by_region=True
-        )
+        where = _rollup_where(replace(filters, regions=(), bbox=None), cover, by_region=True)
         parts.append(
             "SELECT unnest(r.region_ids) AS region_id, r.attacks "
             f"FROM {ATTACK_ROLLUP} r WHERE {where.sql()}"
@@ -197,10 +227,58 @@ def region_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[obj
     return " UNION ALL ".join(parts), params
 
 
-def _without_regions(filters: Filters) -> dict[str, object]:
-    values = {field.name: getattr(filters, field.name) for field in fields(Filters)}
-    values.update(regions=(), bbox=None)
-    return values
+@dataclass(frozen=True)
+class DamageFlags:
+    """Whether the filters' attacks damaged (minor, moderate or severe) or destroyed a
+    facility: SQL conditions on a facility `f`, after `raw` (a statement of rows
+    facility_id, damaged, destroyed from the raw rows) is joined to it as `raw`.
+
+    Rollup rows are probed per facility (a partial index each) rather than added
+    up: a facility is damaged as soon as one matching row says so, so the answer
+    costs a few index probes per facility, not a pass over every damage.
+    """
+
+    raw: str
+    raw_params: list[object]
+    damaged: str
+    destroyed: str
+    # The parameters of `destroyed`, then of `damaged`.
+    flag_params: list[object]
+
+
+# The damage rollup rows of each kind (the conditions of its partial indexes).
+ROLLUP_DAMAGED = "(" + " OR ".join(f"r.damages_{s} > 0" for s in DAMAGED) + ")"
+ROLLUP_DESTROYED = "r.damages_destroyed > 0"
+
+
+def damage_flags(filters: Filters) -> DamageFlags:
+    """DamageFlags for the filters. Their regions, facility kinds and bbox select
+    facilities, not attacks: the caller applies them to `f` (geojson.facility_where)."""
+    attacks = replace(filters, regions=(), facility_kinds=(), bbox=None)
+    cover = coverage(attacks)
+    parts: list[str] = []
+    raw_params: list[object] = []
+    for source, source_params, where in _raw_sources(attacks, cover):
+        parts.append(
+            f"SELECT d.facility_id, d.severity FROM {source} "
+            f"JOIN {DAMAGE} d ON d.attack_id = a.id WHERE {where.sql()}"
+        )
+        raw_params += [*source_params, *where.params]
+    raw = (
+        "SELECT x.facility_id, bool_or(x.severity = ANY(%s)) AS damaged, "
+        "bool_or(x.severity = 'destroyed') AS destroyed "
+        f"FROM ({' UNION ALL '.join(parts)}) AS x GROUP BY x.facility_id"
+    )
+    raw_params.insert(0, list(DAMAGED))
+    damaged, destroyed = "COALESCE(raw.damaged, false)", "COALESCE(raw.destroyed, false)"
+    flag_params: list[object] = []
+    if cover is not None:
+        where = _rollup_where(attacks, cover, by_region=None)
+        probe = f"SELECT 1 FROM {DAMAGE_ROLLUP} r WHERE r.facility_id = f.id AND {where.sql()}"
+        destroyed = f"({destroyed} OR EXISTS ({probe} AND {ROLLUP_DESTROYED}))"
+        damaged = f"({damaged} OR EXISTS ({probe} AND {ROLLUP_DAMAGED}))"
+        flag_params = [*where.params, *where.params]
+    return DamageFlags(raw, raw_params, damaged, destroyed, flag_params)
 
 
 def weapon_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[object]]:
@@ -211,7 +289,7 @@ def weapon_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[obj
     parts: list[str] = []
     params: list[object] = []
     if cover is not None:
-        where = _rollup_where(filters, cover, weapons=True, by_region=False)
+        where = _rollup_where(filters, cover, weapons=True)
         parts.append(
             f"SELECT r.day, r.weapon_type, {', '.join(f'r.{m}' for m in measures.split(', '))} "
             f"FROM {WEAPON_ROLLUP} r WHERE {where.sql()}"

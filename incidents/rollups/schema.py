@@ -36,6 +36,7 @@ from incidents.models import (
     Attack,
     AttackRollup,
     Damage,
+    DamageRollup,
     Facility,
     RollupDirtyDay,
     WeaponRollup,
@@ -44,6 +45,8 @@ from incidents.models import (
 
 ATTACK_ROLLUP = AttackRollup._meta.db_table
 WEAPON_ROLLUP = WeaponRollup._meta.db_table
+DAMAGE_ROLLUP = DamageRollup._meta.db_table
+ROLLUPS = (ATTACK_ROLLUP, WEAPON_ROLLUP, DAMAGE_ROLLUP)
 DIRTY = f"public.{RollupDirtyDay._meta.db_table}"
 SEVERITIES = tuple(Damage.Severity.values)
 
@@ -65,6 +68,8 @@ WEAPON_MEASURES = (
     "launched_both",
     "intercepted_both",
 )
+DAMAGE_KEY = ("day", "facility_id", "weapon_types", "verification_status", "publication_state")
+DAMAGE_MEASURES = tuple(f"damages_{severity}" for severity in SEVERITIES)
 
 # Helper functions every grain and the statistics use (in the `public` schema).
 DAY = "public.incidents_rollup_day"
@@ -115,6 +120,14 @@ class Grain:
     def weapon_rollup(self) -> str:
         return self.table(WEAPON_ROLLUP)
 
+    @property
+    def damage_rollup(self) -> str:
+        return self.table(DAMAGE_ROLLUP)
+
+    @property
+    def rollups(self) -> tuple[str, str, str]:
+        return self.attack_rollup, self.weapon_rollup, self.damage_rollup
+
     def function(self, what: str) -> str:
         return f"public.incidents_rollup_{self.name}_{what}"
 
@@ -134,12 +147,15 @@ GRAINS = (LIVE, PUBLISHED)
 # --------------------------------------------------------------------------- aggregation
 
 
-def refill_sql(grain: Grain, attacks_from: str, attack_target: str, weapon_target: str) -> str:
-    """One statement adding the attacks that `attacks_from` selects (as `a`) into the targets.
+def refill_sql(grain: Grain, attacks_from: str, targets: tuple[str, str, str]) -> str:
+    """One statement adding the attacks that `attacks_from` selects (as `a`) into the
+    targets: the attack, weapon and damage rollups (or tables shaped like them).
 
-    Both grains of rows are written: with each set of regions, and (region_ids
-    NULL) over every set. `attacks_from` is what follows FROM, WHERE included.
+    The attack and weapon rows are written in both grains: with each set of
+    regions, and (region_ids NULL) over every set. `attacks_from` is what follows
+    FROM, WHERE included.
     """
+    attack_target, weapon_target, damage_target = targets
     severities = ", ".join(
         f"count(*) FILTER (WHERE d.severity = {_literal(s)}) AS damages_{s}" for s in SEVERITIES
     )
@@ -170,7 +186,12 @@ def refill_sql(grain: Grain, attacks_from: str, attack_target: str, weapon_targe
         f"attack_rows AS (INSERT INTO {attack_target} ({attack_key}, {', '.join(ATTACK_MEASURES)}) "
         f"SELECT {attack_key}, count(*), count(*) FILTER (WHERE unlocated), sum(killed), "
         f"sum(injured), {damage_sums} FROM f "
-        f"GROUP BY GROUPING SETS (({attack_key}), {attack_sets}) RETURNING 1) "
+        f"GROUP BY GROUPING SETS (({attack_key}), {attack_sets}) RETURNING 1), "
+        f"damage_rows AS (INSERT INTO {damage_target} ({', '.join(DAMAGE_KEY)}, "
+        f"{', '.join(DAMAGE_MEASURES)}) SELECT f.day, d.facility_id, f.weapon_types, "
+        f"f.verification_status, f.publication_state, {severities} FROM {grain.damage} d "
+        f"JOIN f ON f.id = d.attack_id WHERE {grain.damage_condition} "
+        "GROUP BY 1, 2, 3, 4, 5 RETURNING 1) "
         f"INSERT INTO {weapon_target} ({', '.join(WEAPON_KEY)}, {', '.join(WEAPON_MEASURES)}) "
         "SELECT f.day, f.region_ids, f.verification_status, f.publication_state, w.weapon_type, "
         "count(DISTINCT w.attack_id), count(w.launched), COALESCE(sum(w.launched), 0), "
@@ -247,10 +268,8 @@ def _recompute_sql(grain: Grain) -> str:
         # `days` is sorted: every writer takes the locks in the same order.
         "FOREACH lock_day IN ARRAY days LOOP "
         f"PERFORM pg_advisory_xact_lock({grain.lock}, lock_day - DATE '2000-01-01'); END LOOP; "
-        f"DELETE FROM {grain.attack_rollup} WHERE day = ANY(days); "
-        f"DELETE FROM {grain.weapon_rollup} WHERE day = ANY(days); "
-        f"{refill_sql(grain, _days_from(grain), grain.attack_rollup, grain.weapon_rollup)}; "
-        "END $fn$"
+        + "".join(f"DELETE FROM {table} WHERE day = ANY(days); " for table in grain.rollups)
+        + f"{refill_sql(grain, _days_from(grain), grain.rollups)}; END $fn$"
     )
 
 
@@ -422,12 +441,26 @@ def _table_columns(cursor: CursorWrapper, schema: str, table: str) -> list[tuple
     return cursor.fetchall()
 
 
+def _table_indexes(cursor: CursorWrapper, schema: str, table: str) -> list[str]:
+    """The table's index definitions, without their names and the table's."""
+    cursor.execute(
+        "SELECT regexp_replace(indexdef, 'INDEX \\S+ ON \\S+', 'INDEX ON') FROM pg_indexes "
+        "WHERE schemaname = %s AND tablename = %s ORDER BY 1",
+        [schema, table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def _ensure_published_tables(cursor: CursorWrapper) -> bool:
     """The published grain's tables, shaped as the live ones; whether any was (re)made."""
     made = False
-    for table in (ATTACK_ROLLUP, WEAPON_ROLLUP):
-        live = _table_columns(cursor, "public", table)
-        if _table_columns(cursor, PUBLISHED.schema, table) != live:
+    for table in ROLLUPS:
+        shape = (_table_columns(cursor, "public", table), _table_indexes(cursor, "public", table))
+        stored = (
+            _table_columns(cursor, PUBLISHED.schema, table),
+            _table_indexes(cursor, PUBLISHED.schema, table),
+        )
+        if stored != shape:
             cursor.execute(f"DROP TABLE IF EXISTS {PUBLISHED.table(table)}")
             cursor.execute(
                 f"CREATE TABLE {PUBLISHED.table(table)} (LIKE public.{table} INCLUDING ALL)"
@@ -506,13 +539,12 @@ def public_views(view_schema: str) -> dict[str, str]:
     """The published grain as the public view shows it: the days wholly past the delay."""
     until = f"{view_schema}.incidents_rollup_until()"
     return {
-        table: f"SELECT * FROM {PUBLISHED.table(table)} WHERE day < {until}"
-        for table in (ATTACK_ROLLUP, WEAPON_ROLLUP)
+        table: f"SELECT * FROM {PUBLISHED.table(table)} WHERE day < {until}" for table in ROLLUPS
     }
 
 
 def published_tables() -> list[str]:
-    return [PUBLISHED.table(ATTACK_ROLLUP), PUBLISHED.table(WEAPON_ROLLUP)]
+    return list(PUBLISHED.rollups)
 
 
 # --------------------------------------------------------------------------- rebuild, verify
@@ -531,17 +563,13 @@ def rebuild(grain: Grain) -> None:
     Readers see the old rows until the commit; writers wait for it.
     """
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"LOCK TABLE {grain.attack_rollup}, {grain.weapon_rollup} IN SHARE ROW EXCLUSIVE MODE"
-        )
+        cursor.execute(f"LOCK TABLE {', '.join(grain.rollups)} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {DIRTY} WHERE published = %s", [grain.published])
-        cursor.execute(f"DELETE FROM {grain.attack_rollup}")
-        cursor.execute(f"DELETE FROM {grain.weapon_rollup}")
-        cursor.execute(
-            refill_sql(grain, f"{grain.attack} a", grain.attack_rollup, grain.weapon_rollup)
-        )
-        cursor.execute(f"ANALYZE {grain.attack_rollup}")
-        cursor.execute(f"ANALYZE {grain.weapon_rollup}")
+        for table in grain.rollups:
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(refill_sql(grain, f"{grain.attack} a", grain.rollups))
+        for table in grain.rollups:
+            cursor.execute(f"ANALYZE {table}")
 
 
 @dataclass(frozen=True)
@@ -600,36 +628,24 @@ def verify(grain: Grain) -> list[Difference]:
     """Recompute the grain from the raw rows and list where the stored rows differ."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT public.incidents_rollup_flush()")
-        cursor.execute(
-            f"CREATE TEMP TABLE expected_attacks ON COMMIT DROP AS SELECT "
-            f"{', '.join([*ATTACK_KEY, *ATTACK_MEASURES])} FROM {grain.attack_rollup} LIMIT 0"
+        tables = (
+            ("attacks", grain.attack_rollup, ATTACK_KEY, ATTACK_MEASURES),
+            ("weapons", grain.weapon_rollup, WEAPON_KEY, WEAPON_MEASURES),
+            ("damages", grain.damage_rollup, DAMAGE_KEY, DAMAGE_MEASURES),
         )
-        cursor.execute(
-            f"CREATE TEMP TABLE expected_weapons ON COMMIT DROP AS SELECT "
-            f"{', '.join([*WEAPON_KEY, *WEAPON_MEASURES])} FROM {grain.weapon_rollup} LIMIT 0"
-        )
-        cursor.execute(
-            refill_sql(grain, f"{grain.attack} a", "expected_attacks", "expected_weapons")
-        )
+        for name, table, key, measures in tables:
+            cursor.execute(
+                f"CREATE TEMP TABLE expected_{name} ON COMMIT DROP AS SELECT "
+                f"{', '.join([*key, *measures])} FROM {table} LIMIT 0"
+            )
+        expected = ("expected_attacks", "expected_weapons", "expected_damages")
+        cursor.execute(refill_sql(grain, f"{grain.attack} a", expected))
         found = [
-            *_differences(
-                cursor,
-                grain,
-                "attacks",
-                grain.attack_rollup,
-                "expected_attacks",
-                ATTACK_KEY,
-                ATTACK_MEASURES,
-            ),
-            *_differences(
-                cursor,
-                grain,
-                "weapons",
-                grain.weapon_rollup,
-                "expected_weapons",
-                WEAPON_KEY,
-                WEAPON_MEASURES,
-            ),
+            difference
+            for name, table, key, measures in tables
+            for difference in _differences(
+                cursor, grain, name, table, f"expected_{name}", key, measures
+            )
         ]
         # Committed transactions leave no days behind: a row here is a day never recomputed.
         cursor.execute(
