@@ -13,13 +13,23 @@ from incidents.models.imports import ImportJob, _import_upload_to
 from incidents.models.outages import OutageReport, ResponseMeasure
 from incidents.models.publication import PublicationState, Publishable
 from incidents.models.regions import Region
-from incidents.models.rollups import AttackRollup, DamageRollup, RollupDirtyDay, WeaponRollup
+from incidents.models.rollups import (
+    AttackFact,
+    AttackRollup,
+    DamageFact,
+    DamageRollup,
+    RollupPending,
+    WeaponFact,
+    WeaponRollup,
+)
 from incidents.models.sources import Source
 
 __all__ = [
     "Attack",
+    "AttackFact",
     "AttackRollup",
     "Damage",
+    "DamageFact",
     "DamageRollup",
     "ExternalId",
     "Facility",
@@ -29,9 +39,10 @@ __all__ = [
     "Publishable",
     "Region",
     "ResponseMeasure",
-    "RollupDirtyDay",
+    "RollupPending",
     "Source",
     "Tracked",
+    "WeaponFact",
     "WeaponRollup",
     "WeaponUse",
     "_import_upload_to",  # named by migration 0002

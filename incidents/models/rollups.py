@@ -11,8 +11,9 @@ Two grains live in each table: rows with the set of regions, and rows with
 the questions that name no region).
 
 Nothing writes these tables but PostgreSQL: triggers on the attacks and their
-rows record the days a transaction touched, and recompute them at commit
-(incidents.rollups.schema). The same tables in the `published` schema hold the
+rows record the attacks a transaction touched, and at commit the rollups change
+by the difference between what those attacks added before (their facts) and
+what they add now (incidents.rollups.schema). The same tables in the `published` schema hold the
 aggregates of the published snapshots, for the public view.
 """
 
@@ -50,8 +51,22 @@ class AttackRollup(models.Model):
     damages_destroyed = models.IntegerField()
 
     class Meta:
+        constraints = [
+            # The row a difference is added to (ON CONFLICT); NULL region_ids is one key.
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "region_ids",
+                    "weapon_types",
+                    "verification_status",
+                    "publication_state",
+                ],
+                name="attackrollup_key",
+                nulls_distinct=False,
+            )
+        ]
         indexes = [
-            # Recomputing a day replaces its rows; statistics read a range of days.
+            # Statistics read a range of days.
             models.Index(fields=["day"], name="attackrollup_day_idx"),
             # Statistics without a region filter read the all-regions rows only.
             models.Index(
@@ -89,8 +104,22 @@ class WeaponRollup(models.Model):
     intercepted_both = models.BigIntegerField()
 
     class Meta:
+        constraints = [
+            # The row a difference is added to (ON CONFLICT); NULL region_ids is one key.
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "region_ids",
+                    "verification_status",
+                    "publication_state",
+                    "weapon_type",
+                ],
+                name="weaponrollup_key",
+                nulls_distinct=False,
+            )
+        ]
         indexes = [
-            # Recomputing a day replaces its rows; statistics read a range of days.
+            # Statistics read a range of days.
             models.Index(fields=["day"], name="weaponrollup_day_idx"),
             # Statistics without a region filter read the all-regions rows only.
             models.Index(
@@ -125,8 +154,21 @@ class DamageRollup(models.Model):
     damages_destroyed = models.IntegerField()
 
     class Meta:
+        constraints = [
+            # The row a difference is added to (ON CONFLICT).
+            models.UniqueConstraint(
+                fields=[
+                    "day",
+                    "facility_id",
+                    "weapon_types",
+                    "verification_status",
+                    "publication_state",
+                ],
+                name="damagerollup_key",
+            )
+        ]
         indexes = [
-            # Recomputing a day replaces its rows.
+            # Emptied rows are removed by day.
             models.Index(fields=["day"], name="damagerollup_day_idx"),
             # Whether the matching attacks damaged / destroyed a facility: one probe each
             # (incidents.rollups.queries.damage_flags).
@@ -145,20 +187,77 @@ class DamageRollup(models.Model):
         ]
 
 
-class RollupDirtyDay(models.Model):
-    """A day a transaction changed, to recompute when it commits.
+class AttackFact(models.Model):
+    """What one attack adds to the rollups, as last added: the rollups change by the
+    difference between this and the attack's rows now (incidents.rollups.schema)."""
+
+    attack_id = models.BigIntegerField(primary_key=True)
+    day = models.DateField()
+    region_ids = ArrayField(models.BigIntegerField())
+    weapon_types = ArrayField(models.TextField())
+    verification_status = models.CharField(max_length=20)
+    publication_state = models.CharField(max_length=10)
+    unlocated = models.IntegerField()
+    killed = models.BigIntegerField()
+    injured = models.BigIntegerField()
+    damages_none = models.IntegerField()
+    damages_minor = models.IntegerField()
+    damages_moderate = models.IntegerField()
+    damages_severe = models.IntegerField()
+    damages_destroyed = models.IntegerField()
+
+
+class WeaponFact(models.Model):
+    """What one attack's weapons of one type add to the weapon rollup, as last added."""
+
+    attack_id = models.BigIntegerField()
+    weapon_type = models.CharField(max_length=20)
+    launched_rows = models.IntegerField()
+    launched = models.BigIntegerField()
+    intercepted = models.BigIntegerField()
+    launched_both = models.BigIntegerField()
+    intercepted_both = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            # The facts of the attacks a transaction changed.
+            models.Index(fields=["attack_id"], name="weaponfact_attack_idx"),
+        ]
+
+
+class DamageFact(models.Model):
+    """What one attack's damage to one facility adds to the damage rollup, as last added."""
+
+    attack_id = models.BigIntegerField()
+    facility_id = models.BigIntegerField()
+    damages_none = models.IntegerField()
+    damages_minor = models.IntegerField()
+    damages_moderate = models.IntegerField()
+    damages_severe = models.IntegerField()
+    damages_destroyed = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # The facts of the attacks a transaction changed.
+            models.Index(fields=["attack_id"], name="damagefact_attack_idx"),
+        ]
+
+
+class RollupPending(models.Model):
+    """An attack a transaction changed (or its weapons, damage or regions), whose
+    difference the commit adds to the rollups.
 
     Rows live only inside their transaction (`tx`, its id): the commit-time
-    trigger deletes them as it recomputes, so no two writers ever wait on one
+    trigger deletes them as it applies them, so no two writers ever wait on one
     another here.
     """
 
     tx = models.BigIntegerField()
-    published = models.BooleanField(help_text="The published snapshots' day, not the live one.")
-    day = models.DateField()
+    published = models.BooleanField(help_text="A published snapshot, not the live attack.")
+    attack_id = models.BigIntegerField()
 
     class Meta:
         indexes = [
-            # The commit-time trigger takes its own transaction's days.
-            models.Index(fields=["tx"], name="rollupdirty_tx_idx"),
+            # The commit-time trigger takes its own transaction's attacks.
+            models.Index(fields=["tx", "attack_id"], name="rolluppending_tx_idx"),
         ]

@@ -41,7 +41,6 @@ from incidents.rollups.schema import (
     ATTACK_ROLLUP,
     DAMAGE_ROLLUP,
     DAY,
-    DIRTY,
     START,
     WEAPON_ROLLUP,
 )
@@ -76,11 +75,11 @@ class Coverage:
     """The days of the filters' range that the rollups answer for, first_day ≤ day <
     end_day (ISO dates or ±infinity), less those the rollups do not hold
     (`incidents_rollup_until()`) and those this transaction changed and has not yet
-    recomputed (they are recomputed at its commit)."""
+    applied (its commit applies them)."""
 
     first_day: str
     end_day: str
-    # Whether this transaction may have changed days it has not recomputed yet: only
+    # Whether this transaction may have changed days it has not applied yet: only
     # inside a transaction block. Outside one, a read is a transaction of its own, so
     # the days it reads are the committed ones (and the question costs nothing).
     in_transaction: bool
@@ -110,16 +109,14 @@ def coverage(filters: Filters) -> Coverage | None:
 # The end of the rollups' days: the range's, or the first day they do not hold.
 END = "LEAST(%s::date, incidents_rollup_until())"
 # The days this transaction changed (none outside a writing transaction), within the
-# rollups' range: counted from the raw rows until the commit recomputes them. The table
-# is named with its schema: the public view's version of it is empty.
+# rollups' range: counted from the raw rows until the commit applies the changes. The
+# function reads the tables by their schemas: the public view's versions are empty.
+PENDING_DAYS = "public.incidents_rollup_pending_days()"
 DIRTY_DAYS = (
-    f"(SELECT DISTINCT k.day FROM {DIRTY} k WHERE k.tx = txid_current_if_assigned() "
+    f"(SELECT DISTINCT k.day FROM {PENDING_DAYS} AS k(day) WHERE TRUE "
     f"AND k.day >= %s::date AND k.day < {END}) AS k"
 )
-NOT_DIRTY = (
-    f"NOT EXISTS (SELECT 1 FROM {DIRTY} k WHERE k.tx = txid_current_if_assigned() "
-    "AND k.day = r.day)"
-)
+NOT_DIRTY = f"NOT EXISTS (SELECT 1 FROM {PENDING_DAYS} AS k(day) WHERE k.day = r.day)"
 
 
 def _region_ids(codes: tuple[str, ...]) -> tuple[str, list[object]]:

@@ -3,15 +3,22 @@
 How the rollups follow every write, in the writer's transaction:
 - statement triggers (with transition tables, so a COPY of 10,000 rows costs one
   statement, not 10,000) on attacks, weapon uses, damage and attack regions
-  record the days, old and new, whose figures a statement may change, in
-  `incidents_rollupdirtyday` (one row per day and transaction);
-- a DEFERRABLE INITIALLY DEFERRED constraint trigger on that table recomputes
-  each of those days once, from the raw rows, when the transaction commits
-  (`incidents_rollup_flush`); a read in the same transaction flushes first, so
-  it sees its own writes.
-A recompute takes an advisory lock per day (in day order, so two writers never
-deadlock): after a concurrent writer of the same day commits, the next one
-recomputes with its rows in view (READ COMMITTED, the application's level).
+  record the attacks a statement touched in `incidents_rolluppending` (one row
+  per attack and transaction);
+- a DEFERRABLE INITIALLY DEFERRED constraint trigger on that table applies them
+  once, when the transaction commits (`incidents_rollup_flush`): each attack's
+  facts (what it added to the rollups when last applied: AttackFact, WeaponFact,
+  DamageFact) are subtracted from the rollups, recomputed from its rows now, and
+  added again. A commit costs in proportion to the attacks it changed, however
+  many attacks their days hold.
+A flush takes an advisory lock per attack (in id order, so two writers never
+deadlock) before reading its facts: a concurrent writer of the same attack waits
+for the first to commit, then reads its facts and rows (READ COMMITTED, the
+application's level). The rollup rows themselves are only ever incremented,
+in key order, so concurrent writers of one day add up correctly.
+
+Reads inside a writing transaction count the days of its pending attacks from
+the raw rows (incidents.rollups.queries), so they see their own writes.
 
 The same triggers on the `published` snapshot tables keep the published grain,
 which the public view reads. The function bodies are (re)installed by every
@@ -34,11 +41,14 @@ from django.db.backends.utils import CursorWrapper
 
 from incidents.models import (
     Attack,
+    AttackFact,
     AttackRollup,
     Damage,
+    DamageFact,
     DamageRollup,
     Facility,
-    RollupDirtyDay,
+    RollupPending,
+    WeaponFact,
     WeaponRollup,
     WeaponUse,
 )
@@ -47,7 +57,11 @@ ATTACK_ROLLUP = AttackRollup._meta.db_table
 WEAPON_ROLLUP = WeaponRollup._meta.db_table
 DAMAGE_ROLLUP = DamageRollup._meta.db_table
 ROLLUPS = (ATTACK_ROLLUP, WEAPON_ROLLUP, DAMAGE_ROLLUP)
-DIRTY = f"public.{RollupDirtyDay._meta.db_table}"
+ATTACK_FACT = AttackFact._meta.db_table
+WEAPON_FACT = WeaponFact._meta.db_table
+DAMAGE_FACT = DamageFact._meta.db_table
+FACTS = (ATTACK_FACT, WEAPON_FACT, DAMAGE_FACT)
+PENDING = f"public.{RollupPending._meta.db_table}"
 SEVERITIES = tuple(Damage.Severity.values)
 
 # The measures of each table, in column order; the other columns are the key.
@@ -82,12 +96,12 @@ def _literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Grain:
-    """One set of rollups and the tables it adds up."""
+    """One set of rollups, their facts, and the tables they add up."""
 
     name: str
     schema: str
     published: bool
-    # First key of the advisory locks that serialise recomputing a day of this grain.
+    # First key of the advisory locks that serialise applying an attack of this grain.
     lock: int
     # Damage rows that count: the public view hides damage to a facility made
     # illustrative after publication (incidents.public.schema).
@@ -128,6 +142,10 @@ class Grain:
     def rollups(self) -> tuple[str, str, str]:
         return self.attack_rollup, self.weapon_rollup, self.damage_rollup
 
+    @property
+    def facts(self) -> tuple[str, str, str]:
+        return tuple(self.table(table) for table in FACTS)
+
     def function(self, what: str) -> str:
         return f"public.incidents_rollup_{self.name}_{what}"
 
@@ -147,68 +165,148 @@ GRAINS = (LIVE, PUBLISHED)
 # --------------------------------------------------------------------------- aggregation
 
 
-def refill_sql(grain: Grain, attacks_from: str, targets: tuple[str, str, str]) -> str:
-    """One statement adding the attacks that `attacks_from` selects (as `a`) into the
-    targets: the attack, weapon and damage rollups (or tables shaped like them).
+def facts_sql(
+    grain: Grain, attacks_from: str, targets: tuple[str, str, str], *, per_attack: bool = False
+) -> str:
+    """One statement writing the facts of the attacks `attacks_from` selects (as `a`)
+    from their rows now into `targets` (tables shaped as the three fact tables).
 
-    The attack and weapon rows are written in both grains: with each set of
-    regions, and (region_ids NULL) over every set. `attacks_from` is what follows
-    FROM, WHERE included.
+    `attacks_from` is what follows FROM, WHERE included. per_attack: look each
+    attack's rows up by index (a few attacks, when PostgreSQL cannot know how few:
+    inside the flush function), rather than joining whole tables (a rebuild).
     """
     attack_target, weapon_target, damage_target = targets
     severities = ", ".join(
         f"count(*) FILTER (WHERE d.severity = {_literal(s)}) AS damages_{s}" for s in SEVERITIES
     )
     damages = ", ".join(f"COALESCE(dm.damages_{s}, 0) AS damages_{s}" for s in SEVERITIES)
-    damage_sums = ", ".join(f"sum(damages_{s})" for s in SEVERITIES)
     both = "w.launched IS NOT NULL AND w.intercepted IS NOT NULL"
-    attack_key = ", ".join(ATTACK_KEY)
-    attack_sets = "(day, weapon_types, verification_status, publication_state)"
+    regions = "array_agg(DISTINCT ar.region_id ORDER BY ar.region_id)"
+    types = "array_agg(DISTINCT w.weapon_type::text ORDER BY w.weapon_type::text)"
+    damage_rows = f"FROM {grain.damage} d WHERE d.attack_id = a.id AND {grain.damage_condition}"
+    if per_attack:
+        # OFFSET 0 keeps each subquery a per-attack index lookup (it is not flattened
+        # into a join, which the planner could then make a hash join of whole tables).
+        facts = (
+            f"f AS (SELECT a.*, COALESCE((SELECT {regions} FROM {grain.attack_regions} ar "
+            "WHERE ar.attack_id = a.id), '{}') AS region_ids, "
+            f"COALESCE((SELECT {types} FROM {grain.weapon} w WHERE w.attack_id = a.id), "
+            f"'{{}}') AS weapon_types, {damages} FROM a "
+            f"LEFT JOIN LATERAL (SELECT {severities} {damage_rows}) AS dm ON TRUE), "
+        )
+        weapons = (
+            "a CROSS JOIN LATERAL (SELECT w.attack_id, w.weapon_type, w.launched, w.intercepted "
+            f"FROM {grain.weapon} w WHERE w.attack_id = a.id OFFSET 0) AS w"
+        )
+        damaged = (
+            "a CROSS JOIN LATERAL (SELECT d.attack_id, d.facility_id, d.severity "
+            f"{damage_rows} OFFSET 0) AS d"
+        )
+    else:
+        facts = (
+            f"r AS (SELECT ar.attack_id, {regions} AS ids FROM {grain.attack_regions} ar "
+            "WHERE ar.attack_id IN (SELECT id FROM a) GROUP BY ar.attack_id), "
+            f"t AS (SELECT w.attack_id, {types} AS types FROM {grain.weapon} w "
+            "WHERE w.attack_id IN (SELECT id FROM a) GROUP BY w.attack_id), "
+            f"dm AS (SELECT d.attack_id, {severities} FROM {grain.damage} d "
+            f"WHERE d.attack_id IN (SELECT id FROM a) AND {grain.damage_condition} "
+            "GROUP BY d.attack_id), "
+            "f AS (SELECT a.*, COALESCE(r.ids, '{}') AS region_ids, "
+            f"COALESCE(t.types, '{{}}') AS weapon_types, {damages} FROM a "
+            "LEFT JOIN r ON r.attack_id = a.id LEFT JOIN t ON t.attack_id = a.id "
+            "LEFT JOIN dm ON dm.attack_id = a.id), "
+        )
+        weapons = f"{grain.weapon} w JOIN a ON a.id = w.attack_id"
+        damaged = f"{grain.damage} d JOIN a ON a.id = d.attack_id AND {grain.damage_condition}"
     return (
         "WITH a AS MATERIALIZED ("
         f"SELECT a.id, {DAY}(a.started_at) AS day, a.verification_status, a.publication_state, "
-        "a.impact_location IS NULL AS unlocated, COALESCE(a.killed, 0) AS killed, "
+        "(a.impact_location IS NULL)::int AS unlocated, COALESCE(a.killed, 0) AS killed, "
         f"COALESCE(a.injured, 0) AS injured FROM {attacks_from}), "
-        "r AS (SELECT ar.attack_id, array_agg(DISTINCT ar.region_id ORDER BY ar.region_id) AS ids "
-        f"FROM {grain.attack_regions} ar WHERE ar.attack_id IN (SELECT id FROM a) "
-        "GROUP BY ar.attack_id), "
-        "t AS (SELECT w.attack_id, "
-        "array_agg(DISTINCT w.weapon_type::text ORDER BY w.weapon_type::text) AS types "
-        f"FROM {grain.weapon} w WHERE w.attack_id IN (SELECT id FROM a) GROUP BY w.attack_id), "
-        f"dm AS (SELECT d.attack_id, {severities} FROM {grain.damage} d "
-        f"WHERE d.attack_id IN (SELECT id FROM a) AND {grain.damage_condition} "
-        "GROUP BY d.attack_id), "
-        "f AS (SELECT a.id, a.day, a.verification_status, a.publication_state, a.unlocated, "
-        "a.killed, a.injured, COALESCE(r.ids, '{}') AS region_ids, "
-        f"COALESCE(t.types, '{{}}') AS weapon_types, {damages} FROM a "
-        "LEFT JOIN r ON r.attack_id = a.id LEFT JOIN t ON t.attack_id = a.id "
-        "LEFT JOIN dm ON dm.attack_id = a.id), "
-        f"attack_rows AS (INSERT INTO {attack_target} ({attack_key}, {', '.join(ATTACK_MEASURES)}) "
-        f"SELECT {attack_key}, count(*), count(*) FILTER (WHERE unlocated), sum(killed), "
-        f"sum(injured), {damage_sums} FROM f "
-        f"GROUP BY GROUPING SETS (({attack_key}), {attack_sets}) RETURNING 1), "
-        f"damage_rows AS (INSERT INTO {damage_target} ({', '.join(DAMAGE_KEY)}, "
-        f"{', '.join(DAMAGE_MEASURES)}) SELECT f.day, d.facility_id, f.weapon_types, "
-        f"f.verification_status, f.publication_state, {severities} FROM {grain.damage} d "
-        f"JOIN f ON f.id = d.attack_id WHERE {grain.damage_condition} "
-        "GROUP BY 1, 2, 3, 4, 5 RETURNING 1) "
-        f"INSERT INTO {weapon_target} ({', '.join(WEAPON_KEY)}, {', '.join(WEAPON_MEASURES)}) "
-        "SELECT f.day, f.region_ids, f.verification_status, f.publication_state, w.weapon_type, "
-        "count(DISTINCT w.attack_id), count(w.launched), COALESCE(sum(w.launched), 0), "
+        f"{facts}"
+        f"attack_facts AS (INSERT INTO {attack_target} (attack_id, {', '.join(ATTACK_KEY)}, "
+        f"{', '.join(ATTACK_MEASURES[1:])}) SELECT id, {', '.join(ATTACK_KEY)}, "
+        f"{', '.join(ATTACK_MEASURES[1:])} FROM f RETURNING 1), "
+        f"damage_facts AS (INSERT INTO {damage_target} (attack_id, facility_id, "
+        f"{', '.join(DAMAGE_MEASURES)}) SELECT d.attack_id, d.facility_id, {severities} "
+        f"FROM {damaged} GROUP BY 1, 2 RETURNING 1) "
+        f"INSERT INTO {weapon_target} (attack_id, weapon_type, {', '.join(WEAPON_MEASURES[1:])}) "
+        "SELECT w.attack_id, w.weapon_type, count(w.launched), COALESCE(sum(w.launched), 0), "
         f"COALESCE(sum(w.intercepted), 0), COALESCE(sum(w.launched) FILTER (WHERE {both}), 0), "
-        f"COALESCE(sum(w.intercepted) FILTER (WHERE {both}), 0) "
-        f"FROM {grain.weapon} w JOIN f ON f.id = w.attack_id GROUP BY GROUPING SETS ("
-        "(f.day, f.region_ids, f.verification_status, f.publication_state, w.weapon_type), "
-        "(f.day, f.verification_status, f.publication_state, w.weapon_type))"
+        f"COALESCE(sum(w.intercepted) FILTER (WHERE {both}), 0) FROM {weapons} GROUP BY 1, 2"
     )
 
 
-def _days_from(grain: Grain) -> str:
-    """The attacks of the days in the PL/pgSQL variable `days`."""
-    return (
-        f"unnest(days) AS dd(day) JOIN {grain.attack} a ON a.started_at >= {START}(dd.day) "
-        f"AND a.started_at < {START}(dd.day + 1)"
+def add_facts_sql(
+    facts: tuple[str, str, str],
+    rollups: tuple[str, str, str],
+    *,
+    attacks: str = "TRUE",
+    sign: str = "1",
+    upsert: bool = True,
+) -> list[str]:
+    """Statements adding the facts of the attacks whose attack_id meets `attacks`
+    (times `sign`: -1 subtracts them) to the rollups.
+
+    The attack and weapon rows are added in both grains: with each set of
+    regions, and (region_ids NULL) over every set. Rows are added in key order,
+    so concurrent writers lock them in the same order. upsert: add to existing
+    rows (ON CONFLICT); without it the rollups must be empty.
+    """
+    attack_fact, weapon_fact, damage_fact = facts
+    attack_rollup, weapon_rollup, damage_rollup = rollups
+
+    def add(table: str, key: tuple[str, ...], measures: tuple[str, ...], select: str) -> str:
+        columns = ", ".join([*key, *measures])
+        conflict = ""
+        if upsert:
+            alias = table.split(".")[-1]
+            changes = ", ".join(f"{m} = {alias}.{m} + EXCLUDED.{m}" for m in measures)
+            conflict = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {changes}"
+        order = ", ".join(str(n) for n in range(1, len(key) + 1))
+        alias = table.split(".")[-1]
+        return f"INSERT INTO {table} AS {alias} ({columns}) {select} ORDER BY {order}{conflict}"
+
+    attack_sums = ", ".join(
+        [f"{sign} * count(*)", *(f"{sign} * sum({m})" for m in ATTACK_MEASURES[1:])]
     )
+    keys = "(day, region_ids, weapon_types, verification_status, publication_state)"
+    weapon_sums = ", ".join(
+        [f"{sign} * count(*)", *(f"{sign} * sum(w.{m})" for m in WEAPON_MEASURES[1:])]
+    )
+    damage_sums = ", ".join(f"{sign} * sum(d.{m})" for m in DAMAGE_MEASURES)
+    return [
+        add(
+            attack_rollup,
+            ATTACK_KEY,
+            ATTACK_MEASURES,
+            f"SELECT {', '.join(ATTACK_KEY)}, {attack_sums} FROM {attack_fact} "
+            f"WHERE {attacks} GROUP BY GROUPING SETS ({keys}, "
+            "(day, weapon_types, verification_status, publication_state))",
+        ),
+        add(
+            weapon_rollup,
+            WEAPON_KEY,
+            WEAPON_MEASURES,
+            "SELECT a.day, a.region_ids, a.verification_status, a.publication_state, "
+            f"w.weapon_type, {weapon_sums} FROM {weapon_fact} w "
+            f"JOIN {attack_fact} a ON a.attack_id = w.attack_id "
+            f"WHERE {attacks.replace('attack_id', 'w.attack_id')} "
+            "GROUP BY GROUPING SETS ((a.day, a.region_ids, a.verification_status, "
+            "a.publication_state, w.weapon_type), (a.day, a.verification_status, "
+            "a.publication_state, w.weapon_type))",
+        ),
+        add(
+            damage_rollup,
+            DAMAGE_KEY,
+            DAMAGE_MEASURES,
+            "SELECT a.day, d.facility_id, a.weapon_types, a.verification_status, "
+            f"a.publication_state, {damage_sums} FROM {damage_fact} d "
+            f"JOIN {attack_fact} a ON a.attack_id = d.attack_id "
+            f"WHERE {attacks.replace('attack_id', 'd.attack_id')} "
+            "GROUP BY 1, 2, 3, 4, 5",
+        ),
+    ]
 
 
 # --------------------------------------------------------------------------- functions
@@ -226,34 +324,34 @@ def _helpers_sql() -> list[str]:
         "CREATE OR REPLACE FUNCTION public.incidents_rollup_until() RETURNS date "
         "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 'infinity'::date $$",
         "CREATE OR REPLACE FUNCTION public.incidents_rollup_mark(is_published boolean, "
-        "days date[]) RETURNS void LANGUAGE plpgsql AS $fn$ "
+        "ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$ "
         "DECLARE current_tx bigint; "
         "BEGIN "
-        "IF days IS NULL OR cardinality(days) = 0 THEN RETURN; END IF; "
+        "IF ids IS NULL OR cardinality(ids) = 0 THEN RETURN; END IF; "
         "current_tx := txid_current(); "
-        f"INSERT INTO {DIRTY} (tx, published, day) "
-        "SELECT current_tx, is_published, x.d FROM (SELECT DISTINCT d FROM unnest(days) AS d) x "
-        "WHERE x.d IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-        f"{DIRTY} k WHERE k.tx = current_tx AND k.published = is_published AND k.day = x.d); "
+        f"INSERT INTO {PENDING} (tx, published, attack_id) "
+        "SELECT current_tx, is_published, x.id FROM (SELECT DISTINCT id FROM unnest(ids) AS id) x "
+        "WHERE x.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+        f"{PENDING} k WHERE k.tx = current_tx AND k.attack_id = x.id "
+        "AND k.published = is_published); "
         "END $fn$",
-        # Recompute the days this transaction changed; nothing (and no write) when none.
-        # txid_current_if_assigned is NULL in a transaction that wrote nothing, so a read
-        # on a replica never tries to write.
+        # Apply the attacks this transaction changed; nothing (and no write) when none.
         "CREATE OR REPLACE FUNCTION public.incidents_rollup_flush() RETURNS integer "
         "LANGUAGE plpgsql AS $fn$ "
-        "DECLARE current_tx bigint := txid_current_if_assigned(); live_days date[]; "
-        "published_days date[]; "
+        "DECLARE current_tx bigint := txid_current_if_assigned(); live_ids bigint[]; "
+        "published_ids bigint[]; "
         "BEGIN "
         "IF current_tx IS NULL OR NOT EXISTS "
-        f"(SELECT 1 FROM {DIRTY} WHERE tx = current_tx) THEN RETURN 0; END IF; "
-        f"WITH taken AS (DELETE FROM {DIRTY} WHERE tx = current_tx RETURNING published, day) "
-        "SELECT array_agg(DISTINCT day ORDER BY day) FILTER (WHERE NOT published), "
-        "array_agg(DISTINCT day ORDER BY day) FILTER (WHERE published) "
-        "INTO live_days, published_days FROM taken; "
-        f"IF live_days IS NOT NULL THEN PERFORM {LIVE.function('recompute')}(live_days); END IF; "
-        "IF published_days IS NOT NULL THEN "
-        f"PERFORM {PUBLISHED.function('recompute')}(published_days); END IF; "
-        "RETURN COALESCE(cardinality(live_days), 0) + COALESCE(cardinality(published_days), 0); "
+        f"(SELECT 1 FROM {PENDING} WHERE tx = current_tx) THEN RETURN 0; END IF; "
+        f"WITH taken AS (DELETE FROM {PENDING} WHERE tx = current_tx "
+        "RETURNING published, attack_id) "
+        "SELECT array_agg(DISTINCT attack_id ORDER BY attack_id) FILTER (WHERE NOT published), "
+        "array_agg(DISTINCT attack_id ORDER BY attack_id) FILTER (WHERE published) "
+        "INTO live_ids, published_ids FROM taken; "
+        f"IF live_ids IS NOT NULL THEN PERFORM {LIVE.function('apply')}(live_ids); END IF; "
+        "IF published_ids IS NOT NULL THEN "
+        f"PERFORM {PUBLISHED.function('apply')}(published_ids); END IF; "
+        "RETURN COALESCE(cardinality(live_ids), 0) + COALESCE(cardinality(published_ids), 0); "
         "END $fn$",
         "CREATE OR REPLACE FUNCTION public.incidents_rollup_refresh() RETURNS trigger "
         "LANGUAGE plpgsql AS $fn$ BEGIN PERFORM public.incidents_rollup_flush(); RETURN NULL; "
@@ -261,27 +359,42 @@ def _helpers_sql() -> list[str]:
     ]
 
 
-def _recompute_sql(grain: Grain) -> str:
+def _apply_sql(grain: Grain) -> str:
+    """The grain's function replacing the facts of the attacks `ids` (sorted) in the rollups."""
+    attack_fact = grain.facts[0]
+    mine = "attack_id = ANY(ids)"
+    statements = [
+        # The days whose rows may empty: where the attacks were.
+        f"SELECT array_agg(DISTINCT day) INTO days FROM {attack_fact} WHERE {mine}",
+        *add_facts_sql(grain.facts, grain.rollups, attacks=mine, sign="-1"),
+        *(f"DELETE FROM {table} WHERE {mine}" for table in grain.facts),
+        facts_sql(grain, f"{grain.attack} a WHERE a.id = ANY(ids)", grain.facts, per_attack=True),
+        *add_facts_sql(grain.facts, grain.rollups, attacks=mine),
+        f"DELETE FROM {grain.attack_rollup} WHERE day = ANY(days) AND attacks = 0",
+        f"DELETE FROM {grain.weapon_rollup} WHERE day = ANY(days) AND attacks = 0",
+        f"DELETE FROM {grain.damage_rollup} WHERE day = ANY(days) AND "
+        + " AND ".join(f"{m} = 0" for m in DAMAGE_MEASURES),
+    ]
     return (
-        f"CREATE OR REPLACE FUNCTION {grain.function('recompute')}(days date[]) RETURNS void "
-        "LANGUAGE plpgsql AS $fn$ DECLARE lock_day date; BEGIN "
-        # `days` is sorted: every writer takes the locks in the same order.
-        "FOREACH lock_day IN ARRAY days LOOP "
-        f"PERFORM pg_advisory_xact_lock({grain.lock}, lock_day - DATE '2000-01-01'); END LOOP; "
-        + "".join(f"DELETE FROM {table} WHERE day = ANY(days); " for table in grain.rollups)
-        + f"{refill_sql(grain, _days_from(grain), grain.rollups)}; END $fn$"
+        f"CREATE OR REPLACE FUNCTION {grain.function('apply')}(ids bigint[]) RETURNS void "
+        "LANGUAGE plpgsql AS $fn$ DECLARE lock_id bigint; days date[]; BEGIN "
+        # `ids` is sorted: every writer takes the locks in the same order.
+        "FOREACH lock_id IN ARRAY ids LOOP "
+        f"PERFORM pg_advisory_xact_lock({grain.lock}, (lock_id % 2147483647)::int); END LOOP; "
+        + "".join(f"{statement}; " for statement in statements)
+        + "END $fn$"
     )
 
 
-def _mark(grain: Grain, days: str) -> str:
-    return f"PERFORM public.incidents_rollup_mark({str(grain.published).lower()}, ARRAY({days}));"
+def _mark(grain: Grain, ids: str) -> str:
+    return f"PERFORM public.incidents_rollup_mark({str(grain.published).lower()}, ARRAY({ids}));"
 
 
-def _trigger_function(grain: Grain, table: str, changed: tuple[str, ...], days: str) -> str:
-    """A statement trigger's function marking the days of the rows a statement touched.
+def _trigger_function(grain: Grain, table: str, changed: tuple[str, ...], ids: str) -> str:
+    """A statement trigger's function marking the attacks of the rows a statement touched.
 
-    `days` selects the days of the rows of a relation named `rows`; an UPDATE
-    marks the days before and after of the rows whose `changed` columns changed.
+    `ids` selects the attack ids of the rows of a relation named `{rows}`; an
+    UPDATE marks those before and after of the rows whose `changed` columns changed.
     """
     old = ", ".join(f"o.{column}" for column in changed)
     new = ", ".join(f"n.{column}" for column in changed)
@@ -294,23 +407,16 @@ def _trigger_function(grain: Grain, table: str, changed: tuple[str, ...], days: 
     return (
         f"CREATE OR REPLACE FUNCTION {grain.function(table)}() RETURNS trigger "
         "LANGUAGE plpgsql AS $fn$ BEGIN "
-        f"IF TG_OP = 'INSERT' THEN {_mark(grain, days.replace('{rows}', 'new_rows'))} "
-        f"ELSIF TG_OP = 'DELETE' THEN {_mark(grain, days.replace('{rows}', 'old_rows'))} "
-        f"ELSE {_mark(grain, days.replace('{rows}', updated + ' AS u'))} "
+        f"IF TG_OP = 'INSERT' THEN {_mark(grain, ids.replace('{rows}', 'new_rows'))} "
+        f"ELSIF TG_OP = 'DELETE' THEN {_mark(grain, ids.replace('{rows}', 'old_rows'))} "
+        f"ELSE {_mark(grain, ids.replace('{rows}', updated + ' AS u'))} "
         "END IF; RETURN NULL; END $fn$"
     )
 
 
-def _child_days(grain: Grain) -> str:
-    """The days of the attacks of the rows (attack_id) in {rows}."""
-    return (
-        f"SELECT DISTINCT {DAY}(a.started_at) FROM {grain.attack} a "
-        "WHERE a.id IN (SELECT attack_id FROM {rows})"
-    )
-
-
 def _sources(grain: Grain) -> dict[str, tuple[str, tuple[str, ...], str]]:
-    """Per source table: its name, the columns the rollups read, and how to find the days."""
+    """Per source table: its name, the columns the rollups read, and its rows' attacks."""
+    children = "SELECT DISTINCT attack_id FROM {rows}"
     return {
         "attack": (
             grain.attack,
@@ -322,24 +428,26 @@ def _sources(grain: Grain) -> dict[str, tuple[str, tuple[str, ...], str]]:
                 "killed",
                 "injured",
             ),
-            f"SELECT DISTINCT {DAY}(started_at) FROM {{rows}}",
+            "SELECT id FROM {rows}",
         ),
-        "weapon": (
-            grain.weapon,
-            ("attack_id", "weapon_type", "launched", "intercepted"),
-            _child_days(grain),
-        ),
-        "damage": (grain.damage, ("attack_id", "severity", "facility_id"), _child_days(grain)),
-        "regions": (grain.attack_regions, ("attack_id", "region_id"), _child_days(grain)),
+        "weapon": (grain.weapon, ("attack_id", "weapon_type", "launched", "intercepted"), children),
+        "damage": (grain.damage, ("attack_id", "severity", "facility_id"), children),
+        "regions": (grain.attack_regions, ("attack_id", "region_id"), children),
     }
 
 
 def _grain_sql(grain: Grain) -> list[str | Trigger]:
-    """The grain's functions and triggers, replacing any installed before."""
-    statements: list[str | Trigger] = [_recompute_sql(grain)]
-    for name, (table, changed, days) in _sources(grain).items():
-        # "impact_location IS NULL" compares as an expression: o.impact_location IS NULL.
-        statements.append(_trigger_function(grain, name, changed, days))
+    """The grain's functions and triggers (triggers are created when missing)."""
+    statements: list[str | Trigger] = [
+        # TRUNCATE has no rows to name: every attack the grain holds is applied again.
+        f"CREATE OR REPLACE FUNCTION {grain.function('truncated')}() RETURNS trigger "
+        "LANGUAGE plpgsql AS $fn$ BEGIN "
+        f"{_mark(grain, f'SELECT attack_id FROM {grain.facts[0]}')} "
+        "RETURN NULL; END $fn$",
+        _apply_sql(grain),
+    ]
+    for name, (table, changed, ids) in _sources(grain).items():
+        statements.append(_trigger_function(grain, name, changed, ids))
         function = grain.function(name)
         for event, referencing in (
             ("INSERT", "NEW TABLE AS new_rows"),
@@ -354,7 +462,6 @@ def _grain_sql(grain: Grain) -> list[str | Trigger]:
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
                 )
             )
-        # TRUNCATE has no rows to name: every day the grain holds is recomputed.
         statements.append(
             Trigger(
                 table,
@@ -363,13 +470,6 @@ def _grain_sql(grain: Grain) -> list[str | Trigger]:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {grain.function('truncated')}()",
             )
         )
-    statements.insert(
-        0,
-        f"CREATE OR REPLACE FUNCTION {grain.function('truncated')}() RETURNS trigger "
-        "LANGUAGE plpgsql AS $fn$ BEGIN "
-        f"{_mark(grain, f'SELECT DISTINCT day FROM {grain.attack_rollup}')} "
-        "RETURN NULL; END $fn$",
-    )
     if grain.published:
         statements += _facility_sql(grain)
     return statements
@@ -381,14 +481,11 @@ def _facility_sql(grain: Grain) -> list[str | Trigger]:
         "SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id "
         "WHERE o.is_illustrative IS DISTINCT FROM n.is_illustrative"
     )
-    days = (
-        f"SELECT DISTINCT {DAY}(a.started_at) FROM {grain.damage} d JOIN {grain.attack} a "
-        f"ON a.id = d.attack_id WHERE d.facility_id IN ({changed})"
-    )
+    ids = f"SELECT DISTINCT d.attack_id FROM {grain.damage} d WHERE d.facility_id IN ({changed})"
     function = grain.function("facility")
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $fn$ "
-        f"BEGIN {_mark(grain, days)} RETURN NULL; END $fn$",
+        f"BEGIN {_mark(grain, ids)} RETURN NULL; END $fn$",
         Trigger(
             FACILITY,
             "incidents_rollup_published",
@@ -401,13 +498,34 @@ def _facility_sql(grain: Grain) -> list[str | Trigger]:
 def _refresh_trigger_sql() -> list[Trigger]:
     return [
         Trigger(
-            DIRTY,
+            PENDING,
             "incidents_rollup_refresh",
-            f"AFTER INSERT ON {DIRTY} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            f"AFTER INSERT ON {PENDING} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
             "EXECUTE FUNCTION public.incidents_rollup_refresh()",
             constraint=True,
         )
     ]
+
+
+def _pending_days_sql(grains: tuple[Grain, ...]) -> str:
+    """A function listing the days this transaction changed and has not yet applied."""
+    parts = []
+    for grain in grains:
+        mine = (
+            "WHERE p.tx = txid_current_if_assigned() "
+            f"AND p.published = {str(grain.published).lower()}"
+        )
+        parts += [
+            # Where the attacks were when last applied, and where they are now.
+            f"SELECT f.day FROM {PENDING} p JOIN {grain.facts[0]} f "
+            f"ON f.attack_id = p.attack_id {mine}",
+            f"SELECT {DAY}(a.started_at) FROM {PENDING} p JOIN {grain.attack} a "
+            f"ON a.id = p.attack_id {mine}",
+        ]
+    return (
+        "CREATE OR REPLACE FUNCTION public.incidents_rollup_pending_days() RETURNS SETOF date "
+        f"LANGUAGE sql STABLE AS $$ {' UNION '.join(parts)} $$"
+    )
 
 
 @dataclass(frozen=True)
@@ -454,7 +572,7 @@ def _table_indexes(cursor: CursorWrapper, schema: str, table: str) -> list[str]:
 def _ensure_published_tables(cursor: CursorWrapper) -> bool:
     """The published grain's tables, shaped as the live ones; whether any was (re)made."""
     made = False
-    for table in ROLLUPS:
+    for table in (*ROLLUPS, *FACTS):
         shape = (_table_columns(cursor, "public", table), _table_indexes(cursor, "public", table))
         stored = (
             _table_columns(cursor, PUBLISHED.schema, table),
@@ -495,10 +613,13 @@ def install(*, published: bool = True) -> list[Grain]:
     made: list[Grain] = []
     with connection.cursor() as cursor:
         statements = [*_helpers_sql(), *_grain_sql(LIVE), *_refresh_trigger_sql()]
+        grains: tuple[Grain, ...] = (LIVE,)
         if published and _published_sources_exist(cursor):
             if _ensure_published_tables(cursor):
                 made.append(PUBLISHED)
             statements += _grain_sql(PUBLISHED)
+            grains = GRAINS
+        statements.append(_pending_days_sql(grains))
         for statement in statements:
             if isinstance(statement, Trigger):
                 statement.create(cursor)
@@ -544,14 +665,14 @@ def public_views(view_schema: str) -> dict[str, str]:
 
 
 def published_tables() -> list[str]:
-    return list(PUBLISHED.rollups)
+    return [*PUBLISHED.rollups, *PUBLISHED.facts]
 
 
 # --------------------------------------------------------------------------- rebuild, verify
 
 
 def flush() -> int:
-    """Recompute the days this transaction changed so far (commit does it anyway)."""
+    """Apply the attacks this transaction changed so far (its commit does it anyway)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT public.incidents_rollup_flush()")
         return cursor.fetchone()[0]
@@ -562,13 +683,16 @@ def rebuild(grain: Grain) -> None:
 
     Readers see the old rows until the commit; writers wait for it.
     """
+    tables = (*grain.rollups, *grain.facts)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {', '.join(grain.rollups)} IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute(f"DELETE FROM {DIRTY} WHERE published = %s", [grain.published])
-        for table in grain.rollups:
+        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {PENDING} WHERE published = %s", [grain.published])
+        for table in tables:
             cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(refill_sql(grain, f"{grain.attack} a", grain.rollups))
-        for table in grain.rollups:
+        cursor.execute(facts_sql(grain, f"{grain.attack} a", grain.facts))
+        for statement in add_facts_sql(grain.facts, grain.rollups, upsert=False):
+            cursor.execute(statement)
+        for table in tables:
             cursor.execute(f"ANALYZE {table}")
 
 
@@ -604,11 +728,12 @@ def _differences(
     measures: tuple[str, ...],
 ) -> Iterator[Difference]:
     columns = ", ".join([*key, *measures])
+    order = ", ".join(str(n) for n in range(2, len(key) + 2))
     cursor.execute(
         f"SELECT 'stored', {columns} FROM (SELECT {columns} FROM {stored} "
         f"EXCEPT ALL SELECT {columns} FROM {expected}) AS s "
         f"UNION ALL SELECT 'expected', {columns} FROM (SELECT {columns} FROM {expected} "
-        f"EXCEPT ALL SELECT {columns} FROM {stored}) AS e ORDER BY 2, 3, 4, 5, 6"
+        f"EXCEPT ALL SELECT {columns} FROM {stored}) AS e ORDER BY {order}"
     )
     rows: dict[tuple, dict[str, dict[str, object]]] = {}
     for side, *values in cursor.fetchall():
@@ -624,36 +749,50 @@ def _differences(
         )
 
 
+FACT_TABLES = (
+    ("attack facts", ("attack_id",), ATTACK_KEY + ATTACK_MEASURES[1:]),
+    ("weapon facts", ("attack_id", "weapon_type"), WEAPON_MEASURES[1:]),
+    ("damage facts", ("attack_id", "facility_id"), DAMAGE_MEASURES),
+)
+ROLLUP_TABLES = (
+    ("attacks", ATTACK_KEY, ATTACK_MEASURES),
+    ("weapons", WEAPON_KEY, WEAPON_MEASURES),
+    ("damages", DAMAGE_KEY, DAMAGE_MEASURES),
+)
+
+
 def verify(grain: Grain) -> list[Difference]:
-    """Recompute the grain from the raw rows and list where the stored rows differ."""
+    """Recompute the grain from the raw rows and list where the stored rows differ:
+    the rollups, and the facts the next changes will be applied from."""
+    found: list[Difference] = []
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT public.incidents_rollup_flush()")
-        tables = (
-            ("attacks", grain.attack_rollup, ATTACK_KEY, ATTACK_MEASURES),
-            ("weapons", grain.weapon_rollup, WEAPON_KEY, WEAPON_MEASURES),
-            ("damages", grain.damage_rollup, DAMAGE_KEY, DAMAGE_MEASURES),
-        )
-        for name, table, key, measures in tables:
+        stored = (*grain.facts, *grain.rollups)
+        expected = []
+        for table, (name, key, measures) in zip(stored, FACT_TABLES + ROLLUP_TABLES, strict=True):
+            temp = f"expected_{name.replace(' ', '_')}"
             cursor.execute(
-                f"CREATE TEMP TABLE expected_{name} ON COMMIT DROP AS SELECT "
+                f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT "
                 f"{', '.join([*key, *measures])} FROM {table} LIMIT 0"
             )
-        expected = ("expected_attacks", "expected_weapons", "expected_damages")
-        cursor.execute(refill_sql(grain, f"{grain.attack} a", expected))
-        found = [
-            difference
-            for name, table, key, measures in tables
-            for difference in _differences(
-                cursor, grain, name, table, f"expected_{name}", key, measures
-            )
-        ]
-        # Committed transactions leave no days behind: a row here is a day never recomputed.
+            expected.append(temp)
+        facts, rollups = tuple(expected[:3]), tuple(expected[3:])
+        cursor.execute(facts_sql(grain, f"{grain.attack} a", facts))
+        for statement in add_facts_sql(facts, rollups, upsert=False):
+            cursor.execute(statement)
+        for table, temp, (name, key, measures) in zip(
+            stored, expected, FACT_TABLES + ROLLUP_TABLES, strict=True
+        ):
+            found += _differences(cursor, grain, name, table, temp, key, measures)
+        # Committed transactions leave nothing pending: a row here was never applied.
         cursor.execute(
-            f"SELECT DISTINCT day FROM {DIRTY} WHERE published = %s ORDER BY day",
+            f"SELECT DISTINCT attack_id FROM {PENDING} WHERE published = %s ORDER BY 1",
             [grain.published],
         )
-        for (day,) in cursor.fetchall():
-            found.append(Difference(grain.name, "dirty days", {"day": day}, {"pending": 1}, None))
+        for (attack_id,) in cursor.fetchall():
+            found.append(
+                Difference(grain.name, "pending", {"attack_id": attack_id}, {"pending": 1}, None)
+            )
         return found
 
 
