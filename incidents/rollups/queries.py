@@ -296,10 +296,12 @@ def weapon_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[obj
         if filters.weapon_types:
             where.add("w.weapon_type = ANY(%s)", list(filters.weapon_types))
         parts.append(
-            f"SELECT {DAY}(a.started_at) AS day, w.weapon_type, count(DISTINCT w.attack_id), "
-            "count(w.launched), COALESCE(sum(w.launched), 0), COALESCE(sum(w.intercepted), 0), "
-            f"COALESCE(sum(w.launched) FILTER (WHERE {BOTH_KNOWN}), 0), "
-            f"COALESCE(sum(w.intercepted) FILTER (WHERE {BOTH_KNOWN}), 0) "
+            f"SELECT {DAY}(a.started_at) AS day, w.weapon_type, "
+            "count(DISTINCT w.attack_id) AS attacks, count(w.launched) AS launched_rows, "
+            "COALESCE(sum(w.launched), 0) AS launched, "
+            "COALESCE(sum(w.intercepted), 0) AS intercepted, "
+            f"COALESCE(sum(w.launched) FILTER (WHERE {BOTH_KNOWN}), 0) AS launched_both, "
+            f"COALESCE(sum(w.intercepted) FILTER (WHERE {BOTH_KNOWN}), 0) AS intercepted_both "
             f"FROM {source} JOIN {WEAPON} w ON w.attack_id = a.id WHERE {where.sql()} "
             "GROUP BY 1, 2"
         )

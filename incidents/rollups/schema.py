@@ -771,6 +771,8 @@ def verify(grain: Grain) -> list[Difference]:
         expected = []
         for table, (name, key, measures) in zip(stored, FACT_TABLES + ROLLUP_TABLES, strict=True):
             temp = f"expected_{name.replace(' ', '_')}"
+            # ON COMMIT drops it, but a caller's transaction may verify twice.
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{temp}")
             cursor.execute(
                 f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT "
                 f"{', '.join([*key, *measures])} FROM {table} LIMIT 0"

@@ -101,12 +101,17 @@ def test_every_write_path_keeps_the_rollups_equal_to_the_raw_rows(
     attack = Attack.objects.get(summary=data["summary"])
     check("admin add with inlines")
 
+    # A reviewer, who may delete the inline rows too.
+    browser.force_login(reviewer)
     page = browser.get(admin_url("attack", "change", attack.pk))
     edited = change_form_data(page)
     drone = attack.weapons.get(weapon_type="attack_drone")
     cruise = attack.weapons.get(weapon_type="cruise_missile")
-    shown = page.context["inline_admin_formsets"][0].formset.queryset
-    prefix = {shown_weapon.pk: f"weapons-{i}" for i, shown_weapon in enumerate(shown)}
+    [weapons] = [
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.prefix == "weapons"
+    ]
+    prefix = {form.instance.pk: form.prefix for form in weapons.forms if form.instance.pk}
+    assert weapons.can_delete
     edited[f"{prefix[drone.pk]}-launched"] = "70"
     edited[f"{prefix[drone.pk]}-intercepted"] = "66"
     edited[f"{prefix[cruise.pk]}-DELETE"] = "on"
@@ -186,7 +191,9 @@ def test_every_write_path_keeps_the_rollups_equal_to_the_raw_rows(
     check("publish")
     attack.refresh_from_db()
     attack_services.attack_save(attack, user=analyst)
-    WeaponUseFactory(attack=attack, weapon_type="guided_bomb", model="KAB-500", launched=3)
+    WeaponUseFactory(
+        attack=attack, weapon_type="guided_bomb", model="KAB-500", launched=3, intercepted=1
+    )
     publication.submit_for_review(record=Attack.objects.get(pk=attack.pk), user=analyst)
     publication.publish(record=Attack.objects.get(pk=attack.pk), user=reviewer)
     check("edit and publish again")
@@ -251,7 +258,7 @@ def spread(oblasts, analyst, reviewer, settings):
         attack.regions.set(
             [oblasts["UA-30"], oblasts["UA-63"]][: 1 + number % 2] if number % 7 else []
         )
-        WeaponUseFactory(attack=attack, launched=None if number % 6 == 0 else number)
+        WeaponUseFactory(attack=attack, launched=None if number % 6 == 0 else 8 + number)
         if number % 3 == 0:
             WeaponUseFactory(
                 attack=attack,
