@@ -162,22 +162,24 @@ def _raw_sources(
     days, and those in the days this transaction changed."""
     if cover is None:
         return [(f"{ATTACK} a", [], attack_where(filters, **parts))]
-    outside = attack_where(filters, **parts)
-    outside.add(
-        f"NOT (a.started_at >= {START}(%s::date) AND a.started_at < {START}({END}))",
-        cover.first_day,
-        cover.end_day,
-    )
-    if not cover.in_transaction:
-        return [(f"{ATTACK} a", [], outside)]
-    changed = (
-        f"{DIRTY_DAYS} JOIN {ATTACK} a ON a.started_at >= {START}(k.day) "
-        f"AND a.started_at < {START}(k.day + 1)"
-    )
-    return [
-        (f"{ATTACK} a", [], outside),
-        (changed, [cover.first_day, cover.end_day], attack_where(filters, **parts)),
-    ]
+    # Before the rollups' days, and from their end on (never before their start, so
+    # the two never overlap): two ranges apart, so that the planner sees each (a day
+    # or two, usually nothing) for what it is.
+    sources: list[tuple[str, list[object], Where]] = []
+    if cover.first_day != "-infinity":
+        before = attack_where(filters, **parts)
+        before.add(f"a.started_at < {START}(%s::date)", cover.first_day)
+        sources.append((f"{ATTACK} a", [], before))
+    after = attack_where(filters, **parts)
+    after.add(f"a.started_at >= {START}(GREATEST(%s::date, {END}))", cover.first_day, cover.end_day)
+    sources.append((f"{ATTACK} a", [], after))
+    if cover.in_transaction:
+        changed = (
+            f"{DIRTY_DAYS} JOIN {ATTACK} a ON a.started_at >= {START}(k.day) "
+            f"AND a.started_at < {START}(k.day + 1)"
+        )
+        sources.append((changed, [cover.first_day, cover.end_day], attack_where(filters, **parts)))
+    return sources
 
 
 def attack_rows(filters: Filters, cover: Coverage | None) -> tuple[str, list[object]]:

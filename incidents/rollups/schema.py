@@ -11,11 +11,11 @@ How the rollups follow every write, in the writer's transaction:
   DamageFact) are subtracted from the rollups, recomputed from its rows now, and
   added again. A commit costs in proportion to the attacks it changed, however
   many attacks their days hold.
-A flush takes an advisory lock per attack (in id order, so two writers never
-deadlock) before reading its facts: a concurrent writer of the same attack waits
-for the first to commit, then reads its facts and rows (READ COMMITTED, the
-application's level). The rollup rows themselves are only ever incremented,
-in key order, so concurrent writers of one day add up correctly.
+A flush takes the grain's advisory lock (held until its commit) before reading
+any facts: concurrent writers apply their changes one after the other, each
+reading the facts and rows the previous one committed (READ COMMITTED, the
+application's level), and never deadlock on the rollup rows. Only the short
+apply step is serialised, not the writing transactions.
 
 Reads inside a writing transaction count the days of its pending attacks from
 the raw rows (incidents.rollups.queries), so they see their own writes.
@@ -101,7 +101,7 @@ class Grain:
     name: str
     schema: str
     published: bool
-    # First key of the advisory locks that serialise applying an attack of this grain.
+    # The advisory lock that serialises applying changes to this grain.
     lock: int
     # Damage rows that count: the public view hides damage to a facility made
     # illustrative after publication (incidents.public.schema).
@@ -377,10 +377,10 @@ def _apply_sql(grain: Grain) -> str:
     ]
     return (
         f"CREATE OR REPLACE FUNCTION {grain.function('apply')}(ids bigint[]) RETURNS void "
-        "LANGUAGE plpgsql AS $fn$ DECLARE lock_id bigint; days date[]; BEGIN "
-        # `ids` is sorted: every writer takes the locks in the same order.
-        "FOREACH lock_id IN ARRAY ids LOOP "
-        f"PERFORM pg_advisory_xact_lock({grain.lock}, (lock_id % 2147483647)::int); END LOOP; "
+        "LANGUAGE plpgsql AS $fn$ DECLARE days date[]; BEGIN "
+        # One writer at a time applies its changes, until it commits: the others wait
+        # here holding no rollup row, so no two ever deadlock on the rollups.
+        f"PERFORM pg_advisory_xact_lock({grain.lock}, 0); "
         + "".join(f"{statement}; " for statement in statements)
         + "END $fn$"
     )
@@ -685,6 +685,7 @@ def rebuild(grain: Grain) -> None:
     """
     tables = (*grain.rollups, *grain.facts)
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [grain.lock])
         cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {PENDING} WHERE published = %s", [grain.published])
         for table in tables:

@@ -3,6 +3,7 @@ serve are exactly the statistics the raw rows give (logged in and in the public 
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -10,7 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -227,6 +228,40 @@ def test_every_write_path_keeps_the_rollups_equal_to_the_raw_rows(
     attack_services.attack_delete(instance=Attack.objects.get(pk=attack.pk), user=reviewer)
     check("delete of a published attack with its rows")
     assert not AttackRollup.objects.filter(attacks__lte=0).exists()
+
+
+def test_concurrent_writers_of_one_day_both_count(transactional_db, oblasts):
+    """Two transactions add attacks to the same rollup rows and commit together."""
+    ready = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        try:
+            with transaction.atomic():
+                for number in range(5):
+                    attack = AttackFactory(
+                        started_at=datetime(2026, 2, 4, 3, writer, number, tzinfo=UTC),
+                        summary=f"Strike {writer}.{number}",
+                    )
+                    attack.regions.set([oblasts["UA-30"]])
+                    WeaponUseFactory(attack=attack)
+                # Both commit (and apply their changes) at the same moment.
+                ready.wait(timeout=30)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert verify()[0] == 0
+    day = AttackRollup.objects.get(day="2026-02-04", region_ids__isnull=True)
+    assert (day.attacks, Attack.objects.count()) == (10, 10)
 
 
 # --------------------------------------------------------------------------- same answers
