@@ -9,10 +9,10 @@ def install_rollups(apps, schema_editor):
     # The triggers that keep the rollups, and the rollups of the rows already stored.
     # `migrate` reinstalls the functions afterwards (incidents.public.schema), so
     # their bodies follow incidents.rollups.schema, and fills the published grain.
-    from incidents.rollups import schema
+    from incidents.rollups import maintenance, schema
 
     schema.install(published=False)
-    schema.rebuild(schema.LIVE)
+    maintenance.rebuild(schema.LIVE)
 
 
 def uninstall_rollups(apps, schema_editor):

@@ -273,6 +273,7 @@ def sync_public_schema() -> None:
     for model in snapshots:
         _sync_snapshot_table(model)
     # The daily rollups' triggers, on the live and the published tables (incidents.rollups).
+    from incidents.rollups import maintenance
     from incidents.rollups import schema as rollups
 
     unfilled = rollups.install()
@@ -317,7 +318,7 @@ def sync_public_schema() -> None:
                 f"CREATE VIEW {view}.{q(table)} AS SELECT * FROM public.{q(table)} WHERE FALSE"
             )
     for grain in unfilled:
-        rollups.rebuild(grain)
+        maintenance.rebuild(grain)
 
 
 def clear_snapshots() -> None:

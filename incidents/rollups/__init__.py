@@ -2,8 +2,8 @@
 
 - `schema`: the functions and triggers that keep the rollup tables
   (incidents.models.rollups) equal to the raw rows in the same transaction as
-  every write, whatever writes (admin, API, bulk imports, raw SQL); rebuilding
-  and verifying them (`manage.py rollups`).
+  every write, whatever writes (admin, API, bulk imports, raw SQL);
+- `maintenance`: rebuilding and verifying them (`manage.py rollups`);
 - `queries`: the rows the statistics add up, from the rollups for whole days
   and from the raw rows for the rest.
 

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from incidents.imports import jobs
 from incidents.models import Attack, AttackRollup, ImportJob, WeaponUse
-from incidents.rollups import queries, schema
+from incidents.rollups import maintenance, queries
 from incidents.services import attacks as attack_services
 from incidents.services import publication
 from tests.bench.generate import generate_attacks
@@ -312,7 +312,7 @@ def spread(oblasts, analyst, reviewer, settings):
             publication.publish(record=Attack.objects.get(pk=attack.pk), user=reviewer)
     # The spread is committed as far as the rollups go: reads see their rows, not the
     # transaction's pending changes.
-    schema.flush()
+    maintenance.flush()
 
 
 FILTERS = [

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.rollups import schema
+from incidents.rollups import maintenance, schema
 
 
 class Command(BaseCommand):
@@ -29,17 +29,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, verify: bool, rebuild: bool, **options: Any) -> None:
-        if not schema.published_installed():
+        if not maintenance.published_installed():
             raise CommandError("The published rollup tables do not exist yet: run migrate.")
         if rebuild:
             for grain in schema.GRAINS:
                 started = time.monotonic()
-                schema.rebuild(grain)
+                maintenance.rebuild(grain)
                 self.stdout.write(
                     f"Rebuilt the {grain.name} rollups in {time.monotonic() - started:.1f} s."
                 )
             return
-        differences = [found for grain in schema.GRAINS for found in schema.verify(grain)]
+        differences = [found for grain in schema.GRAINS for found in maintenance.verify(grain)]
         for difference in differences:
             self.stdout.write(str(difference))
         if differences:
