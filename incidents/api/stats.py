@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from django.conf import settings
 from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
@@ -31,15 +30,10 @@ from incidents.api.query import Filters
 from incidents.api.schema import ERROR_RESPONSES
 from incidents.database import reading_connection
 from incidents.geojson import (
-    ATTACK,
-    ATTACK_REGIONS,
-    DAMAGE,
     FACILITY,
     OUTAGE,
     REGION,
-    WEAPON,
     Where,
-    attack_where,
     current_outages_sql,
     envelope,
     facility_where,
@@ -47,8 +41,8 @@ from incidents.geojson import (
     outage_where,
 )
 from incidents.models import OutageReport
+from incidents.rollups import queries as rollups
 
-DAMAGED = ("minor", "moderate", "severe")
 ATTACKS = declarations.ATTACKS
 
 
@@ -58,37 +52,22 @@ def _json(sql: str, params: list[object]) -> object:
         return json.loads(cursor.fetchone()[0])
 
 
-def weapon_where(filters: Filters) -> Where:
-    """Weapon rows of the matching attacks; a weapon-type filter also narrows the rows."""
-    where = Where()
-    if filters.weapon_types:
-        where.add("w.weapon_type = ANY(%s)", list(filters.weapon_types))
-    return where
-
-
 def _damage_sql(filters: Filters) -> tuple[str, list[object]]:
-    """Per facility hit by a matching attack: whether it was damaged, whether destroyed."""
-    attacks = attack_where(filters, regions=False, facility_kinds=False, bbox=False)
+    """Per facility: whether a matching attack damaged it, whether one destroyed it."""
+    flags = rollups.damage_flags(filters)
     places = facility_where(replace(filters, statuses=()))
     sql = (
-        "SELECT d.facility_id, f.region_id, (f.location IS NULL) AS unlocated, "
-        "bool_or(d.severity = 'destroyed') AS destroyed, "
-        "bool_or(d.severity = ANY(%s)) AS damaged "
-        f"FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-        f"JOIN {FACILITY} f ON f.id = d.facility_id "
-        f"WHERE {attacks.sql()} AND {places.sql()} GROUP BY d.facility_id, f.region_id, "
-        "f.location IS NULL"
+        f"WITH raw AS ({flags.raw}) SELECT f.id AS facility_id, f.region_id, "
+        f"(f.location IS NULL) AS unlocated, {flags.destroyed} AS destroyed, "
+        f"{flags.damaged} AS damaged FROM {FACILITY} f "
+        f"LEFT JOIN raw ON raw.facility_id = f.id WHERE {places.sql()}"
     )
-    return sql, [list(DAMAGED), *attacks.params, *places.params]
+    return sql, [*flags.raw_params, *flags.flag_params, *places.params]
 
 
-def _rate(intercepted: str, launched: str) -> str:
-    """Interception rate over the rows where both figures are known."""
-    both = "w.launched IS NOT NULL AND w.intercepted IS NOT NULL"
-    return (
-        f"round(sum({intercepted}) FILTER (WHERE {both})::numeric "
-        f"/ NULLIF(sum({launched}) FILTER (WHERE {both}), 0), 4)"
-    )
+# The interception rate over the weapon rows where both figures are known, from the
+# sums of those rows (incidents.rollups.queries.weapon_rows).
+_ROLLED_RATE = "round(sum(intercepted_both)::numeric / NULLIF(sum(launched_both), 0), 4)"
 
 
 # --------------------------------------------------------------------------- summary
@@ -106,21 +85,22 @@ NOT_ON_MAP_REASONS = {
 def summary(filters: Filters) -> dict:
     """The figures, and for each figure that counts records the map cannot draw, how many
     and why ("not_on_map"), so a reader can tell a total from the points on the map."""
-    attacks = attack_where(filters)
-    weapons = weapon_where(filters)
+    cover = rollups.coverage(filters)
+    attacks, attack_params = rollups.attack_rows(filters, cover)
+    weapons, weapon_params = rollups.weapon_rows(filters, cover)
     damage, damage_params = _damage_sql(filters)
     current, current_params = current_outages_sql(filters)
     sql = (
-        f"WITH a AS (SELECT a.id, a.impact_location IS NULL AS unlocated FROM {ATTACK} a "
-        f"WHERE {attacks.sql()}), "
-        f"wp AS (SELECT sum(w.launched) AS launched, sum(w.intercepted) AS intercepted, "
-        f"{_rate('w.intercepted', 'w.launched')} AS rate FROM {WEAPON} w "
-        f"WHERE w.attack_id IN (SELECT id FROM a) AND {weapons.sql()}), "
+        f"WITH a AS ({attacks}), "
+        "att AS (SELECT COALESCE(sum(attacks), 0) AS attacks, "
+        "COALESCE(sum(unlocated), 0) AS unlocated FROM a), "
+        f"wp AS (SELECT sum(launched) AS launched, sum(intercepted) AS intercepted, "
+        f"{_ROLLED_RATE} AS rate FROM ({weapons}) AS w), "
         f"fac AS ({damage}), "
         "cur AS (SELECT c.service, c.unit, sum(c.count) AS count, count(*) AS regions "
         f"FROM ({current}) AS c GROUP BY c.service, c.unit) "
         "SELECT json_build_object("
-        "'attacks', (SELECT count(*) FROM a), "
+        "'attacks', att.attacks, "
         "'facilities_damaged', (SELECT count(*) FROM fac WHERE damaged AND NOT destroyed), "
         "'facilities_destroyed', (SELECT count(*) FROM fac WHERE destroyed), "
         "'outages_current', (SELECT COALESCE(json_agg(json_build_object('service', service, "
@@ -132,14 +112,14 @@ def summary(filters: Filters) -> dict:
         "'not_on_map', (SELECT COALESCE(json_agg(json_build_object("
         "'figure', n.figure, 'count', n.count, 'reason', n.reason) ORDER BY n.position), "
         "'[]'::json) FROM (VALUES "
-        "(1, 'attacks', 'no_impact_point', (SELECT count(*) FROM a WHERE unlocated)), "
+        "(1, 'attacks', 'no_impact_point', att.unlocated), "
         "(2, 'facilities_damaged', 'shown_by_region_only', "
         "(SELECT count(*) FROM fac WHERE damaged AND NOT destroyed AND unlocated)), "
         "(3, 'facilities_destroyed', 'shown_by_region_only', "
         "(SELECT count(*) FROM fac WHERE destroyed AND unlocated))"
-        ") AS n(position, figure, reason, count) WHERE n.count > 0))::text FROM wp"
+        ") AS n(position, figure, reason, count) WHERE n.count > 0))::text FROM att, wp"
     )
-    params = [*attacks.params, *weapons.params, *damage_params, *current_params]
+    params = [*attack_params, *weapon_params, *damage_params, *current_params]
     return _json(sql, params)
 
 
@@ -210,17 +190,19 @@ class SummaryView(ReadOnlyAPIView):
 
 def timeline(filters: Filters, interval: str) -> list[dict]:
     """Attacks and weapons per day, week (from Monday) or month in Kyiv time, gaps filled."""
-    attacks = attack_where(filters)
-    weapons = weapon_where(filters)
+    cover = rollups.coverage(filters)
+    attacks, attack_params = rollups.attack_rows(filters, cover)
+    weapons, weapon_params = rollups.weapon_rows(filters, cover)
+    period = "date_trunc(%s, day::timestamp)::date"
     sql = (
-        "WITH a AS (SELECT a.id, "
-        "date_trunc(%s, a.started_at AT TIME ZONE %s)::date AS period "
-        f"FROM {ATTACK} a WHERE {attacks.sql()}), "
-        "per AS (SELECT period, count(*) AS attacks FROM a GROUP BY period), "
-        "wt AS (SELECT a.period, w.weapon_type, sum(w.launched) AS launched, "
-        "sum(w.intercepted) AS intercepted, count(DISTINCT w.attack_id) AS attacks "
-        f"FROM a JOIN {WEAPON} w ON w.attack_id = a.id WHERE {weapons.sql()} "
-        "GROUP BY a.period, w.weapon_type), "
+        f"WITH per AS (SELECT {period} AS period, sum(attacks) AS attacks FROM ({attacks}) AS a "
+        "GROUP BY 1), "
+        # Per weapon type, the number launched, or where none is known (no row with a
+        # number), the number of attacks that used it.
+        f"wt AS (SELECT {period} AS period, weapon_type, "
+        "CASE WHEN sum(launched_rows) > 0 THEN sum(launched) END AS launched, "
+        f"sum(intercepted) AS intercepted, sum(attacks) AS attacks FROM ({weapons}) AS w "
+        "GROUP BY 1, 2), "
         "wper AS (SELECT period, sum(launched) AS launched, sum(intercepted) AS intercepted, "
         "json_object_agg(weapon_type, COALESCE(launched, attacks) ORDER BY weapon_type) AS types "
         "FROM wt GROUP BY period), "
@@ -233,7 +215,7 @@ def timeline(filters: Filters, interval: str) -> list[dict]:
         "'[]'::json)::text FROM series s LEFT JOIN per ON per.period = s.period "
         "LEFT JOIN wper ON wper.period = s.period"
     )
-    params = [interval, settings.TIME_ZONE, *attacks.params, *weapons.params, interval]
+    params = [interval, *attack_params, interval, *weapon_params, interval]
     return _json(sql, params)
 
 
@@ -280,7 +262,7 @@ class TimelineView(ReadOnlyAPIView):
 
 def regions(filters: Filters) -> list[dict]:
     """Per region: attacks, damaged facilities, current and peak outages in the period."""
-    attacks = attack_where(filters, regions=False, bbox=False)
+    attacks, attack_params = rollups.region_rows(filters, rollups.coverage(filters))
     damage, damage_params = _damage_sql(replace(filters, bbox=None))
     current, current_params = current_outages_sql(
         Filters(
@@ -310,9 +292,8 @@ def regions(filters: Filters) -> list[dict]:
         "'outages_current', COALESCE(cur.figures, '[]'::json), "
         "'outages_peak', COALESCE(peak.figures, '[]'::json)) ORDER BY r.code), '[]'::json)::text "
         f"FROM {REGION} r "
-        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
-        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
-        f"WHERE {attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id "
+        "LEFT JOIN (SELECT region_id, sum(attacks) AS attacks "
+        f"FROM ({attacks}) AS x GROUP BY region_id) AS att ON att.region_id = r.id "
         "LEFT JOIN (SELECT region_id, "
         "count(*) FILTER (WHERE damaged AND NOT destroyed) AS damaged, "
         f"count(*) FILTER (WHERE destroyed) AS destroyed FROM ({damage}) AS x "
@@ -327,7 +308,7 @@ def regions(filters: Filters) -> list[dict]:
         f"WHERE {places.sql()}"
     )
     params = [
-        *attacks.params,
+        *attack_params,
         *damage_params,
         *current_params,
         *outages.params,
@@ -392,21 +373,17 @@ class RegionsView(ReadOnlyAPIView):
 
 def weapons(filters: Filters) -> list[dict]:
     """Per weapon type and month (Kyiv time): launched, intercepted, interception rate."""
-    attacks = attack_where(filters)
-    rows = weapon_where(filters)
+    rows, params = rollups.weapon_rows(filters, rollups.coverage(filters))
     sql = (
         "SELECT COALESCE(json_agg(json_build_object('weapon_type', weapon_type, "
         "'month', month, 'attacks', attacks, 'launched', launched, "
         "'intercepted', intercepted, 'rate', rate) ORDER BY month, weapon_type), "
         "'[]'::json)::text FROM ("
-        "SELECT w.weapon_type, "
-        "to_char(date_trunc('month', a.started_at AT TIME ZONE %s), 'YYYY-MM') AS month, "
-        "count(DISTINCT a.id) AS attacks, COALESCE(sum(w.launched), 0) AS launched, "
-        f"COALESCE(sum(w.intercepted), 0) AS intercepted, {_rate('w.intercepted', 'w.launched')} "
-        f"AS rate FROM {WEAPON} w JOIN {ATTACK} a ON a.id = w.attack_id "
-        f"WHERE {attacks.sql()} AND {rows.sql()} GROUP BY 1, 2) AS m"
+        "SELECT weapon_type, to_char(date_trunc('month', day::timestamp), 'YYYY-MM') AS month, "
+        "sum(attacks) AS attacks, sum(launched) AS launched, sum(intercepted) AS intercepted, "
+        f"{_ROLLED_RATE} AS rate FROM ({rows}) AS w GROUP BY 1, 2) AS m"
     )
-    return _json(sql, [settings.TIME_ZONE, *attacks.params, *rows.params])
+    return _json(sql, params)
 
 
 @extend_schema(

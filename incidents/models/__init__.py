@@ -13,11 +13,24 @@ from incidents.models.imports import ImportJob, _import_upload_to
 from incidents.models.outages import OutageReport, ResponseMeasure
 from incidents.models.publication import PublicationState, Publishable
 from incidents.models.regions import Region
+from incidents.models.rollups import (
+    AttackFact,
+    AttackRollup,
+    DamageFact,
+    DamageRollup,
+    RollupPending,
+    WeaponFact,
+    WeaponRollup,
+)
 from incidents.models.sources import Source
 
 __all__ = [
     "Attack",
+    "AttackFact",
+    "AttackRollup",
     "Damage",
+    "DamageFact",
+    "DamageRollup",
     "ExternalId",
     "Facility",
     "ImportJob",
@@ -26,8 +39,11 @@ __all__ = [
     "Publishable",
     "Region",
     "ResponseMeasure",
+    "RollupPending",
     "Source",
     "Tracked",
+    "WeaponFact",
+    "WeaponRollup",
     "WeaponUse",
     "_import_upload_to",  # named by migration 0002
     "validate_wgs84_point",  # named by migration 0001

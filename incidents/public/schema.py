@@ -391,14 +391,21 @@ def sync_public_schema() -> None:
         cursor.execute(f"CREATE SCHEMA {q(PUBLIC_VIEW)}")
     for model in snapshots:
         _sync_snapshot_table(model)
+    # The daily rollups' triggers, on the live and the published tables (incidents.rollups).
+    from incidents.rollups import maintenance
+    from incidents.rollups import schema as rollups
+
+    unfilled = rollups.install()
     from incidents.public.snapshots import refresh_weapon_masks
 
     # Attacks published before their snapshot had a weapon mask get it now.
     refresh_weapon_masks(None)
     snapshot_tables = {model._meta.db_table: model for model in snapshots}
-    live = _live_views()
+    live = {**_live_views(), **rollups.public_views(q(PUBLIC_VIEW))}
     view = q(PUBLIC_VIEW)
     with connection.cursor() as cursor:
+        for statement in rollups.public_view_functions(q(PUBLIC_VIEW), DELAY):
+            cursor.execute(statement)
         # Snapshot views first: the live views of facilities and sources read them.
         for table in snapshot_tables:
             live_columns = _table_columns("public", table)
@@ -433,11 +440,20 @@ def sync_public_schema() -> None:
             cursor.execute(
                 f"CREATE VIEW {view}.{q(table)} AS SELECT * FROM public.{q(table)} WHERE FALSE"
             )
+    for grain in unfilled:
+        maintenance.rebuild(grain)
 
 
 def clear_snapshots() -> None:
     """Empty the published tables (after `flush` emptied the app's own)."""
-    tables = ", ".join(f"{q(PUBLISHED)}.{q(model._meta.db_table)}" for model in snapshot_models())
+    from incidents.rollups.schema import published_tables
+
+    tables = ", ".join(
+        [
+            *(f"{q(PUBLISHED)}.{q(model._meta.db_table)}" for model in snapshot_models()),
+            *published_tables(),
+        ]
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables}")
 
