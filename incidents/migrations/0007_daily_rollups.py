@@ -114,6 +114,7 @@ class Migration(migrations.Migration):
                 ('tx', models.BigIntegerField()),
                 ('published', models.BooleanField(help_text='A published snapshot, not the live attack.')),
                 ('attack_id', models.BigIntegerField()),
+                ('first_of_tx', models.BooleanField(default=False, help_text="The transaction's first row: its insert alone fires the commit-time trigger.")),
             ],
             options={
                 'indexes': [models.Index(fields=['tx', 'attack_id'], name='rolluppending_tx_idx')],

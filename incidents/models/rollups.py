@@ -255,6 +255,13 @@ class RollupPending(models.Model):
     tx = models.BigIntegerField()
     published = models.BooleanField(help_text="A published snapshot, not the live attack.")
     attack_id = models.BigIntegerField()
+    # One commit-time trigger per transaction, however many attacks it changed: a
+    # trigger per row would each look up the transaction's rows again, after the first
+    # had deleted them, and a large write would take quadratic time.
+    first_of_tx = models.BooleanField(
+        default=False,
+        help_text="The transaction's first row: its insert alone fires the commit-time trigger.",
+    )
 
     class Meta:
         indexes = [

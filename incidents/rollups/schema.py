@@ -324,12 +324,15 @@ def _helpers_sql() -> list[str]:
         "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 'infinity'::date $$",
         "CREATE OR REPLACE FUNCTION public.incidents_rollup_mark(is_published boolean, "
         "ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$ "
-        "DECLARE current_tx bigint; "
+        "DECLARE current_tx bigint; is_first boolean; "
         "BEGIN "
         "IF ids IS NULL OR cardinality(ids) = 0 THEN RETURN; END IF; "
         "current_tx := txid_current(); "
-        f"INSERT INTO {PENDING} (tx, published, attack_id) "
-        "SELECT current_tx, is_published, x.id FROM (SELECT DISTINCT id FROM unnest(ids) AS id) x "
+        # The first row since the last flush fires the commit-time trigger (once).
+        f"is_first := NOT EXISTS (SELECT 1 FROM {PENDING} WHERE tx = current_tx); "
+        f"INSERT INTO {PENDING} (tx, published, attack_id, first_of_tx) "
+        "SELECT current_tx, is_published, x.id, is_first AND row_number() OVER () = 1 "
+        "FROM (SELECT DISTINCT id FROM unnest(ids) AS id) x "
         "WHERE x.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
         f"{PENDING} k WHERE k.tx = current_tx AND k.attack_id = x.id "
         "AND k.published = is_published); "
@@ -500,7 +503,7 @@ def _refresh_trigger_sql() -> list[Trigger]:
             PENDING,
             "incidents_rollup_refresh",
             f"AFTER INSERT ON {PENDING} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-            "EXECUTE FUNCTION public.incidents_rollup_refresh()",
+            "WHEN (NEW.first_of_tx) EXECUTE FUNCTION public.incidents_rollup_refresh()",
             constraint=True,
         )
     ]

@@ -230,6 +230,28 @@ def test_every_write_path_keeps_the_rollups_equal_to_the_raw_rows(
     assert not AttackRollup.objects.filter(attacks__lte=0).exists()
 
 
+def test_a_large_write_applies_its_attacks_once_at_commit(transactional_db, oblasts):
+    """One commit-time trigger per transaction, not one per attack: each would look up
+    the transaction's rows again after the first had applied and deleted them, and a
+    write of n attacks would take time in n squared."""
+    with transaction.atomic():
+        generate_attacks(300)
+        for attack in Attack.objects.order_by("id")[:5]:
+            attack.killed = (attack.killed or 0) + 1
+            attack.save(update_fields=["killed"])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), count(*) FILTER (WHERE first_of_tx) "
+                "FROM incidents_rolluppending WHERE tx = txid_current()"
+            )
+            pending, firing = cursor.fetchone()
+    assert (pending, firing) == (300, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM incidents_rolluppending")
+        assert cursor.fetchone()[0] == 0
+    assert verify() == (0, "The rollups match the raw rows (live and published).\n")
+
+
 def test_concurrent_writers_of_one_day_both_count(transactional_db, oblasts):
     """Two transactions add attacks to the same rollup rows and commit together."""
     ready = threading.Barrier(2)
