@@ -483,9 +483,16 @@ def region_parts(filters: Filters) -> RegionParts:
 
 
 def regions_sql(filters: Filters) -> Query:
+    # The rollups build on this module's selections.
+    from incidents.rollups import queries as rollups
+
     parts = region_parts(filters)
     rows = Selection(f"{REGION} r", [], parts.places)
     kinds_join, kinds_params = labels_join(Region.Kind, "r.kind", "kl")
+    # The attacks linked to each region, from the daily rollups when the filters allow
+    # (the regions and bbox choose the regions shown, not the attacks counted).
+    counted = replace(filters, regions=(), bbox=None)
+    attack_rows, attack_params = rollups.region_rows(counted, rollups.coverage(counted))
     body, body_params = rows.sql(
         f"{kinds_join} "
         "LEFT JOIN (SELECT c.region_id, json_agg(json_build_object("
@@ -493,10 +500,9 @@ def regions_sql(filters: Filters) -> Query:
         f"'count_qualifier', c.count_qualifier, 'as_of', {iso_utc('c.as_of')}) "
         f"ORDER BY c.service, c.unit) AS outages FROM ({parts.current_sql}) AS c "
         "GROUP BY c.region_id) AS cur ON cur.region_id = r.id "
-        "LEFT JOIN (SELECT ar.region_id, count(DISTINCT a.id) AS attacks "
-        f"FROM {ATTACK_REGIONS} ar JOIN {ATTACK} a ON a.id = ar.attack_id "
-        f"WHERE {parts.attacks.sql()} GROUP BY ar.region_id) AS att ON att.region_id = r.id",
-        [*kinds_params, *parts.current_params, *parts.attacks.params],
+        "LEFT JOIN (SELECT x.region_id, sum(x.attacks) AS attacks "
+        f"FROM ({attack_rows}) AS x GROUP BY x.region_id) AS att ON att.region_id = r.id",
+        [*kinds_params, *parts.current_params, *attack_params],
     )
     url_before, url_after = url_parts("region-detail", "UA-00")
     feature_sql = (
