@@ -2,11 +2,10 @@
 
 Each simulated user is a viewer with an API token of their own (the tokens and the
 range of attack ids come from the JSON file named by BENCH_LOAD_SETTINGS) who pauses
-one to three seconds between calls, as a person reading a map does. The layers get
-`zoom` when the settings say they take it. The mix: map
-layers at city and at oblast zoom, lists, an attack's detail, and statistics for a
-month and for a region. Requests are named by their shape, not their values, so
-locust's table has one row per kind of call.
+one to three seconds between calls, as a person reading a map does. The mix: map
+layers at city and at oblast zoom (with `zoom`, as the dashboard asks for them), lists,
+an attack's detail, and statistics for a month and for a region. Requests are named by
+their shape, not their values, so locust's table has one row per kind of call.
 """
 
 from __future__ import annotations
@@ -49,9 +48,7 @@ class Analyst(HttpUser):
     def layer(self, scale: str) -> None:
         zoom, half_width, half_height = VIEWPORTS[scale]
         center, _ = random.choice(PLACES)
-        params = {"bbox": bbox(center, half_width, half_height)}
-        if SETTINGS.get("zoom"):
-            params["zoom"] = zoom
+        params = {"bbox": bbox(center, half_width, half_height), "zoom": zoom}
         for kind in ("attacks", "facilities"):
             self.client.get(
                 f"/api/v1/map/{kind}.geojson", params=params, name=f"{kind} layer, {scale} zoom"
