@@ -143,16 +143,25 @@ def new_context(browser: Browser, base_url: str, *, viewport: dict, user: str) -
     return context
 
 
-@pytest.fixture
-def page(browser: Browser, demo_site: LiveServer) -> Iterator[Page]:
-    """A laptop-sized page logged in as a viewer."""
-    context = new_context(browser, demo_site.url, viewport=LAPTOP, user="maria.viewer")
+@contextmanager
+def checked_page(
+    browser: Browser, base_url: str, *, user: str, viewport: dict = LAPTOP
+) -> Iterator[Page]:
+    """A page logged in as `user`, which fails the test on any JavaScript error."""
+    context = new_context(browser, base_url, viewport=viewport, user=user)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, demo_site: LiveServer) -> Iterator[Page]:
+    """A laptop-sized page logged in as a viewer."""
+    with checked_page(browser, demo_site.url, user="maria.viewer") as page:
+        yield page
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.bench.generate import generate_attacks, generate_facilities
-from tests.e2e.conftest import LAPTOP, _user, live_site, new_context, screenshot, wait_until
+from tests.e2e.conftest import _user, checked_page, live_site, screenshot, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -36,13 +36,8 @@ def many_site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def map_page(browser: Browser, many_site: LiveServer) -> Iterator[Page]:
-    context = new_context(browser, many_site.url, viewport=LAPTOP, user="maria.viewer")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    with checked_page(browser, many_site.url, user="maria.viewer") as page:
+        yield page
 
 
 def counts(page: Page) -> dict:

@@ -13,8 +13,8 @@ from pytest_django.live_server_helper import LiveServer
 from incidents.models import Attack, PublicationState
 from tests.e2e.conftest import (
     LAPTOP,
+    checked_page,
     live_site,
-    new_context,
     open_map,
     screenshot,
     seed_demo,
@@ -48,13 +48,8 @@ def site(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def analyst_page(browser: Browser, site: LiveServer) -> Iterator[Page]:
-    context = new_context(browser, site.url, viewport=LAPTOP, user="olena.analyst")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    with checked_page(browser, site.url, user="olena.analyst") as page:
+        yield page
 
 
 def is_attack_layer(url: str) -> bool:
