@@ -15,8 +15,6 @@ should run while the benchmark measures (it prints the load average).
 Run with `make bench` (pytest tests/bench -m bench -s).
 """
 
-import os
-import statistics
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import Browser, Page
 
+from tests.bench.dashboard import Runs, measure_dashboard, redraw, timings
 from tests.bench.generate import generate_attacks, generate_facilities
 from tests.bench.targets import (
     DASHBOARD_FILTER_MS,
@@ -35,7 +34,6 @@ from tests.bench.targets import (
     check,
 )
 from tests.conftest import OBLASTS_GEOJSON
-from tests.e2e.conftest import LAPTOP, log_in, wait_until
 from tests.e2e.conftest import _user as create_user
 from tests.e2e.production import gunicorn_server
 
@@ -94,106 +92,20 @@ def link_attacks_to_regions() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
-def timings(page: Page) -> dict:
-    return page.evaluate("window.trackerTimings")
-
-
-def settle(page: Page) -> None:
-    """Wait until the page has no request in flight (summary and timeline included)."""
-    wait_until(page, "!window.trackerTimings.pending", timeout=60_000)
-
-
-def redraw(page: Page, action: str) -> dict:
-    """Run `action` in the settled page and wait until the map has drawn again."""
-    settle(page)
-    before = page.evaluate("window.trackerTimings.redraws.length")
-    started = page.evaluate("performance.now()")
-    page.evaluate(action)
-    wait_until(page, f"window.trackerTimings.redraws.length > {before}", timeout=30_000)
-    # A moveend right after a filter change may start a second draw; wait for quiet.
-    page.wait_for_timeout(150)
-    wait_until(
-        page,
-        "!document.querySelector('#map-status').classList.contains('is-loading')",
-        timeout=30_000,
-    )
-    last = page.evaluate("window.trackerTimings.redraws.at(-1)")
-    print(f"  {action[:50]}: {last['ms']:.0f} ms, layers done at {last['parts']}")
-    print(f"    requests: {api_requests_since(page, started)}")
-    return last
-
-
-def api_requests_since(page: Page, started: float) -> str:
-    """Where each API request's time went, from the browser's resource timing entries.
-
-    For each request: the time until its first byte (queueing, connection and
-    the server's work) and until its last byte, both from when it was issued.
-    """
-    entries = page.evaluate(
-        """(started) => performance.getEntriesByType("resource")
-            .filter((e) => e.startTime >= started && e.name.includes("/api/"))
-            .map((e) => ({
-                path: new URL(e.name).pathname.replace("/api/v1/", ""),
-                first_byte: e.responseStart - e.startTime,
-                done: e.responseEnd - e.startTime,
-                kb: e.encodedBodySize / 1024,
-            }))""",
-        started,
-    )
-    return "; ".join(
-        f"{e['path']} first byte {e['first_byte']:.0f} ms, done {e['done']:.0f} ms "
-        f"({e['kb']:.0f} KiB)"
-        for e in entries
-    )
-
-
 def test_the_map_page_is_interactive_in_2_s_and_redraws_in_1_s(
     browser: Browser,
     big_site: str,
 ):
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"\nload average before measuring: {load} ({os.cpu_count()} CPUs)")
-    context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="UTC")
-    log_in(context, big_site, "maria.viewer")
-    page = context.new_page()
-    interactive, pans, filters, zooms = [], [], [], []
-    for run in range(RUNS):
-        page.goto(f"{big_site}/")
-        page.wait_for_selector("html[data-map-ready]", timeout=60_000)
-        settle(page)
-        first = timings(page)
-        interactive.append(first["interactive"])
-        if run == 0:
-            print(f"first view: {first['counts']} features drawn")
-        pans.append(redraw(page, "window.trackerDashboard.map.panBy([250, 120])")["ms"])
-        filters.append(
-            redraw(
-                page,
-                "(() => { const box = document.querySelector("
-                "'input[name=verification_status][value=verified]');"
-                "box.checked = !box.checked;"
-                "box.dispatchEvent(new Event('change', {bubbles: true})); })()",
-            )["ms"]
-        )
+    def zoom_to_kyiv(page: Page, figures: Runs) -> str:
         # Zoomed in on Kyiv the page draws every strike, clustered.
-        zooms.append(redraw(page, "window.trackerDashboard.map.setView([50.45, 30.52], 10)")["ms"])
+        figures.add(
+            "zoom", redraw(page, "window.trackerDashboard.map.setView([50.45, 30.52], 10)")["ms"]
+        )
         zoomed = timings(page)["counts"]
         assert zoomed["attackMode"] == "markers"
-        print(
-            f"run {run + 1}: interactive {first['interactive']:.0f} ms "
-            f"(summary {first.get('summaryAt', 0):.0f} ms, timeline "
-            f"{first.get('timelineAt', 0):.0f} ms), pan {pans[-1]:.0f} ms, "
-            f"filter {filters[-1]:.0f} ms, zoom to Kyiv {zooms[-1]:.0f} ms "
-            f"({zoomed['attacks']:,} markers)"
-        )
-    context.close()
-    figures = {
-        "interactive": statistics.median(interactive),
-        "pan": statistics.median(pans),
-        "filter": statistics.median(filters),
-        "zoom": statistics.median(zooms),
-    }
-    print(f"medians of {RUNS} runs (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in figures.items()))
+        return f"zoom to Kyiv {figures.ms['zoom'][-1]:.0f} ms ({zoomed['attacks']:,} markers)"
+
+    figures = measure_dashboard(browser, big_site, runs=RUNS, more=zoom_to_kyiv).medians()
     print(
         f"bench dashboard attacks={ATTACKS} interactive_ms={figures['interactive']:.0f} "
         f"filter_ms={figures['filter']:.0f} pan_ms={figures['pan']:.0f}"

@@ -45,6 +45,7 @@ from django.db import connection
 from playwright.sync_api import Browser
 from rest_framework.authtoken.models import Token
 
+from tests.bench.dashboard import measure_dashboard
 from tests.bench.generate import generate_attacks, generate_facilities
 from tests.bench.targets import (
     DASHBOARD_FILTER_MS,
@@ -60,9 +61,8 @@ from tests.bench.targets import (
     Target,
     check,
 )
-from tests.bench.test_dashboard_bench import link_attacks_to_regions, redraw, settle, timings
+from tests.bench.test_dashboard_bench import link_attacks_to_regions
 from tests.conftest import OBLASTS_GEOJSON, REPO
-from tests.e2e.conftest import LAPTOP, log_in
 from tests.e2e.conftest import _user as create_user
 from tests.e2e.production import gunicorn_server
 
@@ -276,40 +276,10 @@ def test_the_dashboard_at_a_million_attacks(
     browser: Browser,
     million_site: Site,
 ):
-    site = million_site.url
-    print(f"\nload average before measuring: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
-    context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="UTC")
-    log_in(context, site, "maria.viewer")
-    page = context.new_page()
-    interactive, pans, filters = [], [], []
-    for run in range(RUNS):
-        # Each load starts cold, as the first visitor after a change would.
-        cache.clear()
-        page.goto(f"{site}/")
-        page.wait_for_selector("html[data-map-ready]", timeout=120_000)
-        settle(page)
-        first = timings(page)
-        interactive.append(first["interactive"])
-        pans.append(redraw(page, "window.trackerDashboard.map.panBy([250, 120])")["ms"])
-        filters.append(
-            redraw(
-                page,
-                "(() => { const box = document.querySelector("
-                "'input[name=verification_status][value=verified]');"
-                "box.checked = !box.checked;"
-                "box.dispatchEvent(new Event('change', {bubbles: true})); })()",
-            )["ms"]
-        )
-        print(
-            f"run {run + 1}: interactive {interactive[-1]:.0f} ms, pan {pans[-1]:.0f} ms, "
-            f"filter {filters[-1]:.0f} ms ({first['counts']} drawn first)"
-        )
-    context.close()
-    figures = {
-        "interactive": statistics.median(interactive),
-        "filter": statistics.median(filters),
-        "pan": statistics.median(pans),
-    }
+    # Each load starts cold, as the first visitor after a change would.
+    figures = measure_dashboard(
+        browser, million_site.url, runs=RUNS, before_load=cache.clear
+    ).medians()
     print(
         f"bench dashboard attacks={ATTACKS} interactive_ms={figures['interactive']:.0f} "
         f"filter_ms={figures['filter']:.0f} pan_ms={figures['pan']:.0f}"
