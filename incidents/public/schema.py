@@ -139,48 +139,6 @@ def _generated_columns(schema: str, table: str) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def _sync_generated_indexes(table: str, generated: Iterable[str]) -> None:
-    """Give the snapshot the live table's indexes on generated columns (the map cells),
-    unless it has one with the same definition.
-
-    The snapshot's copy also includes public_from: the public view filters on it, and
-    with it the clustered layer reads the index alone.
-    """
-    names = list(generated)
-    if not names:
-        return
-    definition = (
-        "regexp_replace(pg_get_indexdef(i.indexrelid), '^CREATE (UNIQUE )?INDEX \\S+ ON \\S+', '')"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT n.nspname, ic.relname, pg_get_indexdef(i.indexrelid), {definition} "
-            "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-            "JOIN pg_class ic ON ic.oid = i.indexrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname IN ('public', %s) AND c.relname = %s",
-            [PUBLISHED, table],
-        )
-        rows = cursor.fetchall()
-        published = {shape: name for schema, name, _, shape in rows if schema == PUBLISHED}
-        for schema, _name, sql, shape in rows:
-            if schema != "public":
-                continue
-            if not any(q(column) in sql or f"({column}" in sql for column in names):
-                continue
-            wanted = shape.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
-            if wanted in published:
-                continue
-            if shape in published:
-                # The copy `CREATE TABLE … LIKE` made, without public_from: superseded.
-                cursor.execute(f"DROP INDEX {q(PUBLISHED)}.{q(published[shape])}")
-            cursor.execute(
-                sql.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
-                .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
-                .replace(f" ON public.{table} ", f" ON {q(PUBLISHED)}.{q(table)} ", 1)
-            )
-
-
 def _sync_snapshot_table(model: type[models.Model]) -> None:
     """Make the snapshot table's columns follow the live table's.
 
@@ -222,8 +180,7 @@ def _sync_snapshot_table(model: type[models.Model]) -> None:
                 cursor.execute(f"ALTER TABLE {target} ALTER COLUMN {q(name)} DROP NOT NULL")
         for name in set(stored) - set(live) - {"public_from"}:
             cursor.execute(f"ALTER TABLE {target} DROP COLUMN {q(name)}")
-    _sync_generated_indexes(table, generated)
-    _sync_snapshot_indexes(table, skip=generated)
+    _sync_snapshot_indexes(table, generated)
     with connection.cursor() as cursor:
         # What the public view shows, and when it changes (incidents.data_version).
         cursor.execute(
@@ -246,28 +203,38 @@ def _index_definitions(schema: str, table: str) -> dict[str, str]:
     return {re.sub(r"^CREATE INDEX \S+ ON \S+ ", "", sql): sql for sql in statements}
 
 
-def _sync_snapshot_indexes(table: str, skip: Iterable[str] = ()) -> None:
+def _sync_snapshot_indexes(table: str, generated: Iterable[str] = ()) -> None:
     """Give the snapshot table every index the app's table has (the public view reads it
     with the same filters), including those added after the snapshot table was made.
 
-    Indexes on the columns in `skip` (generated ones) have their own copies, with
-    public_from (`_sync_generated_indexes`)."""
+    An index on a generated column (the map cells) also includes public_from in the
+    snapshot: the public view filters on it, and with it the clustered layer reads the
+    index alone. A copy without it (as `CREATE TABLE … LIKE` made) is replaced.
+    """
     present = _index_definitions(PUBLISHED, table)
-    skipped = list(skip)
+    names = list(generated)
     with connection.cursor() as cursor:
         for what, sql in _index_definitions("public", table).items():
-            if what in present or any(
-                q(column) in what or f"({column}" in what for column in skipped
-            ):
+            wanted, statement = what, sql
+            if any(q(column) in what or f"({column}" in what for column in names):
+                wanted = what.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
+                statement = sql.replace(" INCLUDE (", " INCLUDE (public_from, ", 1)
+                if wanted != what and what in present:
+                    cursor.execute(f"DROP INDEX {q(PUBLISHED)}.{q(_index_name(present[what]))}")
+            if wanted in present:
                 continue
             # The same name is free in the published schema; the index goes on the snapshot.
             cursor.execute(
                 re.sub(
                     r"^(CREATE INDEX \S+ ON )\S+ ",
                     lambda m: f"{m.group(1)}{q(PUBLISHED)}.{q(table)} ",
-                    sql,
+                    statement,
                 )
             )
+
+
+def _index_name(statement: str) -> str:
+    return statement.split()[2]
 
 
 def _typed_nulls(model: type[models.Model], keep: Iterable[str]) -> str:
