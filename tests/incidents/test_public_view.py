@@ -422,7 +422,8 @@ def leaks(read: Read, world: World, collection: str | None) -> list[str]:
     for x, y in STORED_POINTS:
         for value in (x, y):
             for text in (f"{value:.3f}", str(value)[: str(value).index(".") + 4]):
-                if text in read.body:
+                # Not the seconds of a time: 20:24:36.235190 is no coordinate.
+                if re.search(rf"(?<![\d.:]){re.escape(text)}", read.body):
                     found.append(f"the stored coordinate {value} as {text}")
     if read.parsed is not None:
         for where, number in coordinate_numbers(read.parsed):
