@@ -33,6 +33,7 @@ from incidents.mapgrid import (
     cell_y_sql,
     lat_of_y_sql,
     lon_of_x_sql,
+    weapon_bits,
 )
 from incidents.models import Attack, Damage, Facility, OutageReport, Region, WeaponUse
 from incidents.public.schema import DECIMALS_SETTING
@@ -321,25 +322,60 @@ def _damage_attacks_where(filters: Filters) -> Where:
     )
 
 
+def damage_row_where(filters: Filters, alias: str = "d") -> Where:
+    """Conditions selecting the damage rows (alias `alias`) by a matching attack.
+
+    Damage rows carry their attack's start, verification, publication state and weapon
+    mask (migration 0008): those filters are checked on the row itself. The others
+    (severities and services of the whole attack) on its attack.
+    """
+    where = Where()
+    if filters.started_after:
+        where.add(f"{alias}.attack_started_at >= %s", filters.started_after)
+    if filters.started_before:
+        where.add(f"{alias}.attack_started_at < %s", filters.started_before)
+    if filters.verification_statuses:
+        where.add(
+            f"{alias}.attack_verification_status = ANY(%s)", list(filters.verification_statuses)
+        )
+    if filters.publication_states:
+        where.add(f"{alias}.attack_publication_state = ANY(%s)", list(filters.publication_states))
+    if filters.weapon_types:
+        where.add(f"{alias}.attack_weapon_mask & %s <> 0", weapon_bits(filters.weapon_types))
+    rest = _damage_attacks_where(
+        replace(
+            filters,
+            started_after=None,
+            started_before=None,
+            verification_statuses=(),
+            publication_states=(),
+            weapon_types=(),
+        )
+    )
+    if rest.parts:
+        where.add(
+            f"EXISTS (SELECT 1 FROM {ATTACK} a WHERE a.id = {alias}.attack_id AND {rest.sql()})",
+            *rest.params,
+        )
+    return where
+
+
 def last_damage_join(filters: Filters) -> tuple[str, list[object]]:
     """Join `last`: each facility's latest damage (by a matching attack, when filtered).
 
     Attack filters narrow the facilities to those damaged by matching attacks;
-    without them, every facility shows, with its latest damage if it has one.
-    Only the damage of facilities in the place filters is sorted: a city's few
-    facilities do not sort every damage of the country.
+    without them, every facility shows, with its latest damage if it has one. The
+    latest is found by walking the facility's damage rows from the newest
+    (damage_facility_latest_idx) to the first that matches.
     """
-    attacks = _damage_attacks_where(filters)
-    places = facility_where(filters, alias="pf")
-    join = "JOIN" if filters.narrows_attacks else "LEFT JOIN"
+    conditions = damage_row_where(filters)
+    join = "JOIN LATERAL" if filters.narrows_attacks else "LEFT JOIN LATERAL"
     sql = (
-        f"{join} (SELECT DISTINCT ON (d.facility_id) d.facility_id, d.severity, "
-        f"a.started_at FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-        f"WHERE d.facility_id IN (SELECT pf.id FROM {FACILITY} pf WHERE {places.sql()}) "
-        f"AND {attacks.sql()} ORDER BY d.facility_id, a.started_at DESC, d.id DESC) AS last "
-        "ON last.facility_id = f.id"
+        f"{join} (SELECT d.severity, d.attack_started_at AS started_at FROM {DAMAGE} d "
+        f"WHERE d.facility_id = f.id AND {conditions.sql()} "
+        "ORDER BY d.attack_started_at DESC, d.id DESC LIMIT 1) AS last ON TRUE"
     )
-    return sql, [*places.params, *attacks.params]
+    return sql, conditions.params
 
 
 def facilities_selection(
@@ -355,11 +391,10 @@ def facilities_selection(
     last_join, last_params = last_damage_join(filters) if last_damage else ("", [])
     where = facility_where(filters)
     if not last_damage and filters.narrows_attacks:
-        attacks = _damage_attacks_where(filters)
+        damage = damage_row_where(filters)
         where.add(
-            f"EXISTS (SELECT 1 FROM {DAMAGE} d JOIN {ATTACK} a ON a.id = d.attack_id "
-            f"WHERE d.facility_id = f.id AND {attacks.sql()})",
-            *attacks.params,
+            f"EXISTS (SELECT 1 FROM {DAMAGE} d WHERE d.facility_id = f.id AND {damage.sql()})",
+            *damage.params,
         )
     if located_only:
         where.add("f.location IS NOT NULL")
@@ -595,8 +630,7 @@ def attack_clusters_sql(filters: Filters, zoom: int) -> Query:
     where = attack_where(replace(filters, weapon_types=()), bbox=False)
     where.add("a.impact_location IS NOT NULL")
     if filters.weapon_types:
-        bits = sum(1 << WEAPON_BITS.index(value) for value in filters.weapon_types)
-        where.add("a.weapon_mask & %s <> 0", bits)
+        where.add("a.weapon_mask & %s <> 0", weapon_bits(filters.weapon_types))
     members = "a.map_x, a.map_y, a.weapon_mask"
     if filters.bbox:
         west, south, east, north = filters.bbox

@@ -16,6 +16,8 @@ and the bounds of a viewport in cells both use it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from incidents.models import WeaponUse
 
 # The finest grid: tiles of about 38 m at the equator. A coarser zoom z has the
@@ -40,6 +42,12 @@ WEAPON_BITS = (
     WeaponUse.WeaponType.ARTILLERY,
     WeaponUse.WeaponType.UNKNOWN,
 )
+
+
+def weapon_bits(weapon_types: Sequence[str]) -> int:
+    """The mask with the bits of these weapon types: a weapon mask matches when it
+    shares a bit with it."""
+    return sum(1 << WEAPON_BITS.index(value) for value in weapon_types)
 
 
 def cell_x_sql(lon: str, zoom: int = GRID_ZOOM) -> str:

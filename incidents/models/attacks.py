@@ -230,7 +230,11 @@ class Damage(Tracked):
         RESTORED = "restored", "Restored"
 
     attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="damages")
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="damages")
+    # Indexed first in damage_facility_latest_idx (migration 0008), which answers every
+    # lookup by facility; a second index of its own would only be kept up.
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="damages", db_index=False
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices)
     description = models.TextField(blank=True)
     restoration_status = models.CharField(

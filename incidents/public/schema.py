@@ -363,10 +363,12 @@ def sync_public_schema() -> None:
     from incidents.rollups import schema as rollups
 
     unfilled = rollups.install()
-    from incidents.public.snapshots import refresh_weapon_masks
+    from incidents.public.snapshots import fill_damage_attack_facts, refresh_weapon_masks
 
-    # Attacks published before their snapshot had a weapon mask get it now.
+    # Attacks published before their snapshot had a weapon mask get it now; likewise
+    # their damage rows the attack's facts.
     refresh_weapon_masks(None)
+    fill_damage_attack_facts()
     snapshot_tables = {model._meta.db_table: model for model in snapshots}
     live = {**_live_views(), **rollups.public_views(q(PUBLIC_VIEW))}
     view = q(PUBLIC_VIEW)

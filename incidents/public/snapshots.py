@@ -38,15 +38,20 @@ def _copy(
     params: Sequence[object],
     public_from: str,
     overrides: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> None:
+    """Copy the rows into the snapshot; `extra` fills columns that are not model fields
+    (kept by triggers on the live table) with expressions."""
     decimals = str(int(settings.PUBLIC_COORDINATE_DECIMALS))
+    extra = extra or {}
     names = columns(model)
     # The public version changed now: sync clients (?updated_since) find it from here on.
     overrides = {"updated_at": "now()", **(overrides or {})}
     selected = ", ".join(
         overrides.get(name) or public_expression(model, name, decimals, alias) for name in names
     )
-    target = ", ".join(q(name) for name in [*names, "public_from"])
+    selected = ", ".join([selected, *extra.values()])
+    target = ", ".join(q(name) for name in [*names, *extra, "public_from"])
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_published(model)} ({target}) "
@@ -147,6 +152,26 @@ def refresh_weapon_masks(attack_ids: Sequence[int] | None) -> None:
         )
 
 
+# The columns damage rows carry of their attack (not model fields; migration 0008), and
+# where a snapshot's copy takes them from: its published attack (alias a).
+DAMAGE_ATTACK_FACTS = {
+    f"attack_{name}": f"a.{name}"
+    for name in ("started_at", "verification_status", "publication_state", "weapon_mask")
+}
+
+
+def fill_damage_attack_facts() -> None:
+    """Give published damage rows their published attack's facts where they differ
+    (rows copied before they carried them, masks refreshed since)."""
+    targets = ", ".join(DAMAGE_ATTACK_FACTS)
+    sources = ", ".join(DAMAGE_ATTACK_FACTS.values())
+    _execute(
+        f"UPDATE {_published(Damage)} d SET ({targets}) = ({sources}) "
+        f"FROM {_published(Attack)} a WHERE a.id = d.attack_id "
+        f"AND ({targets}) IS DISTINCT FROM ({sources})"
+    )
+
+
 def publish_attacks(attack_ids: Sequence[int]) -> None:
     """Make the attacks' current rows (with weapons, damage, regions, sources) public."""
     attack_ids = list(attack_ids)
@@ -182,6 +207,8 @@ def publish_attacks(attack_ids: Sequence[int]) -> None:
         "a.id = ANY(%s) AND NOT f.is_illustrative",
         [attack_ids],
         "a.public_from",
+        # The facilities layer filters damage rows on their attack's facts (migration 0008).
+        extra=DAMAGE_ATTACK_FACTS,
     )
     _copy(
         Attack.regions.through,
