@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from alerts.webhooks import scheme_refusal
 from incidents.models import Facility, OutageReport, Region
@@ -65,22 +66,24 @@ class WebhookEndpoint(models.Model):
 
     name = models.CharField(max_length=200)
     url = models.URLField(
-        "URL",
+        _("URL"),
         max_length=1000,
         validators=[validate_webhook_url],
-        help_text="An http:// or https:// address. Private and local addresses are refused "
-        "when sending unless the administrator allows them.",
+        help_text=_(
+            "An http:// or https:// address. Private and local addresses are refused "
+            "when sending unless the administrator allows them."
+        ),
     )
     secret = models.CharField(
         max_length=100,
         default=new_webhook_secret,
-        help_text="The receiver checks X-Tracker-Signature with it; only administrators see it.",
+        help_text=_("The receiver checks X-Tracker-Signature with it; only administrators see it."),
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "webhook endpoint"
+        verbose_name = _("webhook endpoint")
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
@@ -91,10 +94,10 @@ class AlertRule(models.Model):
     """What an analyst wants to hear about, and who should hear it."""
 
     class Kind(models.TextChoices):
-        FACILITY_DAMAGED = "facility_damaged", "A facility of given kinds is damaged"
-        OUTAGE_ABOVE = "outage_above", "An outage figure above a threshold in a region"
-        HIT_AGAIN = "hit_again", "A facility is hit again within N days"
-        ATTACK_VERIFIED = "attack_verified", "An attack is verified"
+        FACILITY_DAMAGED = "facility_damaged", _("A facility of given kinds is damaged")
+        OUTAGE_ABOVE = "outage_above", _("An outage figure above a threshold in a region")
+        HIT_AGAIN = "hit_again", _("A facility is hit again within N days")
+        ATTACK_VERIFIED = "attack_verified", _("An attack is verified")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -102,8 +105,10 @@ class AlertRule(models.Model):
         models.CharField(max_length=20, choices=Facility.Kind.choices),
         default=list,
         blank=True,
-        help_text="Damage rules: the facility kinds that count (required for "
-        "'a facility of given kinds is damaged'; empty means any for 'hit again').",
+        help_text=_(
+            "Damage rules: the facility kinds that count (required for "
+            "'a facility of given kinds is damaged'; empty means any for 'hit again')."
+        ),
     )
     region = models.ForeignKey(
         Region,
@@ -111,23 +116,23 @@ class AlertRule(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="alert_rules",
-        help_text="Required for outage rules; for the others, empty means every region.",
+        help_text=_("Required for outage rules; for the others, empty means every region."),
     )
     service = models.CharField(
         max_length=20,
         choices=OutageReport.Service.choices,
         blank=True,
-        help_text="Outage rules: empty means any service.",
+        help_text=_("Outage rules: empty means any service."),
     )
     threshold = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Outage rules: notify when a figure is above this count.",
+        help_text=_("Outage rules: notify when a figure is above this count."),
     )
     days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1)],
-        help_text="'Hit again' rules: how many days back an earlier hit counts.",
+        help_text=_("'Hit again' rules: how many days back an earlier hit counts."),
     )
     active = models.BooleanField(default=True)
     recipients = models.ManyToManyField(
@@ -137,26 +142,26 @@ class AlertRule(models.Model):
         models.EmailField(),
         default=list,
         blank=True,
-        help_text="Further e-mail addresses, separated by commas.",
+        help_text=_("Further e-mail addresses, separated by commas."),
     )
     webhooks = models.ManyToManyField(WebhookEndpoint, blank=True, related_name="rules")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "alert rule"
+        verbose_name = _("alert rule")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="outage_above")
                 | Q(region__isnull=False, threshold__isnull=False),
                 name="alertrule_outage_has_region_and_threshold",
-                violation_error_message="An outage rule needs a region and a threshold.",
+                violation_error_message=_("An outage rule needs a region and a threshold."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="facility_damaged") | ~Q(facility_kinds=[]),
                 name="alertrule_damage_has_facility_kinds",
-                violation_error_message="A damage rule needs at least one facility kind.",
+                violation_error_message=_("A damage rule needs at least one facility kind."),
             ),
             models.CheckConstraint(condition=Q(days__gte=1), name="alertrule_days_positive"),
         ]
@@ -173,11 +178,11 @@ class AlertRule(models.Model):
         errors: dict[str, str] = {}
         if self.kind == self.Kind.OUTAGE_ABOVE:
             if self.region_id is None:
-                errors["region"] = "An outage rule needs a region."
+                errors["region"] = _("An outage rule needs a region.")
             if self.threshold is None:
-                errors["threshold"] = "An outage rule needs a threshold."
+                errors["threshold"] = _("An outage rule needs a threshold.")
         if self.kind == self.Kind.FACILITY_DAMAGED and not self.facility_kinds:
-            errors["facility_kinds"] = "Choose at least one facility kind."
+            errors["facility_kinds"] = _("Choose at least one facility kind.")
         outside = outside_addresses(self.emails or [])
         if outside:
             errors["emails"] = (
@@ -215,7 +220,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
-        help_text="Empty for a message to one user, not from a rule.",
+        help_text=_("Empty for a message to one user, not from a rule."),
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -223,15 +228,15 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
-        help_text="The user a message without a rule is for.",
+        help_text=_("The user a message without a rule is for."),
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
     event_key = models.CharField(
-        max_length=50, help_text="What happened to the record, e.g. 'damaged' or 'verified'."
+        max_length=50, help_text=_("What happened to the record, e.g. 'damaged' or 'verified'.")
     )
-    payload = models.JSONField(help_text="What matched, as it was when the rule matched.")
+    payload = models.JSONField(help_text=_("What matched, as it was when the rule matched."))
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -244,7 +249,7 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(rule__isnull=False) | Q(recipient__isnull=False),
                 name="notification_has_rule_or_recipient",
-                violation_error_message="A notification comes from a rule or is for a user.",
+                violation_error_message=_("A notification comes from a rule or is for a user."),
             ),
         ]
 
@@ -257,14 +262,14 @@ class Delivery(models.Model):
     """One notification sent over one channel to one address or endpoint."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "E-mail"
-        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries"
@@ -283,7 +288,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a worker started the current attempt."
+        null=True, blank=True, help_text=_("When a worker started the current attempt.")
     )
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -291,7 +296,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -321,7 +326,7 @@ class DeliveryAttempt(models.Model):
     duration_ms = models.PositiveIntegerField()
 
     class Meta:
-        verbose_name = "delivery attempt"
+        verbose_name = _("delivery attempt")
         ordering = ["delivery", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -337,14 +342,14 @@ class Flag(models.Model):
     """Something reviewers should look at, raised by a daily check; one per record and day."""
 
     class Kind(models.TextChoices):
-        STALE_OUTAGE = "stale_outage", "Outage figure not updated"
-        RESTORATION_OVERDUE = "restoration_overdue", "Restoration overdue"
+        STALE_OUTAGE = "stale_outage", _("Outage figure not updated")
+        RESTORATION_OVERDUE = "restoration_overdue", _("Restoration overdue")
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     content_object = GenericForeignKey("content_type", "object_id")
-    day = models.DateField(help_text="The day (Kyiv time) the check raised it.")
+    day = models.DateField(help_text=_("The day (Kyiv time) the check raised it."))
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -384,12 +389,12 @@ class DigestSubscription(models.Model):
     )
     active = models.BooleanField(default=True)
     last_sent_on = models.DateField(
-        null=True, blank=True, help_text="The day (Kyiv time) of the last digest sent."
+        null=True, blank=True, help_text=_("The day (Kyiv time) of the last digest sent.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "digest subscription"
+        verbose_name = _("digest subscription")
         ordering = ["user__username"]
 
     def __str__(self) -> str:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "incidents",
     "alerts",
+    "preferences",
 ]
 
 MIDDLEWARE = [
@@ -69,9 +70,14 @@ MIDDLEWARE = [
     # Whether this request's reads may go to the read replica (DATABASE_REPLICA_URL).
     "incidents.database.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (the header's switch sets it, and a login
+    # sets it from the user's saved choice), else Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A logged-in user's saved language, at login and in a browser without the cookie.
+    "preferences.language.LanguageCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
@@ -93,6 +99,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.site",
@@ -165,6 +172,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The interface is complete in both; locale/ holds the Ukrainian catalogues (README, "Languages").
+LANGUAGES = [("en", "English"), ("uk", "Українська")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own number and date formats per language (formats/uk: 1 100 with a no-break space).
+FORMAT_MODULE_PATH = ["infra_tracker.formats"]
 # Times are stored in UTC and shown in Kyiv time.
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
@@ -286,8 +298,10 @@ CONTENT_SECURITY_POLICY = content_security_policy(tiles_url=MAP_TILES_URL)
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's Token and Session authentication; without a language cookie or an
+        # Accept-Language header the answer comes in the user's saved language.
+        "preferences.language.LanguageFromUserTokenAuthentication",
+        "preferences.language.LanguageFromUserSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.ReadOrModelPermissions"],
     "DEFAULT_SCHEMA_CLASS": "incidents.api.schema.ApiAutoSchema",

@@ -9,6 +9,7 @@ admin.site.index_title = "Data entry"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("preferences.urls")),
     path("api/v1/imports/", include("incidents.api.imports")),
     path("api/v1/", include("incidents.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

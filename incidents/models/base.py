@@ -10,6 +10,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 # A figure dated this far in the future is a typo, not clock skew.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -21,13 +23,13 @@ def validate_wgs84_point(point) -> None:
         return
     if not -180 <= point.x <= 180:
         raise ValidationError(
-            "Longitude %(x)s is outside -180…180. Coordinates are WGS84 longitude, latitude.",
+            _("Longitude %(x)s is outside -180…180. Coordinates are WGS84 longitude, latitude."),
             params={"x": point.x},
             code="longitude_out_of_range",
         )
     if not -90 <= point.y <= 90:
         raise ValidationError(
-            "Latitude %(y)s is outside -90…90. Did you swap longitude and latitude?",
+            _("Latitude %(y)s is outside -90…90. Did you swap longitude and latitude?"),
             params={"y": point.y},
             code="latitude_out_of_range",
         )
@@ -43,6 +45,15 @@ def word_search_indexes(prefix: str, *columns: str) -> list[GinIndex]:
         GinIndex(fields=[column], name=f"{prefix}_{column}_trgm", opclasses=["gin_trgm_ops"])
         for column in columns
     ]
+
+
+def display_name(*, english: str, ukrainian: str) -> str:
+    """A record's name for the active language: its Ukrainian name in the Ukrainian
+    interface (when it has one), its English name otherwise. Pages, the dashboard's
+    layers, e-mails and the admin all name records through this."""
+    if ukrainian and (get_language() or "").split("-")[0] == "uk":
+        return ukrainian
+    return english
 
 
 def not_in_future(value, field: str) -> dict[str, str]:
@@ -83,12 +94,12 @@ class ExternalId(models.Model):
     external_source = models.CharField(
         max_length=40,
         blank=True,
-        help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.",
+        help_text=_("The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'."),
     )
     external_id = models.CharField(
         max_length=100,
         blank=True,
-        help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.",
+        help_text=_("The row's identifier in that data set, e.g. a GPPD id or an ACLED event id."),
     )
 
     class Meta:
@@ -98,7 +109,7 @@ class ExternalId(models.Model):
         super().clean()
         if self.external_id and not self.external_source:
             raise ValidationError(
-                {"external_source": "Name the data set the external id comes from."}
+                {"external_source": _("Name the data set the external id comes from.")}
             )
 
 
@@ -107,5 +118,5 @@ def external_id_unique(name: str) -> models.UniqueConstraint:
         fields=["external_source", "external_id"],
         condition=~Q(external_id=""),
         name=f"{name}_external_id_unique",
-        violation_error_message="A record with this external source and id already exists.",
+        violation_error_message=_("A record with this external source and id already exists."),
     )

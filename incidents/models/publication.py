@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PublicationState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Publishable(models.Model):
@@ -36,7 +37,7 @@ class Publishable(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="When the version the public sees was published.",
+        help_text=_("When the version the public sees was published."),
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -50,12 +51,12 @@ class Publishable(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="When the publication state last changed (the review queue's order).",
+        help_text=_("When the publication state last changed (the review queue's order)."),
     )
     review_comment = models.TextField(
         blank=True,
         editable=False,
-        help_text="The reviewer's comment when the record was sent back.",
+        help_text=_("The reviewer's comment when the record was sent back."),
     )
 
     class Meta:

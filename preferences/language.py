@@ -1,0 +1,106 @@
+"""The interface language a user chose: saved on the user, brought back at login.
+
+Order of precedence for a page: the language cookie (set by the header's switch, and by
+a login from the saved choice), then the browser's Accept-Language, then LANGUAGE_CODE
+(LocaleMiddleware). An API request without the cookie and without Accept-Language gets
+its user's saved choice (LanguageFromUser* authentication below).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+
+from preferences.models import UserPreference
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+def saved_language(user) -> str | None:
+    """The language `user` chose, or None when they have not chosen one."""
+    if user is None or not user.is_authenticated:
+        return None
+    language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    return language if language in SUPPORTED else None
+
+
+def save_language(user, language: str) -> None:
+    """Remember `language` as `user`'s choice (one of settings.LANGUAGES)."""
+    if language not in SUPPORTED:
+        raise ValueError(f"Unsupported language {language!r}.")
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})
+
+
+def use_language(request: HttpRequest, language: str) -> None:
+    """Answer this request in `language`, and have the response set the language cookie."""
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    request.language_cookie = language
+
+
+def language_on_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """user_logged_in: switch to the user's saved language (the cookie follows)."""
+    language = saved_language(user)
+    if request is not None and language:
+        use_language(request, language)
+
+
+class LanguageCookieMiddleware:
+    """Sets the language cookie a login asked for; and for a logged-in user whose browser
+    has no language cookie (a new browser, a cleared cookie), brings back their saved
+    choice. Sits after AuthenticationMiddleware (and so after LocaleMiddleware)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            language = saved_language(getattr(request, "user", None))
+            if language:
+                use_language(request, language)
+        response = self.get_response(request)
+        language = getattr(request, "language_cookie", None)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+def _api_user_language(request, user) -> None:
+    """A client that says which language it wants (cookie or Accept-Language) gets it;
+    otherwise the API answers in the language its user saved."""
+    django_request = getattr(request, "_request", request)
+    if settings.LANGUAGE_COOKIE_NAME in django_request.COOKIES:
+        return
+    if django_request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return
+    language = saved_language(user)
+    if language:
+        translation.activate(language)
+        django_request.LANGUAGE_CODE = language
+
+
+class LanguageFromUserTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            _api_user_language(request, result[0])
+        return result
+
+
+class LanguageFromUserSessionAuthentication(SessionAuthentication):
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            _api_user_language(request, result[0])
+        return result
