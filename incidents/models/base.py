@@ -56,6 +56,14 @@ def display_name(*, english: str, ukrainian: str) -> str:
     return english
 
 
+def display_name_sql(english: str, ukrainian: str) -> str:
+    """display_name in SQL, for the layers built in the database: `english` and `ukrainian`
+    are trusted column expressions (e.g. "f.name", "f.name_uk"), never user input."""
+    if (get_language() or "").split("-")[0] == "uk":
+        return f"COALESCE(NULLIF({ukrainian}, ''), {english})"
+    return english
+
+
 def not_in_future(value, field: str) -> dict[str, str]:
     if value and value > timezone.now() + FUTURE_TOLERANCE:
         return {field: "This time is in the future."}

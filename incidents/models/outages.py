@@ -54,6 +54,14 @@ class OutageReport(Tracked, ExternalId, Publishable):
         Qualifier.UP_TO: _("up to {count} {unit}"),
     }
 
+    # "Without heating": a phrase per service (Ukrainian puts the service in another case).
+    WITHOUT_SERVICE = {
+        Service.HEATING: _("without heating"),
+        Service.ELECTRICITY: _("without electricity"),
+        Service.WATER: _("without water"),
+        Service.GAS: _("without gas"),
+    }
+
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="outages")
     locality = models.CharField(max_length=200, blank=True)
     attack = models.ForeignKey(
