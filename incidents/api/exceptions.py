@@ -17,6 +17,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError, UniqueConstraint
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -27,20 +29,20 @@ from incidents.services import CONFLICT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
-MALFORMED_MESSAGE = "A value is out of range or malformed."
+MALFORMED_MESSAGE = _("A value is out of range or malformed.")
 # PostgreSQL's SQLSTATE for a statement cancelled, here by the web requests' statement_timeout.
 QUERY_CANCELED = "57014"
 
 
 class QueryTooSlow(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The query took too long; narrow the filters."
+    default_detail = _("The query took too long; narrow the filters.")
     default_code = "query_too_slow"
 
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the stored data."
+    default_detail = _("The request conflicts with the stored data.")
     default_code = "conflict"
 
 
@@ -92,7 +94,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, ProtectedError | RestrictedError):
         names = ", ".join(sorted({str(obj) for obj in exc.args[1]})[:5])
         exc = DRFValidationError(
-            {api_settings.NON_FIELD_ERRORS_KEY: [f"Other records refer to this one: {names}."]}
+            {
+                api_settings.NON_FIELD_ERRORS_KEY: [
+                    gettext("Other records refer to this one: %(names)s.") % {"names": names}
+                ]
+            }
         )
     elif isinstance(exc, IntegrityError):
         _log_database_error(exc, context)
