@@ -37,7 +37,7 @@ class ImportJobCreateSerializer(serializers.Serializer):
     options = serializers.JSONField(
         required=False,
         default=dict,
-        help_text=_("The format's options: ")
+        help_text="The format's options: "
         + "; ".join(f"{option.name} ({label})" for option, label in all_options().values())
         + ". An option the format does not take is refused.",
     )
