@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
 from infra_tracker.security import content_security_policy
@@ -38,7 +39,8 @@ if PUBLIC_COORDINATE_DECIMALS > 5:
     )
 # Whoever last changed a record may not publish it, unless this is true (one-person teams).
 REVIEW_SELF_PUBLISH = env_bool("REVIEW_SELF_PUBLISH", False)
-SITE_NAME = env_str("SITE_NAME", "Infrastructure attack tracker")
+# Without SITE_NAME, the name in the interface's language.
+SITE_NAME = env_str("SITE_NAME", "") or gettext_lazy("Infrastructure attack tracker")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

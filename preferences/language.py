@@ -26,6 +26,18 @@ def saved_language(user) -> str | None:
     return language if language in SUPPORTED else None
 
 
+def language_for_address(address: str) -> str:
+    """The language to write to an e-mail address in: the saved choice of the user with
+    that address, else LANGUAGE_CODE."""
+    language = (
+        UserPreference.objects.filter(user__email__iexact=address, user__is_active=True)
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return language if language in SUPPORTED else settings.LANGUAGE_CODE
+
+
 def save_language(user, language: str) -> None:
     """Remember `language` as `user`'s choice (one of settings.LANGUAGES)."""
     if language not in SUPPORTED:
