@@ -12,6 +12,7 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
 from django.utils.html import format_html_join
 from django.utils.translation import get_language, gettext, pgettext
 
@@ -142,7 +143,8 @@ def coordinates(context, point) -> str:
     if getattr(request, "public_view", False):
         decimals = min(decimals, settings.PUBLIC_COORDINATE_DECIMALS)
     # Translators: latitude north and longitude east, e.g. "50.45° N, 30.64° E".
+    # The decimal separator of the language: 50.4460 in English, 50,4460 in Ukrainian.
     return gettext("%(lat)s° N, %(lng)s° E") % {
-        "lat": f"{point.y:.{decimals}f}",
-        "lng": f"{point.x:.{decimals}f}",
+        "lat": number_format(round(point.y, decimals), decimal_pos=decimals),
+        "lng": number_format(round(point.x, decimals), decimal_pos=decimals),
     }
