@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # A logged-in user's saved language, at login and in a browser without the cookie.
+    # The language cookie a login sets from the user's saved choice.
     "preferences.language.LanguageCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -300,10 +300,10 @@ CONTENT_SECURITY_POLICY = content_security_policy(tiles_url=MAP_TILES_URL)
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's Token and Session authentication; without a language cookie or an
-        # Accept-Language header the answer comes in the user's saved language.
+        # DRF's token authentication; a client that sends neither a language cookie nor
+        # Accept-Language gets its user's saved language.
         "preferences.language.LanguageFromUserTokenAuthentication",
-        "preferences.language.LanguageFromUserSessionAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.ReadOrModelPermissions"],
     "DEFAULT_SCHEMA_CLASS": "incidents.api.schema.ApiAutoSchema",

@@ -3,7 +3,7 @@
 Order of precedence for a page: the language cookie (set by the header's switch, and by
 a login from the saved choice), then the browser's Accept-Language, then LANGUAGE_CODE
 (LocaleMiddleware). An API request without the cookie and without Accept-Language gets
-its user's saved choice (LanguageFromUser* authentication below).
+its user's saved choice (LanguageFromUserTokenAuthentication below).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from django.utils.translation import gettext
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from preferences.models import UserPreference
 
@@ -19,10 +21,15 @@ SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
 
 def saved_language(user) -> str | None:
-    """The language `user` chose, or None when they have not chosen one."""
+    """The language `user` chose, or None when they have not chosen one. Reads the
+    preference the user was loaded with when the query selected it (the API's token
+    authentication does), else asks the database."""
     if user is None or not user.is_authenticated:
         return None
-    language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    try:
+        language = user.preference.language
+    except UserPreference.DoesNotExist:
+        return None
     return language if language in SUPPORTED else None
 
 
@@ -60,18 +67,13 @@ def language_on_login(sender, request: HttpRequest | None, user, **kwargs) -> No
 
 
 class LanguageCookieMiddleware:
-    """Sets the language cookie a login asked for; and for a logged-in user whose browser
-    has no language cookie (a new browser, a cleared cookie), brings back their saved
-    choice. Sits after AuthenticationMiddleware (and so after LocaleMiddleware)."""
+    """Sets the language cookie when a login asked for it (language_on_login), so the
+    saved choice lasts beyond the request that logged the user in."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            language = saved_language(getattr(request, "user", None))
-            if language:
-                use_language(request, language)
         response = self.get_response(request)
         language = getattr(request, "language_cookie", None)
         if language:
@@ -103,14 +105,20 @@ def _api_user_language(request, user) -> None:
 
 
 class LanguageFromUserTokenAuthentication(TokenAuthentication):
-    def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is not None:
-            _api_user_language(request, result[0])
-        return result
+    """DRF's token authentication, loading the user's preference in the same query; a
+    client that names no language gets its user's saved one. (Browsers use the session
+    and carry the language cookie a login set.)"""
 
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        try:
+            token = model.objects.select_related("user", "user__preference").get(key=key)
+        except model.DoesNotExist:
+            raise AuthenticationFailed(gettext("Invalid token.")) from None
+        if not token.user.is_active:
+            raise AuthenticationFailed(gettext("User inactive or deleted."))
+        return (token.user, token)
 
-class LanguageFromUserSessionAuthentication(SessionAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:
