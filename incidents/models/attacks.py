@@ -43,15 +43,22 @@ class Attack(Tracked, ExternalId, Publishable):
     # Only reviewers may move an attack into these states.
     REVIEWER_STATES = frozenset({Verification.VERIFIED, Verification.DISPUTED})
 
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     time_precision = models.CharField(
-        max_length=20, choices=TimePrecision.choices, default=TimePrecision.EXACT
+        max_length=20,
+        choices=TimePrecision.choices,
+        default=TimePrecision.EXACT,
+        verbose_name=_("time precision"),
     )
-    perpetrator = models.CharField(max_length=200, default="Russian Armed Forces", blank=True)
-    summary = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    regions = models.ManyToManyField(Region, blank=True, related_name="attacks")
+    perpetrator = models.CharField(
+        max_length=200, default="Russian Armed Forces", blank=True, verbose_name=_("perpetrator")
+    )
+    summary = models.CharField(max_length=300, verbose_name=_("summary"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="attacks", verbose_name=_("regions")
+    )
     reported_region_count = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -59,9 +66,14 @@ class Attack(Tracked, ExternalId, Publishable):
             'When a report gives only a number ("eight regions"), keep it here; '
             "link only the regions it names."
         ),
+        verbose_name=_("reported region count"),
     )
     impact_location = models.PointField(
-        srid=4326, null=True, blank=True, validators=[validate_wgs84_point]
+        srid=4326,
+        null=True,
+        blank=True,
+        validators=[validate_wgs84_point],
+        verbose_name=_("impact location"),
     )
     ambient_temperature_c = models.DecimalField(
         _("ambient temperature (°C)"),
@@ -71,14 +83,21 @@ class Attack(Tracked, ExternalId, Publishable):
         blank=True,
         validators=[MinValueValidator(-70), MaxValueValidator(60)],
     )
-    killed = models.PositiveIntegerField(null=True, blank=True)
-    injured = models.PositiveIntegerField(null=True, blank=True)
+    killed = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("killed"))
+    injured = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("injured"))
     verification_status = models.CharField(
-        max_length=20, choices=Verification.choices, default=Verification.REPORTED
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.REPORTED,
+        verbose_name=_("verification status"),
     )
-    sources = models.ManyToManyField(Source, blank=True, related_name="attacks")
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="attacks", verbose_name=_("sources")
+    )
     is_illustrative = models.BooleanField(
-        default=False, help_text=_("Made-up demo record, not a real event.")
+        default=False,
+        help_text=_("Made-up demo record, not a real event."),
+        verbose_name=_("is illustrative"),
     )
 
     history = HistoricalRecords(m2m_fields=[regions, sources])
@@ -155,14 +174,26 @@ class WeaponUse(Tracked):
         ARTILLERY = "artillery", _("Artillery")
         UNKNOWN = "unknown", _("Unknown")
 
-    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="weapons")
-    weapon_type = models.CharField(max_length=20, choices=WeaponType.choices)
-    model = models.CharField(
-        max_length=100, blank=True, help_text=_("e.g. Kh-101, Iskander-M, Shahed-136")
+    attack = models.ForeignKey(
+        Attack, on_delete=models.CASCADE, related_name="weapons", verbose_name=_("attack")
     )
-    launched = models.PositiveIntegerField(null=True, blank=True, help_text=_("Empty if unknown."))
+    weapon_type = models.CharField(
+        max_length=20, choices=WeaponType.choices, verbose_name=_("weapon type")
+    )
+    model = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. Kh-101, Iskander-M, Shahed-136"),
+        verbose_name=_("model"),
+    )
+    launched = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Empty if unknown."), verbose_name=_("launched")
+    )
     intercepted = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Shot down or suppressed; empty if unknown.")
+        null=True,
+        blank=True,
+        help_text=_("Shot down or suppressed; empty if unknown."),
+        verbose_name=_("intercepted"),
     )
 
     history = HistoricalRecords()
@@ -234,16 +265,27 @@ class Damage(Tracked):
         PARTIAL = "partial", _("Partially restored")
         RESTORED = "restored", _("Restored")
 
-    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="damages")
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="damages")
-    severity = models.CharField(max_length=10, choices=Severity.choices)
-    description = models.TextField(blank=True)
-    restoration_status = models.CharField(
-        max_length=20, choices=Restoration.choices, default=Restoration.NOT_STARTED
+    attack = models.ForeignKey(
+        Attack, on_delete=models.CASCADE, related_name="damages", verbose_name=_("attack")
     )
-    restored_at = models.DateTimeField(null=True, blank=True)
-    expected_restoration = models.DateField(null=True, blank=True)
-    sources = models.ManyToManyField(Source, blank=True, related_name="damages")
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="damages", verbose_name=_("facility")
+    )
+    severity = models.CharField(max_length=10, choices=Severity.choices, verbose_name=_("severity"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    restoration_status = models.CharField(
+        max_length=20,
+        choices=Restoration.choices,
+        default=Restoration.NOT_STARTED,
+        verbose_name=_("restoration status"),
+    )
+    restored_at = models.DateTimeField(null=True, blank=True, verbose_name=_("restored at"))
+    expected_restoration = models.DateField(
+        null=True, blank=True, verbose_name=_("expected restoration")
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="damages", verbose_name=_("sources")
+    )
 
     history = HistoricalRecords(m2m_fields=[sources])
 

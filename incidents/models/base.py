@@ -73,8 +73,12 @@ def not_in_future(value, field: str) -> dict[str, str]:
 class Tracked(models.Model):
     """Who created and last changed a row, and when; every model has this."""
 
-    created_at = models.DateTimeField(auto_now_add=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, editable=False, db_index=True, verbose_name=_("updated at")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -82,6 +86,7 @@ class Tracked(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("created by"),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,6 +95,7 @@ class Tracked(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -103,11 +109,13 @@ class ExternalId(models.Model):
         max_length=40,
         blank=True,
         help_text=_("The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'."),
+        verbose_name=_("external source"),
     )
     external_id = models.CharField(
         max_length=100,
         blank=True,
         help_text=_("The row's identifier in that data set, e.g. a GPPD id or an ACLED event id."),
+        verbose_name=_("external id"),
     )
 
     class Meta:

@@ -49,12 +49,16 @@ class Facility(Tracked, ExternalId):
         UNDER_REPAIR = "under_repair", _("Under repair")
         RESTORED = "restored", _("Restored")
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    location = models.PointField(srid=4326, validators=[validate_wgs84_point])
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    location = models.PointField(
+        srid=4326, validators=[validate_wgs84_point], verbose_name=_("location")
+    )
     location_approximate = models.BooleanField(
-        default=False, help_text=_("The point marks the area, not the exact site.")
+        default=False,
+        help_text=_("The point marks the area, not the exact site."),
+        verbose_name=_("location approximate"),
     )
     region = models.ForeignKey(
         Region,
@@ -63,11 +67,15 @@ class Facility(Tracked, ExternalId):
         on_delete=models.PROTECT,
         related_name="facilities",
         help_text=_("Leave empty to fill it from the location."),
+        verbose_name=_("region"),
     )
     locality = models.CharField(
-        max_length=200, blank=True, help_text=_("City or district, e.g. Kyiv, Darnytsia district.")
+        max_length=200,
+        blank=True,
+        help_text=_("City or district, e.g. Kyiv, Darnytsia district."),
+        verbose_name=_("locality"),
     )
-    operator = models.CharField(max_length=200, blank=True)
+    operator = models.CharField(max_length=200, blank=True, verbose_name=_("operator"))
     electric_capacity_mw = models.DecimalField(
         _("electric capacity (MW)"),
         max_digits=9,
@@ -84,13 +92,16 @@ class Facility(Tracked, ExternalId):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    use = models.CharField(max_length=10, choices=Use.choices, default=Use.UNKNOWN)
+    use = models.CharField(
+        max_length=10, choices=Use.choices, default=Use.UNKNOWN, verbose_name=_("use")
+    )
     status = models.CharField(
         max_length=20,
         choices=Status.choices,
         default=Status.OPERATIONAL,
         editable=False,
         help_text=_("Follows from the facility's damage history."),
+        verbose_name=_("status"),
     )
     public_region_only = models.BooleanField(
         _("public: region only"),
@@ -100,9 +111,11 @@ class Facility(Tracked, ExternalId):
             "and leaves the points of attacks on it off the map."
         ),
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
     is_illustrative = models.BooleanField(
-        default=False, help_text=_("Made-up demo record, not a real facility.")
+        default=False,
+        help_text=_("Made-up demo record, not a real facility."),
+        verbose_name=_("is illustrative"),
     )
 
     history = HistoricalRecords()

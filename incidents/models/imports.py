@@ -36,9 +36,10 @@ class ImportJob(Tracked):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    format = models.CharField(max_length=30, choices=Format.choices)
-    file = models.FileField(upload_to=_import_upload_to, max_length=300)
+    format = models.CharField(max_length=30, choices=Format.choices, verbose_name=_("format"))
+    file = models.FileField(upload_to=_import_upload_to, max_length=300, verbose_name=_("file"))
     options = models.JSONField(
+        verbose_name=_("options"),
         default=dict,
         blank=True,
         help_text=_(
@@ -46,25 +47,35 @@ class ImportJob(Tracked):
             '{"energy_only": true} for ACLED, {"external_source": "osm"} for GeoJSON.'
         ),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    rows_total = models.PositiveIntegerField(null=True, blank=True)
-    rows_processed = models.PositiveIntegerField(default=0)
-    rows_created = models.PositiveIntegerField(default=0)
-    rows_updated = models.PositiveIntegerField(default=0)
-    rows_skipped = models.PositiveIntegerField(default=0)
-    rows_rejected = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("rows total"))
+    rows_processed = models.PositiveIntegerField(default=0, verbose_name=_("rows processed"))
+    rows_created = models.PositiveIntegerField(default=0, verbose_name=_("rows created"))
+    rows_updated = models.PositiveIntegerField(default=0, verbose_name=_("rows updated"))
+    rows_skipped = models.PositiveIntegerField(default=0, verbose_name=_("rows skipped"))
+    rows_rejected = models.PositiveIntegerField(default=0, verbose_name=_("rows rejected"))
     row_errors = models.JSONField(
-        default=list, blank=True, help_text=_("Rejected rows: [{line, reason}, …].")
+        verbose_name=_("row errors"),
+        default=list,
+        blank=True,
+        help_text=_("Rejected rows: [{line, reason}, …]."),
     )
     error_message = models.TextField(
-        blank=True, help_text=_("Why the file as a whole could not be imported.")
+        verbose_name=_("error message"),
+        blank=True,
+        help_text=_("Why the file as a whole could not be imported."),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     heartbeat_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Last progress write of the worker running the job.")
+        verbose_name=_("heartbeat at"),
+        null=True,
+        blank=True,
+        help_text=_("Last progress write of the worker running the job."),
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
 
     # Progress writes are queryset updates and leave no history; the history
     # keeps who submitted what and how each run ended.

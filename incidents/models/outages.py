@@ -62,23 +62,35 @@ class OutageReport(Tracked, ExternalId, Publishable):
         Service.GAS: _("without gas"),
     }
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="outages")
-    locality = models.CharField(max_length=200, blank=True)
-    attack = models.ForeignKey(
-        Attack, null=True, blank=True, on_delete=models.SET_NULL, related_name="outages"
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="outages", verbose_name=_("region")
     )
-    service = models.CharField(max_length=20, choices=Service.choices)
-    unit = models.CharField(max_length=20, choices=Unit.choices)
-    count = models.PositiveIntegerField(help_text=_("How many are without the service."))
+    locality = models.CharField(max_length=200, blank=True, verbose_name=_("locality"))
+    attack = models.ForeignKey(
+        Attack,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outages",
+        verbose_name=_("attack"),
+    )
+    service = models.CharField(max_length=20, choices=Service.choices, verbose_name=_("service"))
+    unit = models.CharField(max_length=20, choices=Unit.choices, verbose_name=_("unit"))
+    count = models.PositiveIntegerField(
+        help_text=_("How many are without the service."), verbose_name=_("count")
+    )
     count_qualifier = models.CharField(
         max_length=10,
         choices=Qualifier.choices,
         default=Qualifier.EXACT,
         help_text=_('How the report worded the figure, e.g. "over 1,100".'),
+        verbose_name=_("count qualifier"),
     )
-    as_of = models.DateTimeField(help_text=_("When the figure was true."))
-    sources = models.ManyToManyField(Source, blank=True, related_name="outages")
-    is_illustrative = models.BooleanField(default=False)
+    as_of = models.DateTimeField(help_text=_("When the figure was true."), verbose_name=_("as of"))
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="outages", verbose_name=_("sources")
+    )
+    is_illustrative = models.BooleanField(default=False, verbose_name=_("is illustrative"))
 
     history = HistoricalRecords(m2m_fields=[sources])
 
@@ -131,23 +143,41 @@ class ResponseMeasure(Tracked, Publishable):
         OFFICIAL_VISIT = "official_visit", _("Official visit / inspection")
         OTHER = "other", _("Other")
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("region"),
     )
     attack = models.ForeignKey(
-        Attack, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+        Attack,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        verbose_name=_("attack"),
     )
-    description = models.TextField()
+    description = models.TextField(verbose_name=_("description"))
     actor = models.CharField(
-        max_length=200, blank=True, help_text=_("Who acted, e.g. Ministry of Energy.")
+        max_length=200,
+        blank=True,
+        help_text=_("Who acted, e.g. Ministry of Energy."),
+        verbose_name=_("actor"),
     )
     quantity = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("e.g. the number of generators.")
+        null=True,
+        blank=True,
+        help_text=_("e.g. the number of generators."),
+        verbose_name=_("quantity"),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    sources = models.ManyToManyField(Source, blank=True, related_name="responses")
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="responses", verbose_name=_("sources")
+    )
 
     history = HistoricalRecords(m2m_fields=[sources])
 

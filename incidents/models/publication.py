@@ -32,12 +32,14 @@ class Publishable(models.Model):
         default=PublicationState.DRAFT,
         editable=False,
         db_index=True,
+        verbose_name=_("publication state"),
     )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
         help_text=_("When the version the public sees was published."),
+        verbose_name=_("published at"),
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -46,17 +48,20 @@ class Publishable(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("published by"),
     )
     state_changed_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
         help_text=_("When the publication state last changed (the review queue's order)."),
+        verbose_name=_("state changed at"),
     )
     review_comment = models.TextField(
         blank=True,
         editable=False,
         help_text=_("The reviewer's comment when the record was sent back."),
+        verbose_name=_("review comment"),
     )
 
     class Meta:

@@ -19,12 +19,18 @@ class Region(Tracked):
         REPUBLIC = "republic", _("Autonomous republic")
 
     code = models.CharField(
-        max_length=10, unique=True, help_text=_("ISO 3166-2 code, e.g. UA-30 for Kyiv city.")
+        verbose_name=_("code"),
+        max_length=10,
+        unique=True,
+        help_text=_("ISO 3166-2 code, e.g. UA-30 for Kyiv city."),
     )
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_uk = models.CharField(_("name (Ukrainian)"), max_length=100, blank=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OBLAST)
+    kind = models.CharField(
+        verbose_name=_("kind"), max_length=10, choices=Kind.choices, default=Kind.OBLAST
+    )
     boundary = models.MultiPolygonField(
+        verbose_name=_("boundary"),
         srid=4326,
         null=True,
         blank=True,

@@ -44,26 +44,42 @@ class Source(Tracked, ExternalId):
         IMPROBABLE = "5", _("5 – improbable")
         CANNOT_JUDGE = "6", _("6 – truth cannot be judged")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=300)
-    url = models.URLField(max_length=1000, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    url = models.URLField(max_length=1000, blank=True, verbose_name=_("url"))
     publisher = models.CharField(
-        max_length=200, blank=True, help_text=_("Publisher or platform, e.g. Telegram, Reuters.")
+        verbose_name=_("publisher"),
+        max_length=200,
+        blank=True,
+        help_text=_("Publisher or platform, e.g. Telegram, Reuters."),
     )
-    speaker = models.CharField(max_length=200, blank=True, help_text=_("e.g. Denys Shmyhal"))
+    speaker = models.CharField(
+        verbose_name=_("speaker"), max_length=200, blank=True, help_text=_("e.g. Denys Shmyhal")
+    )
     speaker_role = models.CharField(
-        max_length=200, blank=True, help_text=_("e.g. Minister of Energy of Ukraine")
+        verbose_name=_("speaker role"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. Minister of Energy of Ukraine"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=10, blank=True, help_text=_("e.g. uk, en"))
-    quote = models.TextField(blank=True, help_text=_("The statement or excerpt this source gives."))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    language = models.CharField(
+        verbose_name=_("language"), max_length=10, blank=True, help_text=_("e.g. uk, en")
+    )
+    quote = models.TextField(
+        verbose_name=_("quote"),
+        blank=True,
+        help_text=_("The statement or excerpt this source gives."),
+    )
     reliability = models.CharField(
+        verbose_name=_("reliability"),
         max_length=1,
         choices=Reliability.choices,
         default=Reliability.F,
         help_text=_("Admiralty code: how reliable the source is (A–F)."),
     )
     credibility = models.CharField(
+        verbose_name=_("credibility"),
         max_length=1,
         choices=Credibility.choices,
         default=Credibility.CANNOT_JUDGE,
@@ -71,6 +87,7 @@ class Source(Tracked, ExternalId):
     )
 
     confidential = models.BooleanField(
+        verbose_name=_("confidential"),
         default=False,
         help_text=_("Never shown to the public: neither the source nor its quote."),
     )
