@@ -66,7 +66,9 @@ def test_the_language_choice_is_remembered_at_the_next_login(browser: Browser, d
     expect(page.locator("html")).to_have_attribute("lang", "uk")
     expect(page.locator("#filters-heading")).to_have_text("Мапа пошкоджень")
     # The admin's header has the switch too, and back to English it goes.
-    page.goto(f"{demo_site.url}/admin/")
+    page.goto(f"{demo_site.url}/admin/incidents/attack/")
+    expect(page.locator("#site-name")).to_contain_text("Облік атак на інфраструктуру")
+    screenshot(page, "admin-uk")
     page.get_by_label("Мова").select_option("en")
     page.wait_for_selector('html[lang="en"]')
     expect(page.locator("#site-name")).to_contain_text("Infrastructure attack tracker")
