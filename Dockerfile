@@ -29,6 +29,15 @@ ARG COLLECTSTATIC_SECRET_KEY=collectstatic-only-not-a-secret
 RUN SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" DEBUG=false \
     python manage.py collectstatic --noinput -v 0
 
+# The translations (locale/*/LC_MESSAGES/*.po) compiled into the .mo files Django reads;
+# gettext is needed for this step only and leaves the image with it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" DEBUG=false \
+        python manage.py compilemessages --ignore=staticfiles --ignore=static/vendor -v 0 \
+    && apt-get purge -y --auto-remove gettext \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tracker \
     && mkdir -p /app/media \
     && chown tracker /app/media

@@ -27,6 +27,7 @@ help:
 	@echo "make check   Django system checks, missing migrations, docker-compose.yml, the Caddyfile"
 	@echo "make bench   run the benchmarks (tests/bench; BENCH=<file> for one)"
 	@echo "make fuzz    the API property test in depth: 100 examples per operation, every phase"
+	@echo "make messages  update locale/*/LC_MESSAGES/*.po from the code (then translate the new entries)"
 	@echo "make lock    regenerate requirements/*.txt from pyproject.toml (LOCK_ARGS=--upgrade for newer versions)"
 	@echo "make clean   remove the virtualenv, caches and collected files"
 
@@ -51,13 +52,35 @@ $(STAMPS)/deps: $(DEV_LOCK) pyproject.toml $(VENV)/pyvenv.cfg
 .env: | .env.example
 	@$(SETUP) env
 
-.PHONY: deps db setup chromium
+.PHONY: deps db setup chromium gettext compilemessages messages
 deps: $(STAMPS)/deps
 
 db: .env
 	@$(SETUP) postgres
 
-setup: deps .env db
+# GNU gettext's msgfmt compiles the translations; the set-up installs it when missing.
+gettext:
+	@$(SETUP) gettext
+
+# The compiled catalogues (.mo, not committed) follow their .po files.
+# Where every `makemessages` and `compilemessages` looks for text: the project, not the
+# virtualenv or collected and vendored files. tests/incidents/test_translations.py uses
+# the same list.
+I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=node_modules \
+	--ignore=tests --ignore=media
+$(STAMPS)/messages: $(wildcard locale/*/LC_MESSAGES/*.po) | $(STAMPS)/deps
+	@$(SETUP) gettext
+	@$(BIN)/python manage.py compilemessages $(I18N_IGNORE) -v 0
+	@mkdir -p $(STAMPS) && touch $@
+compilemessages: $(STAMPS)/messages
+
+# After changing user-visible text: collect it into the catalogues, translate what is
+# new or fuzzy in locale/uk/LC_MESSAGES/*.po, then `make run` compiles them.
+messages: deps gettext
+	$(BIN)/python manage.py makemessages -l uk --no-location --no-obsolete $(I18N_IGNORE)
+	$(BIN)/python manage.py makemessages -d djangojs -l uk --no-location --no-obsolete $(I18N_IGNORE)
+
+setup: deps .env db compilemessages
 
 chromium:
 	@$(SETUP) chromium

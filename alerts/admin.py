@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from alerts import services
 from alerts.models import (
@@ -69,19 +70,21 @@ class AlertRuleAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "kind", "active")}),
         (
-            "Parameters",
+            _("Parameters"),
             {
                 "fields": ("facility_kinds", "region", "service", "threshold", "days"),
-                "description": "Which of these count depends on the kind; see each field's help.",
+                "description": _(
+                    "Which of these count depends on the kind; see each field's help."
+                ),
             },
         ),
-        ("Who is told", {"fields": ("recipients", "emails", "webhooks")}),
+        (_("Who is told"), {"fields": ("recipients", "emails", "webhooks")}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AlertRule]:
         return super().get_queryset(request).prefetch_related("recipients")
 
-    @admin.display(description="recipients")
+    @admin.display(description=_("recipients"))
     def recipient_count(self, rule: AlertRule) -> int:
         return len(rule.recipients.all()) + len(rule.emails)
 
@@ -123,7 +126,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
         return ["signing_secret"]
 
-    @admin.display(description="secret")
+    @admin.display(description=_("secret"))
     def signing_secret(self, endpoint: WebhookEndpoint) -> str:
         return format_html("<code>{}</code>", endpoint.secret)
 
@@ -132,7 +135,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         if not change:
             messages.info(request, f"Signing secret for {obj}: {obj.secret}")
 
-    @admin.action(description="Replace the signing secret", permissions=["change"])
+    @admin.action(description=_("Replace the signing secret"), permissions=["change"])
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             services.webhook_secret_rotate(endpoint=endpoint)
@@ -177,7 +180,7 @@ class NotificationAdmin(admin.ModelAdmin):
     )
     inlines = [DeliveryInline]
 
-    @admin.display(description="what matched")
+    @admin.display(description=_("what matched"))
     def title(self, notification: Notification) -> str:
         return notification.payload.get("title", "")
 
@@ -233,7 +236,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     inlines = [DeliveryAttemptInline]
     actions = ["send_again"]
 
-    @admin.display(description="to")
+    @admin.display(description=_("to"))
     def target(self, delivery: Delivery) -> str:
         return delivery.email or str(delivery.endpoint or "–")
 
@@ -243,7 +246,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Send the failed deliveries again", permissions=["view"])
+    @admin.action(description=_("Send the failed deliveries again"), permissions=["view"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         if not request.user.is_superuser:
             self.message_user(request, "Only administrators can send again.", messages.ERROR)
@@ -257,7 +260,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 class FlagStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -291,7 +294,7 @@ class FlagAdmin(admin.ModelAdmin):
     )
     actions = ["resolve"]
 
-    @admin.display(description="record")
+    @admin.display(description=_("record"))
     def record_link(self, flag: Flag) -> str:
         label = f"{flag.content_type.name} #{flag.object_id}"
         try:
@@ -306,7 +309,7 @@ class FlagAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Mark as dealt with", permissions=["change"])
+    @admin.action(description=_("Mark as dealt with"), permissions=["change"])
     def resolve(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
         resolved = sum(services.flag_resolve(flag=flag, user=request.user) for flag in queryset)
         self.message_user(request, f"{resolved} flag(s) marked as dealt with.")
@@ -321,6 +324,6 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     readonly_fields = ("last_sent_on",)
 
-    @admin.display(description="e-mail", ordering="user__email")
+    @admin.display(description=_("e-mail"), ordering="user__email")
     def email(self, subscription: DigestSubscription) -> str:
         return subscription.user.email or "– (no address: nothing is sent)"

@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from alerts.webhooks import scheme_refusal
 from incidents.models import Facility, OutageReport, Region
@@ -63,24 +64,27 @@ def allowed_recipients_description() -> str:
 class WebhookEndpoint(models.Model):
     """A URL that receives signed JSON notifications."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     url = models.URLField(
-        "URL",
+        _("URL"),
         max_length=1000,
         validators=[validate_webhook_url],
-        help_text="An http:// or https:// address. Private and local addresses are refused "
-        "when sending unless the administrator allows them.",
+        help_text=_(
+            "An http:// or https:// address. Private and local addresses are refused "
+            "when sending unless the administrator allows them."
+        ),
     )
     secret = models.CharField(
         max_length=100,
         default=new_webhook_secret,
-        help_text="The receiver checks X-Tracker-Signature with it; only administrators see it.",
+        help_text=_("The receiver checks X-Tracker-Signature with it; only administrators see it."),
+        verbose_name=_("secret"),
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = "webhook endpoint"
+        verbose_name = _("webhook endpoint")
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
@@ -91,19 +95,22 @@ class AlertRule(models.Model):
     """What an analyst wants to hear about, and who should hear it."""
 
     class Kind(models.TextChoices):
-        FACILITY_DAMAGED = "facility_damaged", "A facility of given kinds is damaged"
-        OUTAGE_ABOVE = "outage_above", "An outage figure above a threshold in a region"
-        HIT_AGAIN = "hit_again", "A facility is hit again within N days"
-        ATTACK_VERIFIED = "attack_verified", "An attack is verified"
+        FACILITY_DAMAGED = "facility_damaged", _("A facility of given kinds is damaged")
+        OUTAGE_ABOVE = "outage_above", _("An outage figure above a threshold in a region")
+        HIT_AGAIN = "hit_again", _("A facility is hit again within N days")
+        ATTACK_VERIFIED = "attack_verified", _("An attack is verified")
 
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     facility_kinds = ArrayField(
         models.CharField(max_length=20, choices=Facility.Kind.choices),
         default=list,
         blank=True,
-        help_text="Damage rules: the facility kinds that count (required for "
-        "'a facility of given kinds is damaged'; empty means any for 'hit again').",
+        help_text=_(
+            "Damage rules: the facility kinds that count (required for "
+            "'a facility of given kinds is damaged'; empty means any for 'hit again')."
+        ),
+        verbose_name=_("facility kinds"),
     )
     region = models.ForeignKey(
         Region,
@@ -111,52 +118,62 @@ class AlertRule(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="alert_rules",
-        help_text="Required for outage rules; for the others, empty means every region.",
+        help_text=_("Required for outage rules; for the others, empty means every region."),
+        verbose_name=_("region"),
     )
     service = models.CharField(
         max_length=20,
         choices=OutageReport.Service.choices,
         blank=True,
-        help_text="Outage rules: empty means any service.",
+        help_text=_("Outage rules: empty means any service."),
+        verbose_name=_("service"),
     )
     threshold = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Outage rules: notify when a figure is above this count.",
+        help_text=_("Outage rules: notify when a figure is above this count."),
+        verbose_name=_("threshold"),
     )
     days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(1)],
-        help_text="'Hit again' rules: how many days back an earlier hit counts.",
+        help_text=_("'Hit again' rules: how many days back an earlier hit counts."),
+        verbose_name=_("days"),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     recipients = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="alert_rules"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="alert_rules",
+        verbose_name=_("recipients"),
     )
     emails = ArrayField(
         models.EmailField(),
         default=list,
         blank=True,
-        help_text="Further e-mail addresses, separated by commas.",
+        help_text=_("Further e-mail addresses, separated by commas."),
+        verbose_name=_("emails"),
     )
-    webhooks = models.ManyToManyField(WebhookEndpoint, blank=True, related_name="rules")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    webhooks = models.ManyToManyField(
+        WebhookEndpoint, blank=True, related_name="rules", verbose_name=_("webhooks")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name = "alert rule"
+        verbose_name = _("alert rule")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="outage_above")
                 | Q(region__isnull=False, threshold__isnull=False),
                 name="alertrule_outage_has_region_and_threshold",
-                violation_error_message="An outage rule needs a region and a threshold.",
+                violation_error_message=_("An outage rule needs a region and a threshold."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="facility_damaged") | ~Q(facility_kinds=[]),
                 name="alertrule_damage_has_facility_kinds",
-                violation_error_message="A damage rule needs at least one facility kind.",
+                violation_error_message=_("A damage rule needs at least one facility kind."),
             ),
             models.CheckConstraint(condition=Q(days__gte=1), name="alertrule_days_positive"),
         ]
@@ -173,11 +190,11 @@ class AlertRule(models.Model):
         errors: dict[str, str] = {}
         if self.kind == self.Kind.OUTAGE_ABOVE:
             if self.region_id is None:
-                errors["region"] = "An outage rule needs a region."
+                errors["region"] = _("An outage rule needs a region.")
             if self.threshold is None:
-                errors["threshold"] = "An outage rule needs a threshold."
+                errors["threshold"] = _("An outage rule needs a threshold.")
         if self.kind == self.Kind.FACILITY_DAMAGED and not self.facility_kinds:
-            errors["facility_kinds"] = "Choose at least one facility kind."
+            errors["facility_kinds"] = _("Choose at least one facility kind.")
         outside = outside_addresses(self.emails or [])
         if outside:
             errors["emails"] = (
@@ -215,7 +232,8 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
-        help_text="Empty for a message to one user, not from a rule.",
+        help_text=_("Empty for a message to one user, not from a rule."),
+        verbose_name=_("rule"),
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -223,16 +241,25 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
-        help_text="The user a message without a rule is for.",
+        help_text=_("The user a message without a rule is for."),
+        verbose_name=_("recipient"),
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("content type")
+    )
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
     content_object = GenericForeignKey("content_type", "object_id")
     event_key = models.CharField(
-        max_length=50, help_text="What happened to the record, e.g. 'damaged' or 'verified'."
+        max_length=50,
+        help_text=_("What happened to the record, e.g. 'damaged' or 'verified'."),
+        verbose_name=_("event key"),
     )
-    payload = models.JSONField(help_text="What matched, as it was when the rule matched.")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    payload = models.JSONField(
+        help_text=_("What matched, as it was when the rule matched."), verbose_name=_("payload")
+    )
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -244,7 +271,7 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(rule__isnull=False) | Q(recipient__isnull=False),
                 name="notification_has_rule_or_recipient",
-                violation_error_message="A notification comes from a rule or is for a user.",
+                violation_error_message=_("A notification comes from a rule or is for a user."),
             ),
         ]
 
@@ -257,19 +284,22 @@ class Delivery(models.Model):
     """One notification sent over one channel to one address or endpoint."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "E-mail"
-        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="deliveries"
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("notification"),
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, verbose_name=_("channel"))
     endpoint = models.ForeignKey(
         WebhookEndpoint,
         null=True,
@@ -277,21 +307,29 @@ class Delivery(models.Model):
         # The log stays when an endpoint is removed; a pending delivery then fails.
         on_delete=models.SET_NULL,
         related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
-    email = models.EmailField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
     claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a worker started the current attempt."
+        null=True,
+        blank=True,
+        help_text=_("When a worker started the current attempt."),
+        verbose_name=_("claimed at"),
     )
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("last status code")
+    )
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -312,16 +350,20 @@ class Delivery(models.Model):
 class DeliveryAttempt(models.Model):
     """One try at sending a delivery, kept as a log."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
-    number = models.PositiveSmallIntegerField()
-    attempted_at = models.DateTimeField()
-    succeeded = models.BooleanField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField()
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    attempted_at = models.DateTimeField(verbose_name=_("attempted at"))
+    succeeded = models.BooleanField(verbose_name=_("succeeded"))
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"))
 
     class Meta:
-        verbose_name = "delivery attempt"
+        verbose_name = _("delivery attempt")
         ordering = ["delivery", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -337,26 +379,36 @@ class Flag(models.Model):
     """Something reviewers should look at, raised by a daily check; one per record and day."""
 
     class Kind(models.TextChoices):
-        STALE_OUTAGE = "stale_outage", "Outage figure not updated"
-        RESTORATION_OVERDUE = "restoration_overdue", "Restoration overdue"
+        STALE_OUTAGE = "stale_outage", _("Outage figure not updated")
+        RESTORATION_OVERDUE = "restoration_overdue", _("Restoration overdue")
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
-    content_object = GenericForeignKey("content_type", "object_id")
-    day = models.DateField(help_text="The day (Kyiv time) the check raised it.")
-    region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("content type")
     )
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
+    content_object = GenericForeignKey("content_type", "object_id")
+    day = models.DateField(
+        help_text=_("The day (Kyiv time) the check raised it."), verbose_name=_("day")
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    message = models.TextField(verbose_name=_("message"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta:
@@ -380,16 +432,22 @@ class DigestSubscription(models.Model):
     """A user who receives the daily digest e-mail."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscription"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digest_subscription",
+        verbose_name=_("user"),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     last_sent_on = models.DateField(
-        null=True, blank=True, help_text="The day (Kyiv time) of the last digest sent."
+        null=True,
+        blank=True,
+        help_text=_("The day (Kyiv time) of the last digest sent."),
+        verbose_name=_("last sent on"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = "digest subscription"
+        verbose_name = _("digest subscription")
         ordering = ["user__username"]
 
     def __str__(self) -> str:

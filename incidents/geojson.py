@@ -36,6 +36,7 @@ from incidents.mapgrid import (
     weapon_bits,
 )
 from incidents.models import Attack, Damage, Facility, OutageReport, Region, WeaponUse
+from incidents.models.base import display_name_sql
 from incidents.public.schema import DECIMALS_SETTING
 
 ATTACK = Attack._meta.db_table
@@ -418,7 +419,8 @@ def facilities_sql(filters: Filters) -> Query:
         "'type', 'Feature', 'id', f.id, "
         f"'geometry', ST_AsGeoJSON(f.location, {POINT_DIGITS}, 0)::json, "
         "'properties', json_build_object("
-        "'id', f.id, 'name', f.name, 'kind', f.kind, 'kind_label', kl.label, "
+        f"'id', f.id, 'name', {display_name_sql('f.name', 'f.name_uk')}, "
+        "'kind', f.kind, 'kind_label', kl.label, "
         "'status', f.status, 'status_label', sl.label, 'region', r.code, "
         "'locality', f.locality, 'last_severity', last.severity, "
         f"'last_attack_at', {iso_utc('last.started_at')}, "
@@ -455,7 +457,8 @@ def attacks_sql(filters: Filters) -> Query:
         "sum(w.launched) AS launched, sum(w.intercepted) AS intercepted "
         f"FROM {WEAPON} w WHERE w.attack_id IN (SELECT id FROM a) GROUP BY w.attack_id), "
         "d AS (SELECT d.attack_id, count(*) AS hits, "
-        "array_to_json((array_agg(f.name ORDER BY f.name))[1:5]) AS names "
+        "array_to_json((array_agg("
+        f"{display_name_sql('f.name', 'f.name_uk')} ORDER BY f.name))[1:5]) AS names "
         f"FROM {DAMAGE} d JOIN {FACILITY} f ON f.id = d.facility_id "
         "WHERE d.attack_id IN (SELECT id FROM a) GROUP BY d.attack_id) "
         "SELECT a.started_at AS sort_at, a.id AS sort_id, json_build_object("
@@ -545,7 +548,8 @@ def regions_sql(filters: Filters) -> Query:
         "'type', 'Feature', 'id', r.code, "
         f"'geometry', ST_AsGeoJSON(r.boundary, {BOUNDARY_DIGITS}, 0)::json, "
         "'properties', json_build_object("
-        "'code', r.code, 'name', r.name_en, 'name_uk', r.name_uk, 'kind', r.kind, "
+        f"'code', r.code, 'name', {display_name_sql('r.name_en', 'r.name_uk')}, "
+        "'name_uk', r.name_uk, 'kind', r.kind, "
         "'kind_label', kl.label, 'url', %s || r.code || %s, "
         "'outages', COALESCE(cur.outages, '[]'::json), "
         f"'attacks', COALESCE(att.attacks, 0))) AS feature {body}"

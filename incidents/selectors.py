@@ -67,7 +67,7 @@ def current_outages(*, regions: list[Region] | None = None) -> QuerySet[OutageRe
 
 def region_choices() -> QuerySet[Region]:
     """Regions for the dashboard's region filter, in name order."""
-    return Region.objects.only("code", "name_en").order_by("name_en")
+    return Region.objects.only("code", "name_en", "name_uk").order_by("name_en")
 
 
 def attack_page(*, pk: int) -> Attack:
@@ -77,7 +77,10 @@ def attack_page(*, pk: int) -> Attack:
     from incidents.models import Damage, ResponseMeasure, Source, WeaponUse
 
     return Attack.objects.prefetch_related(
-        Prefetch("regions", queryset=Region.objects.only("code", "name_en").order_by("name_en")),
+        Prefetch(
+            "regions",
+            queryset=Region.objects.only("code", "name_en", "name_uk").order_by("name_en"),
+        ),
         Prefetch("weapons", queryset=WeaponUse.objects.order_by("weapon_type", "model")),
         Prefetch(
             "damages",
@@ -174,7 +177,7 @@ def region_attacks(*, region: Region, limit: int) -> QuerySet[Attack]:
 
 def region_facilities(*, region: Region) -> QuerySet[Facility]:
     return region.facilities.only(
-        "id", "name", "kind", "status", "locality", "is_illustrative"
+        "id", "name", "name_uk", "kind", "status", "locality", "is_illustrative"
     ).order_by("name")
 
 

@@ -9,6 +9,8 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from incidents import selectors
 from incidents.models import Attack, Facility, OutageReport, Region, WeaponUse
@@ -82,7 +84,7 @@ def attack_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         attack = selectors.attack_page(pk=pk)
     except Attack.DoesNotExist as missing:
-        raise Http404("No such attack.") from missing
+        raise Http404(_("No such attack.")) from missing
     context = {
         "attack": attack,
         "admin_url": admin_change_url(request, attack),
@@ -125,6 +127,7 @@ def outage_chart_series(series: list[dict[str, object]]) -> list[dict[str, objec
         {
             "service": group["service"],
             "unit": group["unit"],
+            "without": capfirst(OutageReport.WITHOUT_SERVICE[group["reports"][0].service]),
             "points": [
                 {
                     "x": round(report.as_of.timestamp() * 1000),

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
 from infra_tracker.security import content_security_policy
@@ -38,7 +39,8 @@ if PUBLIC_COORDINATE_DECIMALS > 5:
     )
 # Whoever last changed a record may not publish it, unless this is true (one-person teams).
 REVIEW_SELF_PUBLISH = env_bool("REVIEW_SELF_PUBLISH", False)
-SITE_NAME = env_str("SITE_NAME", "Infrastructure attack tracker")
+# Without SITE_NAME, the name in the interface's language.
+SITE_NAME = env_str("SITE_NAME", "") or gettext_lazy("Infrastructure attack tracker")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "incidents",
     "alerts",
+    "preferences",
 ]
 
 MIDDLEWARE = [
@@ -69,9 +72,14 @@ MIDDLEWARE = [
     # Whether this request's reads may go to the read replica (DATABASE_REPLICA_URL).
     "incidents.database.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the language cookie (the header's switch sets it, and a login
+    # sets it from the user's saved choice), else Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The language cookie a login sets from the user's saved choice.
+    "preferences.language.LanguageCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
@@ -93,6 +101,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.site",
@@ -165,6 +174,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The interface is complete in both; locale/ holds the Ukrainian catalogues (README, "Languages").
+LANGUAGES = [("en", "English"), ("uk", "Українська")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own number and date formats per language (formats/uk: 1 100 with a no-break space).
+FORMAT_MODULE_PATH = ["infra_tracker.formats"]
 # Times are stored in UTC and shown in Kyiv time.
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
@@ -286,7 +300,9 @@ CONTENT_SECURITY_POLICY = content_security_policy(tiles_url=MAP_TILES_URL)
 REST_FRAMEWORK = {
     # Token first, so an unauthenticated request gets a 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication; a client that sends neither a language cookie nor
+        # Accept-Language gets its user's saved language.
+        "preferences.language.LanguageFromUserTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.ReadOrModelPermissions"],

@@ -1,14 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
-admin.site.index_title = "Data entry"
+admin.site.index_title = _("Data entry")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("preferences.urls")),
     path("api/v1/imports/", include("incidents.api.imports")),
     path("api/v1/", include("incidents.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -4,7 +4,7 @@
 # browser tests) Chromium. Every step checks first and changes nothing when the
 # machine is already right, so it is safe to run before every `make run`.
 #
-# Usage: scripts/setup.sh venv|env|postgres|chromium|all
+# Usage: scripts/setup.sh venv|env|postgres|chromium|gettext|all
 #
 # Packages are installed with apt-get only as root or with passwordless sudo;
 # otherwise the script stops and prints the command to run. SETUP_DRY_RUN=1
@@ -325,6 +325,16 @@ setup_postgres() {
     check_app_connection
 }
 
+# --- gettext (the translations) -------------------------------------------------
+
+# msgfmt compiles locale/*/LC_MESSAGES/*.po into the .mo files Django reads.
+setup_gettext() {
+    if ! pretend_missing gettext && command -v msgfmt >/dev/null; then
+        return 0
+    fi
+    apt_install "GNU gettext (compiles the translations)" gettext
+}
+
 # --- Chromium (browser tests) ---------------------------------------------------
 
 setup_chromium() {
@@ -340,13 +350,15 @@ case ${1:-all} in
     env) setup_env ;;
     postgres) setup_postgres ;;
     chromium) setup_chromium ;;
+    gettext) setup_gettext ;;
     all)
         setup_venv
         setup_env
         setup_postgres
+        setup_gettext
         ;;
     *)
-        echo "usage: $0 venv|env|postgres|chromium|all" >&2
+        echo "usage: $0 venv|env|postgres|chromium|gettext|all" >&2
         exit 2
         ;;
 esac

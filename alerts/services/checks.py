@@ -11,13 +11,15 @@ from django.core.mail import send_mail
 from django.db import models
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from alerts import selectors
 from alerts.models import (
     DigestSubscription,
     Flag,
 )
+from preferences.language import saved_language
 
 # --------------------------------------------------------------------------- daily checks
 
@@ -123,12 +125,15 @@ def digest_send(*, subscription_id: int, now: datetime | None = None) -> bool:
     content = selectors.digest(since=now - timedelta(days=1), until=now)
     context = {"digest": content, "user": subscription.user, "site_url": settings.SITE_URL}
     try:
-        send_mail(
-            subject=f"[{settings.SITE_NAME}] Daily digest for {today:%Y-%m-%d}",
-            message=render_to_string("alerts/email/digest.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[subscription.user.email],
-        )
+        # In the language the subscriber chose for the interface.
+        with translation.override(saved_language(subscription.user) or settings.LANGUAGE_CODE):
+            subject = gettext("Daily digest for %(day)s") % {"day": f"{today:%Y-%m-%d}"}
+            send_mail(
+                subject=f"[{settings.SITE_NAME}] {subject}",
+                message=render_to_string("alerts/email/digest.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[subscription.user.email],
+            )
     except Exception:
         DigestSubscription.objects.filter(pk=subscription_id, last_sent_on=today).update(
             last_sent_on=previous

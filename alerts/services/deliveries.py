@@ -15,7 +15,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts import selectors, webhooks
 from alerts.models import (
@@ -27,6 +27,7 @@ from alerts.models import (
     new_webhook_secret,
     outside_addresses,
 )
+from preferences.language import language_for_address
 
 logger = logging.getLogger(__name__)
 
@@ -182,12 +183,14 @@ def _send_email(delivery: Delivery) -> SendResult:
         )
     started = time.monotonic()
     try:
-        send_mail(
-            subject=subject[:250],
-            message=render_to_string(template, context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[delivery.email],
-        )
+        # In the language the recipient chose for the interface, when they have an account.
+        with translation.override(language_for_address(delivery.email)):
+            send_mail(
+                subject=str(subject)[:250],
+                message=render_to_string(template, context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[delivery.email],
+            )
     except Exception as exc:  # Any mail failure (SMTP, DNS, refused) is tried again.
         error = f"{type(exc).__name__}: {exc}"
         return SendResult(ok=False, error=error, duration_ms=_ms_since(started))

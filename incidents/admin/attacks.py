@@ -13,6 +13,8 @@ from django.db.models import (
     TextField,
 )
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.base import (
     AUDIT_FIELDSET,
@@ -110,19 +112,21 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
     actions = ("mark_corroborated", "mark_verified", "mark_disputed")
     fieldsets = (
         (None, {"fields": ("summary", "description", "perpetrator")}),
-        ("When", {"fields": (("started_at", "ended_at"), "time_precision")}),
+        (_("When"), {"fields": (("started_at", "ended_at"), "time_precision")}),
         (
-            "Where",
+            _("Where"),
             {
                 "fields": ("regions", "reported_region_count", "impact_location"),
-                "description": "Link the regions a report names; when it gives only a number "
-                "(“eight regions”), put the number in the reported count.",
+                "description": _(
+                    "Link the regions a report names; when it gives only a number "
+                    "(“eight regions”), put the number in the reported count."
+                ),
             },
         ),
-        ("Toll", {"fields": (("killed", "injured"), "ambient_temperature_c")}),
-        ("Review", {"fields": ("verification_status", "sources")}),
+        (_("Toll"), {"fields": (("killed", "injured"), "ambient_temperature_c")}),
+        (_("Review"), {"fields": ("verification_status", "sources")}),
         (
-            "Other",
+            _("Other"),
             {
                 "classes": ("collapse",),
                 "fields": ("external_source", "external_id", "is_illustrative"),
@@ -143,7 +147,7 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
             .prefetch_related(Prefetch("regions", queryset=Region.objects.only("code", "name_en")))
         )
 
-    @admin.display(description="regions")
+    @admin.display(description=_("regions"))
     def region_codes(self, obj: Attack) -> str:
         codes = ", ".join(region.code for region in obj.regions.all())
         if obj.reported_region_count:
@@ -154,7 +158,7 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
             )
         return codes or "—"
 
-    @admin.display(description="launched / intercepted", ordering="launched_total")
+    @admin.display(description=_("launched / intercepted"), ordering="launched_total")
     def launched_intercepted(self, obj: Attack) -> str:
         def shown(value: int | None) -> str:
             return "?" if value is None else f"{value:,}"
@@ -163,7 +167,7 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
             return "—"
         return f"{shown(obj.launched_total)} / {shown(obj.intercepted_total)}"
 
-    @admin.display(description="facilities hit", ordering="facilities_n")
+    @admin.display(description=_("facilities hit"), ordering="facilities_n")
     def facilities_hit(self, obj: Attack) -> int:
         return obj.facilities_n
 
@@ -175,8 +179,10 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
             if form.instance.verification_status == Attack.Verification.CORROBORATED:
                 self.message_user(
                     request,
-                    "This attack was verified; your changes take it back to corroborated "
-                    "until a reviewer verifies it again.",
+                    _(
+                        "This attack was verified; your changes take it back to corroborated "
+                        "until a reviewer verifies it again."
+                    ),
                     messages.WARNING,
                 )
 
@@ -197,18 +203,24 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
             else:
                 changed += 1
         label = Attack.Verification(status).label.lower()
-        self.message_user(request, f"{changed} attack(s) marked {label}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("%(count)s attack(s) marked %(status)s.") % {"count": changed, "status": label},
+            messages.SUCCESS,
+        )
         for reason in refused:
-            self.message_user(request, f"Not changed – {reason}", messages.ERROR)
+            self.message_user(
+                request, gettext("Not changed – %(reason)s") % {"reason": reason}, messages.ERROR
+            )
 
-    @admin.action(description="Mark selected as corroborated", permissions=["change"])
+    @admin.action(description=_("Mark selected as corroborated"), permissions=["change"])
     def mark_corroborated(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, Attack.Verification.CORROBORATED)
 
-    @admin.action(description="Mark selected as verified", permissions=["verify"])
+    @admin.action(description=_("Mark selected as verified"), permissions=["verify"])
     def mark_verified(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, Attack.Verification.VERIFIED)
 
-    @admin.action(description="Mark selected as disputed", permissions=["verify"])
+    @admin.action(description=_("Mark selected as disputed"), permissions=["verify"])
     def mark_disputed(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, Attack.Verification.DISPUTED)

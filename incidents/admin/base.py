@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,7 +33,7 @@ from incidents.selectors import subquery_sum  # noqa: F401 (the admin's lists us
 from incidents.services.base import Writes
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
-AUDIT_FIELDSET = ("Record", {"classes": ("collapse",), "fields": AUDIT_FIELDS})
+AUDIT_FIELDSET = (_("Record"), {"classes": ("collapse",), "fields": AUDIT_FIELDS})
 # The request attribute that carries a service error into the second validation pass.
 SERVICE_ERROR_ATTR = "incidents_service_error"
 

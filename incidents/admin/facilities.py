@@ -10,6 +10,7 @@ from django.db.models import (
     Subquery,
 )
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.base import (
     AUDIT_FIELDS,
@@ -50,16 +51,18 @@ class FacilityAdmin(TrackedAdmin):
     fieldsets = (
         (None, {"fields": ("name", "name_uk", "kind", "use", "operator", "status")}),
         (
-            "Place",
+            _("Place"),
             {
                 "fields": ("location", "location_approximate", "region", "locality"),
-                "description": "Click the map to place the facility; the region is filled "
-                "from the point when left empty.",
+                "description": _(
+                    "Click the map to place the facility; the region is filled "
+                    "from the point when left empty."
+                ),
             },
         ),
-        ("Capacity", {"fields": (("electric_capacity_mw", "thermal_capacity_mw"),)}),
+        (_("Capacity"), {"fields": (("electric_capacity_mw", "thermal_capacity_mw"),)}),
         (
-            "Other",
+            _("Other"),
             {
                 "classes": ("collapse",),
                 "fields": ("notes", "external_source", "external_id", "is_illustrative"),
@@ -84,14 +87,14 @@ class FacilityAdmin(TrackedAdmin):
             .annotate(damages_n=subquery_count(Damage, "facility"), last_hit_at=Subquery(last_hit))
         )
 
-    @admin.display(description="current status", ordering="status")
+    @admin.display(description=_("current status"), ordering="status")
     def current_status(self, obj: Facility) -> str:
         return obj.get_status_display()
 
-    @admin.display(description="damage records", ordering="damages_n")
+    @admin.display(description=_("damage records"), ordering="damages_n")
     def damage_count(self, obj: Facility) -> int:
         return obj.damages_n
 
-    @admin.display(description="last hit", ordering="last_hit_at")
+    @admin.display(description=_("last hit"), ordering="last_hit_at")
     def last_hit(self, obj: Facility):
         return obj.last_hit_at

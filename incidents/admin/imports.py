@@ -12,6 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from incidents.imports import jobs
 from incidents.imports.formats import (
@@ -122,16 +124,16 @@ class ImportJobAdmin(admin.ModelAdmin):
         "attempts",
     ]
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, job: ImportJob) -> str:
         return f"{job.progress_percent} %"
 
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def file_name(self, job: ImportJob) -> str:
         # Uploaded files are never web-served, so the name is shown without a link.
         return job.file.name
 
-    @admin.display(description="options")
+    @admin.display(description=_("options"))
     def options_display(self, job: ImportJob) -> str:
         return format_html("<code>{}</code>", json.dumps(job.options, ensure_ascii=False))
 
@@ -164,7 +166,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         # After the upload, go straight to the job's page to watch its progress.
-        messages.success(request, f"{obj} was queued.")
+        messages.success(request, gettext("%(job)s was queued.") % {"job": obj})
         return redirect("admin:incidents_importjob_change", obj.pk)
 
     def get_urls(self):

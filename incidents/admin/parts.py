@@ -7,6 +7,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.base import AUDIT_FIELDSET, TrackedAdmin, region_filter
 from incidents.admin.review import PublicationAdminMixin
@@ -60,14 +61,14 @@ class DamageAdmin(TrackedAdmin):
     fieldsets = (
         (None, {"fields": ("attack", "facility", "severity", "description")}),
         (
-            "Restoration",
+            _("Restoration"),
             {"fields": ("restoration_status", "restored_at", "expected_restoration")},
         ),
-        ("Sources", {"fields": ("sources",)}),
+        (_("Sources"), {"fields": ("sources",)}),
         AUDIT_FIELDSET,
     )
 
-    @admin.display(description="facility kind", ordering="facility__kind")
+    @admin.display(description=_("facility kind"), ordering="facility__kind")
     def facility_kind(self, obj: Damage) -> str:
         return obj.facility.get_kind_display()
 
@@ -89,10 +90,10 @@ class OutageReportAdmin(PublicationAdminMixin, TrackedAdmin):
     date_hierarchy = "as_of"
     fieldsets = (
         (None, {"fields": ("region", "locality", "attack")}),
-        ("Figure", {"fields": ("service", ("count_qualifier", "count", "unit"), "as_of")}),
-        ("Sources", {"fields": ("sources",)}),
+        (_("Figure"), {"fields": ("service", ("count_qualifier", "count", "unit"), "as_of")}),
+        (_("Sources"), {"fields": ("sources",)}),
         (
-            "Other",
+            _("Other"),
             {
                 "classes": ("collapse",),
                 "fields": ("external_source", "external_id", "is_illustrative"),
@@ -109,7 +110,7 @@ class OutageReportAdmin(PublicationAdminMixin, TrackedAdmin):
             .defer("region__boundary")
         )
 
-    @admin.display(description="without service", ordering="count")
+    @admin.display(description=_("without service"), ordering="count")
     def figure(self, obj: OutageReport) -> str:
         return obj.figure()
 
@@ -125,9 +126,9 @@ class ResponseMeasureAdmin(PublicationAdminMixin, TrackedAdmin):
     date_hierarchy = "started_at"
     fieldsets = (
         (None, {"fields": ("kind", "region", "attack")}),
-        ("What was done", {"fields": ("description", ("actor", "quantity"))}),
-        ("When", {"fields": (("started_at", "ended_at"),)}),
-        ("Sources", {"fields": ("sources",)}),
+        (_("What was done"), {"fields": ("description", ("actor", "quantity"))}),
+        (_("When"), {"fields": (("started_at", "ended_at"),)}),
+        (_("Sources"), {"fields": ("sources",)}),
         AUDIT_FIELDSET,
     )
 
@@ -139,7 +140,7 @@ class ResponseMeasureAdmin(PublicationAdminMixin, TrackedAdmin):
             .defer("region__boundary")
         )
 
-    @admin.display(description="description")
+    @admin.display(description=_("description"))
     def short_description(self, obj: ResponseMeasure) -> str:
         text = obj.description
         return text if len(text) <= 80 else f"{text[:79]}…"

@@ -10,6 +10,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.base import AUDIT_FIELDSET, TrackedAdmin, subquery_count
 from incidents.models import (
@@ -28,7 +29,7 @@ class RegionAdmin(TrackedAdmin):
     ordering = ("name_en",)
     fieldsets = (
         (None, {"fields": ("code", ("name_en", "name_uk"), "kind")}),
-        ("Boundary", {"fields": ("boundary",)}),
+        (_("Boundary"), {"fields": ("boundary",)}),
         AUDIT_FIELDSET,
     )
 
@@ -46,10 +47,10 @@ class RegionAdmin(TrackedAdmin):
             )
         )
 
-    @admin.display(description="boundary", boolean=True, ordering="boundary_known")
+    @admin.display(description=_("boundary"), boolean=True, ordering="boundary_known")
     def has_boundary(self, obj: Region) -> bool:
         return obj.boundary_known
 
-    @admin.display(description="facilities", ordering="facilities_n")
+    @admin.display(description=_("facilities"), ordering="facilities_n")
     def facility_count(self, obj: Region) -> int:
         return obj.facilities_n

@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.changes import changes_since_published
 from incidents.models import PublicationState
@@ -25,7 +27,7 @@ from incidents.services import publication
 
 State = PublicationState
 PUBLICATION_FIELDS = ("publication_state", "published_at", "published_by", "state_changed_at")
-PUBLICATION_FIELDSET = ("Publication", {"fields": PUBLICATION_FIELDS})
+PUBLICATION_FIELDSET = (_("Publication"), {"fields": PUBLICATION_FIELDS})
 # The review queue's changelist: records in review, the longest waiting first.
 QUEUE_PARAMETER = "publication_state__exact"
 
@@ -33,11 +35,11 @@ QUEUE_PARAMETER = "publication_state__exact"
 class SentBackFilter(admin.SimpleListFilter):
     """Drafts a reviewer returned with a comment; "to me" are those the user changed last."""
 
-    title = "sent back"
+    title = _("sent back")
     parameter_name = "sent_back"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [("mine", "To me"), ("all", "To anyone")]
+        return [("mine", _("To me")), ("all", _("To anyone"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() not in ("mine", "all"):
@@ -58,10 +60,14 @@ class Transition:
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", "Send for review", publication.submit_for_review, "sent for review"),
-        Transition("publish", "Publish", publication.publish, "published"),
-        Transition("send_back", "Send back", publication.send_back, "sent back to its author"),
-        Transition("withdraw", "Withdraw", publication.withdraw, "withdrawn"),
+        Transition(
+            "submit", _("Send for review"), publication.submit_for_review, _("sent for review")
+        ),
+        Transition("publish", _("Publish"), publication.publish, _("published")),
+        Transition(
+            "send_back", _("Send back"), publication.send_back, _("sent back to its author")
+        ),
+        Transition("withdraw", _("Withdraw"), publication.withdraw, _("withdrawn")),
     )
 }
 
@@ -92,7 +98,7 @@ class PublicationAdminMixin:
     def _is_queue(request: HttpRequest) -> bool:
         return request.GET.get(QUEUE_PARAMETER) == State.IN_REVIEW
 
-    @admin.display(description="changes since published")
+    @admin.display(description=_("changes since published"))
     def changes_since_published(self, obj: models.Model) -> str:
         return changes_since_published(obj).summary()
 
@@ -199,9 +205,17 @@ class PublicationAdminMixin:
             chosen.service(record=obj, user=request.user, **kwargs)
         except ValidationError as error:
             for message in error.messages:
-                self.message_user(request, f"Not {chosen.done}: {message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Not %(done)s: %(reason)s") % {"done": chosen.done, "reason": message},
+                    messages.ERROR,
+                )
         else:
-            self.message_user(request, f"“{obj}” was {chosen.done}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("“%(record)s” was %(done)s.") % {"record": obj, "done": chosen.done},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
 
     # ------------------------------------------------------------------ bulk actions
@@ -211,21 +225,27 @@ class PublicationAdminMixin:
         result = publication.bulk(chosen.service, queryset, user=request.user)
         self.message_user(
             request,
-            f"{len(result.done)} record(s) {chosen.done}.",
+            gettext("%(count)s record(s) %(done)s.")
+            % {"count": len(result.done), "done": chosen.done},
             messages.SUCCESS if result.done or not result.refused else messages.WARNING,
         )
         for record, why in result.refused:
-            self.message_user(request, f"Not {chosen.done} – {record}: {why}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Not %(done)s – %(record)s: %(reason)s")
+                % {"done": chosen.done, "record": record, "reason": why},
+                messages.ERROR,
+            )
 
-    @admin.action(description="Send selected for review", permissions=["change"])
+    @admin.action(description=_("Send selected for review"), permissions=["change"])
     def submit_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk(request, queryset, "submit")
 
-    @admin.action(description="Publish selected", permissions=["publish"])
+    @admin.action(description=_("Publish selected"), permissions=["publish"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk(request, queryset, "publish")
 
-    @admin.action(description="Withdraw selected from the public", permissions=["publish"])
+    @admin.action(description=_("Withdraw selected from the public"), permissions=["publish"])
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._bulk(request, queryset, "withdraw")
 

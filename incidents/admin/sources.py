@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.base import AUDIT_FIELDSET, TrackedAdmin
 from incidents.models import (
@@ -25,18 +26,18 @@ class SourceAdmin(TrackedAdmin):
     date_hierarchy = "published_at"
     fieldsets = (
         (None, {"fields": ("kind", "title", "url", "publisher", "published_at", "language")}),
-        ("Who said it", {"fields": ("speaker", "speaker_role", "quote")}),
+        (_("Who said it"), {"fields": ("speaker", "speaker_role", "quote")}),
         (
-            "Admiralty grade",
+            _("Admiralty grade"),
             {
                 "fields": (("reliability", "credibility"),),
-                "description": "Source reliability A–F and information credibility 1–6.",
+                "description": _("Source reliability A–F and information credibility 1–6."),
             },
         ),
-        ("Import", {"classes": ("collapse",), "fields": ("external_source", "external_id")}),
+        (_("Import"), {"classes": ("collapse",), "fields": ("external_source", "external_id")}),
         AUDIT_FIELDSET,
     )
 
-    @admin.display(description="grade", ordering="reliability")
+    @admin.display(description=_("grade"), ordering="reliability")
     def grade(self, obj: Source) -> str:
         return obj.grade

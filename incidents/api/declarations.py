@@ -9,6 +9,8 @@ SQL selections in incidents.geojson, which the map layers and exports use too.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from incidents.api.query import (
     UPDATED_SINCE,
     Declaration,
@@ -175,7 +177,7 @@ OUTAGES = Declaration(
         regions("Figures for one of these regions."),
         choices("service", "services", OutageReport.Service, "Figures for this service."),
         choices("unit", "units", OutageReport.Unit, "Figures counted in this unit."),
-        record("attack", "Figures linked to this attack (its id)."),
+        record("attack", _("Figures linked to this attack (its id).")),
         publication_state("Figures"),
         moment("as_of_after", "after", "Figures as of this moment or later."),
         moment(

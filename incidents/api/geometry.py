@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -34,20 +35,20 @@ class PointField(GeometryField):
 
     def to_internal_value(self, value) -> GEOSGeometry:
         if isinstance(value, dict) and set(value) - {"type", "coordinates"}:
-            raise serializers.ValidationError('A Point has only "type" and "coordinates".')
+            raise serializers.ValidationError(_('A Point has only "type" and "coordinates".'))
         point = require_geom_type(super().to_internal_value(value), "Point")
         if len(point.coords) != 2:
-            raise serializers.ValidationError("Give [longitude, latitude], without an altitude.")
+            raise serializers.ValidationError(_("Give [longitude, latitude], without an altitude."))
         longitude, latitude = point.coords
         if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
             raise serializers.ValidationError(
-                "Longitude is from -180 to 180 and latitude from -90 to 90 (longitude first)."
+                _("Longitude is from -180 to 180 and latitude from -90 to 90 (longitude first).")
             )
         return point
 
 
 def point_field(**kwargs) -> PointField:
-    return PointField(help_text="GeoJSON Point, [longitude, latitude] in WGS84.", **kwargs)
+    return PointField(help_text=_("GeoJSON Point, [longitude, latitude] in WGS84."), **kwargs)
 
 
 def require_geom_type(value: GEOSGeometry | None, *types: str) -> GEOSGeometry | None:

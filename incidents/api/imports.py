@@ -7,6 +7,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -55,7 +56,7 @@ class ImportJobCreateSerializer(serializers.Serializer):
             except json.JSONDecodeError as exc:
                 raise serializers.ValidationError(f"Not valid JSON: {exc.msg}.") from None
         if not isinstance(value, dict):
-            raise serializers.ValidationError('Give an object, e.g. {"country": "UKR"}.')
+            raise serializers.ValidationError(_('Give an object, e.g. {"country": "UKR"}.'))
         return value
 
 

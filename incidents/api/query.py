@@ -26,6 +26,7 @@ from django.db.models import TextChoices
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
@@ -166,12 +167,14 @@ def parse_bbox(value: str, name: str = "bbox") -> tuple[float, float, float, flo
     """
     text = str(value)
     if not re.match(_BBOX_SHAPE, text):
-        raise _error(name, "Give four numbers lon,lat,lon,lat, e.g. 22.1,44.3,40.2,52.4.")
+        raise _error(name, gettext("Give four numbers lon,lat,lon,lat, e.g. 22.1,44.3,40.2,52.4."))
     lon1, lat1, lon2, lat2 = (float(part) for part in text.split(","))
     if not (-180 <= lon1 <= 180 and -180 <= lon2 <= 180):
-        raise _error(name, "Longitudes must lie within -180…180.")
+        raise _error(name, gettext("Longitudes must lie within -180…180."))
     if not (-90 <= lat1 <= 90 and -90 <= lat2 <= 90):
-        raise _error(name, "Latitudes must lie within -90…90 (the order is lon,lat,lon,lat).")
+        raise _error(
+            name, gettext("Latitudes must lie within -90…90 (the order is lon,lat,lon,lat).")
+        )
     return min(lon1, lon2), min(lat1, lat2), max(lon1, lon2), max(lat1, lat2)
 
 
@@ -200,12 +203,16 @@ def parse_moment(name: str, value: str, *, end_of_day: bool = False) -> datetime
         raise _error(name, f"{shown} is not a date or date-time. {DATE_HELP}")
     year = (day or moment).year
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise _error(name, f"The year must lie within {MIN_YEAR}…{MAX_YEAR}; got {year}.")
+        raise _error(
+            name,
+            gettext("The year must lie within %(min)s…%(max)s; got %(year)s.")
+            % {"min": MIN_YEAR, "max": MAX_YEAR, "year": year},
+        )
     if day is not None:
         moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time.min)
     offset = moment.utcoffset()
     if offset is not None and abs(offset) > MAX_OFFSET:
-        raise _error(name, "A UTC offset must lie within -14:00…+14:00.")
+        raise _error(name, gettext("A UTC offset must lie within -14:00…+14:00."))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -216,14 +223,18 @@ def parse_search(value: str, name: str = "search") -> tuple[str, ...]:
     text = str(value)
     if len(text) > SEARCH_MAX_CHARS:
         raise _error(
-            name, f"Give at most {SEARCH_MAX_CHARS} characters to search for; got {len(text)}."
+            name,
+            gettext("Give at most %(max)s characters to search for; got %(got)s.")
+            % {"max": SEARCH_MAX_CHARS, "got": len(text)},
         )
     if "\x00" in text:
-        raise _error(name, "A search cannot contain the NUL character (\\x00).")
+        raise _error(name, gettext("A search cannot contain the NUL character (\\x00)."))
     words = text.split()
     if len(words) > SEARCH_MAX_WORDS:
         raise _error(
-            name, f"Give at most {SEARCH_MAX_WORDS} words to search for; got {len(words)}."
+            name,
+            gettext("Give at most %(max)s words to search for; got %(got)s.")
+            % {"max": SEARCH_MAX_WORDS, "got": len(words)},
         )
     return tuple(words)
 
@@ -255,10 +266,18 @@ def parse_region_codes(values: Iterable[str], name: str = "region") -> tuple[str
     given = [item for value in values for item in str(value).split(",") if item.strip()]
     # Counted as given, repeats included, as the schema's maxItems counts them.
     if len(given) > MAX_REGION_CODES:
-        raise _error(name, f"Give at most {MAX_REGION_CODES} region codes; got {len(given)}.")
+        raise _error(
+            name,
+            gettext("Give at most %(max)s region codes; got %(got)s.")
+            % {"max": MAX_REGION_CODES, "got": len(given)},
+        )
     codes = [code.upper() for code in _items(values)]
     if len(codes) > MAX_REGION_CODES:
-        raise _error(name, f"Give at most {MAX_REGION_CODES} region codes; got {len(codes)}.")
+        raise _error(
+            name,
+            gettext("Give at most %(max)s region codes; got %(got)s.")
+            % {"max": MAX_REGION_CODES, "got": len(codes)},
+        )
     if not codes:
         return ()
     # A value that cannot be a code (stray bytes, long text) is unknown without asking.
@@ -267,7 +286,9 @@ def parse_region_codes(values: Iterable[str], name: str = "region") -> tuple[str
     unknown = [code[:20] for code in codes if code not in known]
     if unknown:
         raise _error(
-            name, f"Unknown region code(s): {', '.join(unknown)}. Use ISO 3166-2 codes, e.g. UA-30."
+            name,
+            gettext("Unknown region code(s): %(codes)s. Use ISO 3166-2 codes, e.g. UA-30.")
+            % {"codes": ", ".join(unknown)},
         )
     return tuple(codes)
 
@@ -275,14 +296,20 @@ def parse_region_codes(values: Iterable[str], name: str = "region") -> tuple[str
 def parse_id(name: str, value: str) -> int:
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
-        raise _error(name, f"Give a record id, a whole number from 1 to {MAX_ID}.")
+        raise _error(
+            name, gettext("Give a record id, a whole number from 1 to %(max)s.") % {"max": MAX_ID}
+        )
     return int(text)
 
 
 def parse_integer(name: str, value: str, minimum: int, maximum: int) -> int:
     text = str(value).strip()
     if not re.fullmatch(r"-?\d{1,9}", text) or not minimum <= int(text) <= maximum:
-        raise _error(name, f"Give a whole number from {minimum} to {maximum}; got {text[:20]!r}.")
+        raise _error(
+            name,
+            gettext("Give a whole number from %(min)s to %(max)s; got %(got)s.")
+            % {"min": minimum, "max": maximum, "got": repr(text[:20])},
+        )
     return int(text)
 
 
@@ -350,9 +377,9 @@ class Param:
             "integer",
         )
         if single and len(values) > 1:
-            raise _error(name, "Give this parameter once.")
+            raise _error(name, gettext("Give this parameter once."))
         if not self.many and self.kind in ("choices", "regions", "one") and "," in values[0]:
-            raise _error(name, "Give exactly one value.")
+            raise _error(name, gettext("Give exactly one value."))
         value = values[0]
         if self.kind in ("after", "before"):
             return parse_moment(name, value, end_of_day=self.kind == "before")
@@ -438,7 +465,8 @@ class Declaration:
         for name in query:
             if name not in accepted:
                 errors[name[:40]] = [
-                    f"Unknown parameter {name[:40]!r}. Accepted: {', '.join(accepted)}."
+                    gettext("Unknown parameter %(name)s. Accepted: %(accepted)s.")
+                    % {"name": repr(name[:40]), "accepted": ", ".join(accepted)}
                 ]
         if "view" in query:
             errors.update(view_errors(query.getlist("view")))
@@ -446,10 +474,10 @@ class Declaration:
             given = query.getlist(param.name)
             if not given:
                 if param.required:
-                    errors[param.name] = ["This is required."]
+                    errors[param.name] = [gettext("This is required.")]
                 continue
             if any(not value.strip() for value in given):
-                errors[param.name] = ["Give a value, or leave the parameter out."]
+                errors[param.name] = [gettext("Give a value, or leave the parameter out.")]
                 continue
             try:
                 values[param.field] = param.parse(given)
@@ -472,7 +500,7 @@ class Declaration:
 def view_errors(values: list[str]) -> dict[str, list[str]]:
     """What is wrong with the `view` values given, if anything."""
     if len(values) > 1:
-        return {"view": ["Give this parameter once."]}
+        return {"view": [gettext("Give this parameter once.")]}
     if values[0] not in VIEWS:
         return {"view": [f"{values[0][:40]!r} is not one of: {', '.join(VIEWS)}. {VIEW_HELP}"]}
     return {}

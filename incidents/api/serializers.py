@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
@@ -107,7 +108,9 @@ class ServiceSerializer(serializers.ModelSerializer):
             # The service reports a value another record holds, as a 409 (see exceptions.py).
             field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
             if name in FIELD_RULES and not field.read_only:
-                field.help_text = " ".join(filter(None, [field.help_text, FIELD_RULES[name]]))
+                field.help_text = " ".join(
+                    str(t) for t in filter(None, [field.help_text, FIELD_RULES[name]])
+                )
         return fields
 
     def to_internal_value(self, data):
@@ -147,7 +150,7 @@ def region_code_field(**kwargs) -> serializers.SlugRelatedField:
 
 def sources_field() -> serializers.PrimaryKeyRelatedField:
     return serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Source.objects.all(), help_text="Source ids."
+        many=True, required=False, queryset=Source.objects.all(), help_text=_("Source ids.")
     )
 
 
@@ -169,8 +172,10 @@ class RegionDetailSerializer(RegionSerializer):
     boundary = BoundaryField(
         required=False,
         allow_null=True,
-        help_text="GeoJSON Polygon or MultiPolygon in WGS84, closed and not crossing itself; "
-        "stored as a MultiPolygon.",
+        help_text=_(
+            "GeoJSON Polygon or MultiPolygon in WGS84, closed and not crossing itself; "
+            "stored as a MultiPolygon."
+        ),
     )
 
     class Meta(RegionSerializer.Meta):
@@ -181,7 +186,7 @@ class RegionDetailSerializer(RegionSerializer):
             return None
         require_geom_type(value, "Polygon", "MultiPolygon")
         if value.empty:
-            raise serializers.ValidationError("The boundary has no polygon; give at least one.")
+            raise serializers.ValidationError(_("The boundary has no polygon; give at least one."))
         if not value.valid:
             raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
         return as_multipolygon(value)
@@ -195,7 +200,7 @@ class FacilitySerializer(ServiceSerializer):
     region = region_code_field(
         required=False,
         allow_null=True,
-        help_text="ISO 3166-2 code; leave out to fill it from the location.",
+        help_text=_("ISO 3166-2 code; leave out to fill it from the location."),
     )
 
     class Meta:
@@ -251,7 +256,7 @@ SOURCE_SUMMARY_FIELDS = (
 
 
 class SourceSerializer(ServiceSerializer):
-    grade = serializers.CharField(read_only=True, help_text='Admiralty grade, e.g. "B2".')
+    grade = serializers.CharField(read_only=True, help_text=_('Admiralty grade, e.g. "B2".'))
 
     class Meta:
         model = Source
@@ -306,7 +311,7 @@ class DamageSerializer(ServiceSerializer):
 
 
 class OutageReportSerializer(ServiceSerializer):
-    region = region_code_field(help_text="ISO 3166-2 code, e.g. UA-30.")
+    region = region_code_field(help_text=_("ISO 3166-2 code, e.g. UA-30."))
     sources = sources_field()
 
     class Meta:
@@ -332,7 +337,7 @@ class OutageReportSerializer(ServiceSerializer):
 
 
 class ResponseMeasureSerializer(ServiceSerializer):
-    region = region_code_field(required=False, allow_null=True, help_text="ISO 3166-2 code.")
+    region = region_code_field(required=False, allow_null=True, help_text=_("ISO 3166-2 code."))
     sources = sources_field()
 
     class Meta:
@@ -371,10 +376,10 @@ class AttackSerializer(ServiceSerializer):
     """An attack as lists show it and as clients write it: links as codes and ids."""
 
     ambient_temperature_c = TemperatureField(
-        required=False, help_text="Air temperature at the time, from -70 to 60 °C."
+        required=False, help_text=_("Air temperature at the time, from -70 to 60 °C.")
     )
 
-    regions = region_code_field(many=True, required=False, help_text="ISO 3166-2 codes.")
+    regions = region_code_field(many=True, required=False, help_text=_("ISO 3166-2 codes."))
     sources = sources_field()
     impact_location = point_field(required=False, allow_null=True)
 
@@ -498,7 +503,7 @@ class SendBackSerializer(serializers.Serializer):
     """What a reviewer sends a record back to its author with."""
 
     comment = serializers.CharField(
-        help_text="What the author should change; shown to them with the record."
+        help_text=_("What the author should change; shown to them with the record.")
     )
     rejects_unknown_fields = True
 
@@ -511,6 +516,8 @@ class SendBackSerializer(serializers.Serializer):
 
 
 class DeletedRecordSerializer(serializers.Serializer):
-    model = serializers.CharField(source="collection", help_text='The collection, e.g. "damages".')
+    model = serializers.CharField(
+        source="collection", help_text=_('The collection, e.g. "damages".')
+    )
     id = serializers.IntegerField()
     deleted_at = serializers.DateTimeField()

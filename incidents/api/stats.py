@@ -41,6 +41,7 @@ from incidents.geojson import (
     outage_where,
 )
 from incidents.models import OutageReport
+from incidents.models.base import display_name_sql
 from incidents.rollups import queries as rollups
 
 ATTACKS = declarations.ATTACKS
@@ -285,7 +286,8 @@ def regions(filters: Filters) -> list[dict]:
     )
     sql = (
         "SELECT COALESCE(json_agg(json_build_object("
-        "'code', r.code, 'name', r.name_en, 'name_uk', r.name_uk, "
+        f"'code', r.code, 'name', {display_name_sql('r.name_en', 'r.name_uk')}, "
+        "'name_uk', r.name_uk, "
         "'attacks', COALESCE(att.attacks, 0), "
         "'facilities_damaged', COALESCE(fac.damaged, 0), "
         "'facilities_destroyed', COALESCE(fac.destroyed, 0), "

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.base import (
@@ -28,54 +29,75 @@ class Attack(Tracked, ExternalId, Publishable):
     """One strike event or wave of strikes."""
 
     class TimePrecision(models.TextChoices):
-        EXACT = "exact", "Exact time"
-        HOUR = "hour", "Within the hour"
-        PART_OF_DAY = "part_of_day", "Part of day (e.g. early morning)"
-        DAY = "day", "Day only"
+        EXACT = "exact", _("Exact time")
+        HOUR = "hour", _("Within the hour")
+        PART_OF_DAY = "part_of_day", _("Part of day (e.g. early morning)")
+        DAY = "day", _("Day only")
 
     class Verification(models.TextChoices):
-        REPORTED = "reported", "Reported"
-        CORROBORATED = "corroborated", "Corroborated"
-        VERIFIED = "verified", "Verified"
-        DISPUTED = "disputed", "Disputed"
+        REPORTED = "reported", _("Reported")
+        CORROBORATED = "corroborated", _("Corroborated")
+        VERIFIED = "verified", _("Verified")
+        DISPUTED = "disputed", _("Disputed")
 
     # Only reviewers may move an attack into these states.
     REVIEWER_STATES = frozenset({Verification.VERIFIED, Verification.DISPUTED})
 
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     time_precision = models.CharField(
-        max_length=20, choices=TimePrecision.choices, default=TimePrecision.EXACT
+        max_length=20,
+        choices=TimePrecision.choices,
+        default=TimePrecision.EXACT,
+        verbose_name=_("time precision"),
     )
-    perpetrator = models.CharField(max_length=200, default="Russian Armed Forces", blank=True)
-    summary = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    regions = models.ManyToManyField(Region, blank=True, related_name="attacks")
+    perpetrator = models.CharField(
+        max_length=200, default="Russian Armed Forces", blank=True, verbose_name=_("perpetrator")
+    )
+    summary = models.CharField(max_length=300, verbose_name=_("summary"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="attacks", verbose_name=_("regions")
+    )
     reported_region_count = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text='When a report gives only a number ("eight regions"), keep it here; '
-        "link only the regions it names.",
+        help_text=_(
+            'When a report gives only a number ("eight regions"), keep it here; '
+            "link only the regions it names."
+        ),
+        verbose_name=_("reported region count"),
     )
     impact_location = models.PointField(
-        srid=4326, null=True, blank=True, validators=[validate_wgs84_point]
+        srid=4326,
+        null=True,
+        blank=True,
+        validators=[validate_wgs84_point],
+        verbose_name=_("impact location"),
     )
     ambient_temperature_c = models.DecimalField(
-        "ambient temperature (°C)",
+        _("ambient temperature (°C)"),
         max_digits=4,
         decimal_places=1,
         null=True,
         blank=True,
         validators=[MinValueValidator(-70), MaxValueValidator(60)],
     )
-    killed = models.PositiveIntegerField(null=True, blank=True)
-    injured = models.PositiveIntegerField(null=True, blank=True)
+    killed = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("killed"))
+    injured = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("injured"))
     verification_status = models.CharField(
-        max_length=20, choices=Verification.choices, default=Verification.REPORTED
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.REPORTED,
+        verbose_name=_("verification status"),
     )
-    sources = models.ManyToManyField(Source, blank=True, related_name="attacks")
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="attacks", verbose_name=_("sources")
+    )
     is_illustrative = models.BooleanField(
-        default=False, help_text="Made-up demo record, not a real event."
+        default=False,
+        help_text=_("Made-up demo record, not a real event."),
+        verbose_name=_("is illustrative"),
     )
 
     history = HistoricalRecords(m2m_fields=[regions, sources])
@@ -83,15 +105,15 @@ class Attack(Tracked, ExternalId, Publishable):
     class Meta:
         ordering = ["-started_at", "-id"]
         permissions = [
-            ("verify_attack", "Can mark an attack verified or disputed"),
-            ("publish_attack", "Can publish or withdraw an attack"),
+            ("verify_attack", _("Can mark an attack verified or disputed")),
+            ("publish_attack", _("Can publish or withdraw an attack")),
         ]
         constraints = [
             external_id_unique("attack"),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="attack_ends_after_start",
-                violation_error_message="An attack cannot end before it starts.",
+                violation_error_message=_("An attack cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(killed__gte=0) | Q(killed__isnull=True),
@@ -134,7 +156,7 @@ class Attack(Tracked, ExternalId, Publishable):
         super().clean()
         errors: dict[str, str] = {}
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
-            errors["ended_at"] = "The end is before the start."
+            errors["ended_at"] = _("The end is before the start.")
         errors |= not_in_future(self.started_at, "started_at")
         if errors:
             raise ValidationError(errors)
@@ -144,41 +166,53 @@ class WeaponUse(Tracked):
     """The weapons of one type (and model) used in an attack."""
 
     class WeaponType(models.TextChoices):
-        BALLISTIC = "ballistic_missile", "Ballistic missile"
-        CRUISE = "cruise_missile", "Cruise missile"
-        HYPERSONIC = "hypersonic_missile", "Hypersonic missile"
-        GUIDED_BOMB = "guided_bomb", "Guided aerial bomb"
-        DRONE = "attack_drone", "Attack drone"
-        ARTILLERY = "artillery", "Artillery"
-        UNKNOWN = "unknown", "Unknown"
+        BALLISTIC = "ballistic_missile", _("Ballistic missile")
+        CRUISE = "cruise_missile", _("Cruise missile")
+        HYPERSONIC = "hypersonic_missile", _("Hypersonic missile")
+        GUIDED_BOMB = "guided_bomb", _("Guided aerial bomb")
+        DRONE = "attack_drone", _("Attack drone")
+        ARTILLERY = "artillery", _("Artillery")
+        UNKNOWN = "unknown", _("Unknown")
 
-    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="weapons")
-    weapon_type = models.CharField(max_length=20, choices=WeaponType.choices)
-    model = models.CharField(
-        max_length=100, blank=True, help_text="e.g. Kh-101, Iskander-M, Shahed-136"
+    attack = models.ForeignKey(
+        Attack, on_delete=models.CASCADE, related_name="weapons", verbose_name=_("attack")
     )
-    launched = models.PositiveIntegerField(null=True, blank=True, help_text="Empty if unknown.")
+    weapon_type = models.CharField(
+        max_length=20, choices=WeaponType.choices, verbose_name=_("weapon type")
+    )
+    model = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. Kh-101, Iskander-M, Shahed-136"),
+        verbose_name=_("model"),
+    )
+    launched = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Empty if unknown."), verbose_name=_("launched")
+    )
     intercepted = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Shot down or suppressed; empty if unknown."
+        null=True,
+        blank=True,
+        help_text=_("Shot down or suppressed; empty if unknown."),
+        verbose_name=_("intercepted"),
     )
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "weapon use"
+        verbose_name = _("weapon use")
         ordering = ["attack", "weapon_type", "model"]
         constraints = [
             models.UniqueConstraint(
                 fields=["attack", "weapon_type", "model"],
                 name="weaponuse_one_row_per_type_and_model",
-                violation_error_message="This attack already lists that weapon type and model.",
+                violation_error_message=_("This attack already lists that weapon type and model."),
             ),
             models.CheckConstraint(
                 condition=Q(launched__isnull=True)
                 | Q(intercepted__isnull=True)
                 | Q(intercepted__lte=F("launched")),
                 name="weaponuse_intercepted_lte_launched",
-                violation_error_message="More weapons intercepted than launched.",
+                violation_error_message=_("More weapons intercepted than launched."),
             ),
             models.CheckConstraint(
                 condition=Q(launched__gte=0) | Q(launched__isnull=True),
@@ -207,8 +241,10 @@ class WeaponUse(Tracked):
         ):
             raise ValidationError(
                 {
-                    "intercepted": "More weapons intercepted than launched "
-                    f"({self.intercepted} > {self.launched})."
+                    "intercepted": _(
+                        "More weapons intercepted than launched (%(intercepted)s > %(launched)s)."
+                    )
+                    % {"intercepted": self.intercepted, "launched": self.launched}
                 }
             )
 
@@ -217,49 +253,63 @@ class Damage(Tracked):
     """What one attack did to one facility."""
 
     class Severity(models.TextChoices):
-        NONE = "none", "None"
-        MINOR = "minor", "Minor"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
-        DESTROYED = "destroyed", "Destroyed"
+        NONE = "none", _("None")
+        MINOR = "minor", _("Minor")
+        MODERATE = "moderate", _("Moderate")
+        SEVERE = "severe", _("Severe")
+        DESTROYED = "destroyed", _("Destroyed")
 
     class Restoration(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        PARTIAL = "partial", "Partially restored"
-        RESTORED = "restored", "Restored"
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        PARTIAL = "partial", _("Partially restored")
+        RESTORED = "restored", _("Restored")
 
-    attack = models.ForeignKey(Attack, on_delete=models.CASCADE, related_name="damages")
+    attack = models.ForeignKey(
+        Attack, on_delete=models.CASCADE, related_name="damages", verbose_name=_("attack")
+    )
     # Indexed first in damage_facility_latest_idx (migration 0008), which answers every
     # lookup by facility; a second index of its own would only be kept up.
     facility = models.ForeignKey(
-        Facility, on_delete=models.PROTECT, related_name="damages", db_index=False
+        Facility,
+        on_delete=models.PROTECT,
+        related_name="damages",
+        db_index=False,
+        verbose_name=_("facility"),
     )
-    severity = models.CharField(max_length=10, choices=Severity.choices)
-    description = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, verbose_name=_("severity"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
     restoration_status = models.CharField(
-        max_length=20, choices=Restoration.choices, default=Restoration.NOT_STARTED
+        max_length=20,
+        choices=Restoration.choices,
+        default=Restoration.NOT_STARTED,
+        verbose_name=_("restoration status"),
     )
-    restored_at = models.DateTimeField(null=True, blank=True)
-    expected_restoration = models.DateField(null=True, blank=True)
-    sources = models.ManyToManyField(Source, blank=True, related_name="damages")
+    restored_at = models.DateTimeField(null=True, blank=True, verbose_name=_("restored at"))
+    expected_restoration = models.DateField(
+        null=True, blank=True, verbose_name=_("expected restoration")
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="damages", verbose_name=_("sources")
+    )
 
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        verbose_name_plural = "damages"
+        verbose_name_plural = _("damages")
         ordering = ["-attack__started_at", "facility__name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["attack", "facility"],
                 name="damage_one_per_attack_and_facility",
-                violation_error_message="This attack already has a damage record for that "
-                "facility; edit it instead.",
+                violation_error_message=_(
+                    "This attack already has a damage record for that facility; edit it instead."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(restored_at__isnull=True) | Q(restoration_status="restored"),
                 name="damage_restored_at_only_when_restored",
-                violation_error_message="A restoration time needs the status 'restored'.",
+                violation_error_message=_("A restoration time needs the status 'restored'."),
             ),
         ]
         indexes = [
@@ -278,7 +328,7 @@ class Damage(Tracked):
         super().clean()
         errors: dict[str, str] = {}
         if self.restored_at and self.restoration_status != self.Restoration.RESTORED:
-            errors["restored_at"] = "A restoration time needs the status 'restored'."
+            errors["restored_at"] = _("A restoration time needs the status 'restored'.")
         errors |= not_in_future(self.restored_at, "restored_at")
         if (
             self.restored_at
@@ -286,6 +336,6 @@ class Damage(Tracked):
             and self.attack.started_at
             and self.restored_at < self.attack.started_at
         ):
-            errors["restored_at"] = "Restored before the attack happened."
+            errors["restored_at"] = _("Restored before the attack happened.")
         if errors:
             raise ValidationError(errors)

@@ -10,6 +10,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 # A figure dated this far in the future is a typo, not clock skew.
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -21,13 +23,13 @@ def validate_wgs84_point(point) -> None:
         return
     if not -180 <= point.x <= 180:
         raise ValidationError(
-            "Longitude %(x)s is outside -180…180. Coordinates are WGS84 longitude, latitude.",
+            _("Longitude %(x)s is outside -180…180. Coordinates are WGS84 longitude, latitude."),
             params={"x": point.x},
             code="longitude_out_of_range",
         )
     if not -90 <= point.y <= 90:
         raise ValidationError(
-            "Latitude %(y)s is outside -90…90. Did you swap longitude and latitude?",
+            _("Latitude %(y)s is outside -90…90. Did you swap longitude and latitude?"),
             params={"y": point.y},
             code="latitude_out_of_range",
         )
@@ -45,6 +47,23 @@ def word_search_indexes(prefix: str, *columns: str) -> list[GinIndex]:
     ]
 
 
+def display_name(*, english: str, ukrainian: str) -> str:
+    """A record's name for the active language: its Ukrainian name in the Ukrainian
+    interface (when it has one), its English name otherwise. Pages, the dashboard's
+    layers, e-mails and the admin all name records through this."""
+    if ukrainian and (get_language() or "").split("-")[0] == "uk":
+        return ukrainian
+    return english
+
+
+def display_name_sql(english: str, ukrainian: str) -> str:
+    """display_name in SQL, for the layers built in the database: `english` and `ukrainian`
+    are trusted column expressions (e.g. "f.name", "f.name_uk"), never user input."""
+    if (get_language() or "").split("-")[0] == "uk":
+        return f"COALESCE(NULLIF({ukrainian}, ''), {english})"
+    return english
+
+
 def not_in_future(value, field: str) -> dict[str, str]:
     if value and value > timezone.now() + FUTURE_TOLERANCE:
         return {field: "This time is in the future."}
@@ -54,8 +73,12 @@ def not_in_future(value, field: str) -> dict[str, str]:
 class Tracked(models.Model):
     """Who created and last changed a row, and when; every model has this."""
 
-    created_at = models.DateTimeField(auto_now_add=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, editable=False, db_index=True, verbose_name=_("updated at")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -63,6 +86,7 @@ class Tracked(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("created by"),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,6 +95,7 @@ class Tracked(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("updated by"),
     )
 
     class Meta:
@@ -83,12 +108,14 @@ class ExternalId(models.Model):
     external_source = models.CharField(
         max_length=40,
         blank=True,
-        help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.",
+        help_text=_("The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'."),
+        verbose_name=_("external source"),
     )
     external_id = models.CharField(
         max_length=100,
         blank=True,
-        help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.",
+        help_text=_("The row's identifier in that data set, e.g. a GPPD id or an ACLED event id."),
+        verbose_name=_("external id"),
     )
 
     class Meta:
@@ -98,7 +125,7 @@ class ExternalId(models.Model):
         super().clean()
         if self.external_id and not self.external_source:
             raise ValidationError(
-                {"external_source": "Name the data set the external id comes from."}
+                {"external_source": _("Name the data set the external id comes from.")}
             )
 
 
@@ -107,5 +134,5 @@ def external_id_unique(name: str) -> models.UniqueConstraint:
         fields=["external_source", "external_id"],
         condition=~Q(external_id=""),
         name=f"{name}_external_id_unique",
-        violation_error_message="A record with this external source and id already exists.",
+        violation_error_message=_("A record with this external source and id already exists."),
     )

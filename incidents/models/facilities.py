@@ -6,11 +6,13 @@ from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.base import (
     ExternalId,
     Tracked,
+    display_name,
     external_id_unique,
     validate_wgs84_point,
     word_search_indexes,
@@ -22,37 +24,41 @@ class Facility(Tracked, ExternalId):
     """A piece of infrastructure that can be hit: a plant, a substation, a line."""
 
     class Kind(models.TextChoices):
-        CHP = "chp", "Combined heat and power plant"
-        THERMAL = "thermal", "Thermal power plant"
-        HEATING = "heating", "Heating plant / boiler house"
-        HYDRO = "hydro", "Hydroelectric plant"
-        NUCLEAR = "nuclear", "Nuclear power plant"
-        SOLAR = "solar", "Solar plant"
-        WIND = "wind", "Wind farm"
-        SUBSTATION = "substation", "Substation"
-        TRANSMISSION = "transmission", "Transmission line"
-        GAS = "gas", "Gas facility"
-        WATER = "water", "Water utility"
-        OTHER = "other", "Other"
+        CHP = "chp", _("Combined heat and power plant")
+        THERMAL = "thermal", _("Thermal power plant")
+        HEATING = "heating", _("Heating plant / boiler house")
+        HYDRO = "hydro", _("Hydroelectric plant")
+        NUCLEAR = "nuclear", _("Nuclear power plant")
+        SOLAR = "solar", _("Solar plant")
+        WIND = "wind", _("Wind farm")
+        SUBSTATION = "substation", _("Substation")
+        TRANSMISSION = "transmission", _("Transmission line")
+        GAS = "gas", _("Gas facility")
+        WATER = "water", _("Water utility")
+        OTHER = "other", _("Other")
 
     class Use(models.TextChoices):
-        CIVILIAN = "civilian", "Civilian"
-        DUAL_USE = "dual_use", "Dual-use"
-        UNKNOWN = "unknown", "Unknown"
+        CIVILIAN = "civilian", _("Civilian")
+        DUAL_USE = "dual_use", _("Dual-use")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Status(models.TextChoices):
-        OPERATIONAL = "operational", "Operational"
-        DAMAGED = "damaged", "Damaged"
-        DESTROYED = "destroyed", "Destroyed"
-        UNDER_REPAIR = "under_repair", "Under repair"
-        RESTORED = "restored", "Restored"
+        OPERATIONAL = "operational", _("Operational")
+        DAMAGED = "damaged", _("Damaged")
+        DESTROYED = "destroyed", _("Destroyed")
+        UNDER_REPAIR = "under_repair", _("Under repair")
+        RESTORED = "restored", _("Restored")
 
-    name = models.CharField(max_length=200)
-    name_uk = models.CharField("name (Ukrainian)", max_length=200, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    location = models.PointField(srid=4326, validators=[validate_wgs84_point])
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    location = models.PointField(
+        srid=4326, validators=[validate_wgs84_point], verbose_name=_("location")
+    )
     location_approximate = models.BooleanField(
-        default=False, help_text="The point marks the area, not the exact site."
+        default=False,
+        help_text=_("The point marks the area, not the exact site."),
+        verbose_name=_("location approximate"),
     )
     region = models.ForeignKey(
         Region,
@@ -60,14 +66,18 @@ class Facility(Tracked, ExternalId):
         blank=True,
         on_delete=models.PROTECT,
         related_name="facilities",
-        help_text="Leave empty to fill it from the location.",
+        help_text=_("Leave empty to fill it from the location."),
+        verbose_name=_("region"),
     )
     locality = models.CharField(
-        max_length=200, blank=True, help_text="City or district, e.g. Kyiv, Darnytsia district."
+        max_length=200,
+        blank=True,
+        help_text=_("City or district, e.g. Kyiv, Darnytsia district."),
+        verbose_name=_("locality"),
     )
-    operator = models.CharField(max_length=200, blank=True)
+    operator = models.CharField(max_length=200, blank=True, verbose_name=_("operator"))
     electric_capacity_mw = models.DecimalField(
-        "electric capacity (MW)",
+        _("electric capacity (MW)"),
         max_digits=9,
         decimal_places=2,
         null=True,
@@ -75,36 +85,43 @@ class Facility(Tracked, ExternalId):
         validators=[MinValueValidator(0)],
     )
     thermal_capacity_mw = models.DecimalField(
-        "thermal capacity (MW)",
+        _("thermal capacity (MW)"),
         max_digits=9,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    use = models.CharField(max_length=10, choices=Use.choices, default=Use.UNKNOWN)
+    use = models.CharField(
+        max_length=10, choices=Use.choices, default=Use.UNKNOWN, verbose_name=_("use")
+    )
     status = models.CharField(
         max_length=20,
         choices=Status.choices,
         default=Status.OPERATIONAL,
         editable=False,
-        help_text="Follows from the facility's damage history.",
+        help_text=_("Follows from the facility's damage history."),
+        verbose_name=_("status"),
     )
     public_region_only = models.BooleanField(
-        "public: region only",
+        _("public: region only"),
         default=False,
-        help_text="The public view lists the facility under its region, without its point, "
-        "and leaves the points of attacks on it off the map.",
+        help_text=_(
+            "The public view lists the facility under its region, without its point, "
+            "and leaves the points of attacks on it off the map."
+        ),
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
     is_illustrative = models.BooleanField(
-        default=False, help_text="Made-up demo record, not a real facility."
+        default=False,
+        help_text=_("Made-up demo record, not a real facility."),
+        verbose_name=_("is illustrative"),
     )
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "facilities"
+        verbose_name_plural = _("facilities")
         ordering = ["name"]
         constraints = [
             external_id_unique("facility"),
@@ -125,7 +142,12 @@ class Facility(Tracked, ExternalId):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface's language: Ukrainian when it is active and known."""
+        return display_name(english=self.name, ukrainian=self.name_uk)
 
     def get_absolute_url(self) -> str:
         return reverse("facility-detail", args=[self.pk])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import Attack
@@ -24,56 +26,77 @@ class OutageReport(Tracked, ExternalId, Publishable):
     """One outage figure at one time; the figures form a series per region and service."""
 
     class Service(models.TextChoices):
-        HEATING = "heating", "Heating"
-        ELECTRICITY = "electricity", "Electricity"
-        WATER = "water", "Water"
-        GAS = "gas", "Gas"
+        HEATING = "heating", _("Heating")
+        ELECTRICITY = "electricity", _("Electricity")
+        WATER = "water", _("Water")
+        GAS = "gas", _("Gas")
 
     class Unit(models.TextChoices):
-        BUILDINGS = "buildings", "Buildings"
-        CUSTOMERS = "customers", "Customers / users"
-        HOUSEHOLDS = "households", "Households"
-        PEOPLE = "people", "People"
-        SETTLEMENTS = "settlements", "Settlements"
+        BUILDINGS = "buildings", _("Buildings")
+        CUSTOMERS = "customers", _("Customers / users")
+        HOUSEHOLDS = "households", _("Households")
+        PEOPLE = "people", _("People")
+        SETTLEMENTS = "settlements", _("Settlements")
 
     class Qualifier(models.TextChoices):
-        EXACT = "exact", "Exactly"
-        AT_LEAST = "at_least", "Over / at least"
-        ABOUT = "about", "About"
-        UP_TO = "up_to", "Up to"
+        EXACT = "exact", _("Exactly")
+        AT_LEAST = "at_least", _("Over / at least")
+        ABOUT = "about", _("About")
+        UP_TO = "up_to", _("Up to")
 
     # How a report's figure reads in a sentence ("over 1,100 buildings"): the pages, the
     # admin and the dashboard's script (through its page config) all word it from here.
+    # Translators: {count} is the figure, {unit} the unit in lower case ("buildings").
     FIGURE_WORDING = {
-        Qualifier.EXACT: "{count} {unit}",
-        Qualifier.AT_LEAST: "over {count} {unit}",
-        Qualifier.ABOUT: "about {count} {unit}",
-        Qualifier.UP_TO: "up to {count} {unit}",
+        Qualifier.EXACT: _("{count} {unit}"),
+        Qualifier.AT_LEAST: _("over {count} {unit}"),
+        Qualifier.ABOUT: _("about {count} {unit}"),
+        Qualifier.UP_TO: _("up to {count} {unit}"),
     }
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="outages")
-    locality = models.CharField(max_length=200, blank=True)
-    attack = models.ForeignKey(
-        Attack, null=True, blank=True, on_delete=models.SET_NULL, related_name="outages"
+    # "Without heating": a phrase per service (Ukrainian puts the service in another case).
+    WITHOUT_SERVICE = {
+        Service.HEATING: _("without heating"),
+        Service.ELECTRICITY: _("without electricity"),
+        Service.WATER: _("without water"),
+        Service.GAS: _("without gas"),
+    }
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="outages", verbose_name=_("region")
     )
-    service = models.CharField(max_length=20, choices=Service.choices)
-    unit = models.CharField(max_length=20, choices=Unit.choices)
-    count = models.PositiveIntegerField(help_text="How many are without the service.")
+    locality = models.CharField(max_length=200, blank=True, verbose_name=_("locality"))
+    attack = models.ForeignKey(
+        Attack,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outages",
+        verbose_name=_("attack"),
+    )
+    service = models.CharField(max_length=20, choices=Service.choices, verbose_name=_("service"))
+    unit = models.CharField(max_length=20, choices=Unit.choices, verbose_name=_("unit"))
+    count = models.PositiveIntegerField(
+        help_text=_("How many are without the service."), verbose_name=_("count")
+    )
     count_qualifier = models.CharField(
         max_length=10,
         choices=Qualifier.choices,
         default=Qualifier.EXACT,
-        help_text='How the report worded the figure, e.g. "over 1,100".',
+        help_text=_('How the report worded the figure, e.g. "over 1,100".'),
+        verbose_name=_("count qualifier"),
     )
-    as_of = models.DateTimeField(help_text="When the figure was true.")
-    sources = models.ManyToManyField(Source, blank=True, related_name="outages")
-    is_illustrative = models.BooleanField(default=False)
+    as_of = models.DateTimeField(help_text=_("When the figure was true."), verbose_name=_("as of"))
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="outages", verbose_name=_("sources")
+    )
+    is_illustrative = models.BooleanField(default=False, verbose_name=_("is illustrative"))
 
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        verbose_name = "outage report"
-        permissions = [("publish_outagereport", "Can publish or withdraw an outage report")]
+        verbose_name = _("outage report")
+        permissions = [("publish_outagereport", _("Can publish or withdraw an outage report"))]
         ordering = ["-as_of", "-id"]
         constraints = [
             external_id_unique("outage"),
@@ -94,9 +117,11 @@ class OutageReport(Tracked, ExternalId, Publishable):
 
     def figure(self, *, with_unit: bool = True) -> str:
         """The figure as the report worded it: "over 1,100 buildings", or "over 1,100"."""
-        wording = self.FIGURE_WORDING.get(self.count_qualifier, "{count} {unit}")
+        wording = str(self.FIGURE_WORDING.get(self.count_qualifier, "{count} {unit}"))
         unit = self.get_unit_display().lower() if with_unit else ""
-        return wording.format(count=f"{self.count:,}", unit=unit).strip()
+        # 1,100 in English, 1 100 (no-break space) in Ukrainian: the active language's format.
+        count = number_format(self.count, force_grouping=True)
+        return wording.format(count=count, unit=unit).strip()
 
     def clean(self) -> None:
         super().clean()
@@ -109,51 +134,69 @@ class ResponseMeasure(Tracked, Publishable):
     """What was done about an attack or in a region."""
 
     class Kind(models.TextChoices):
-        POWER_CUTS = "power_cuts", "Emergency power cuts"
-        GENERATORS = "generators", "Mobile generators deployed"
-        HEATING_POINTS = "heating_points", "Heating points opened"
-        REPAIR_CREWS = "repair_crews", "Repair crews"
-        RESOURCES = "resources", "Resources allocated"
-        AIR_DEFENCE_REQUEST = "air_defence_request", "Air-defence request"
-        OFFICIAL_VISIT = "official_visit", "Official visit / inspection"
-        OTHER = "other", "Other"
+        POWER_CUTS = "power_cuts", _("Emergency power cuts")
+        GENERATORS = "generators", _("Mobile generators deployed")
+        HEATING_POINTS = "heating_points", _("Heating points opened")
+        REPAIR_CREWS = "repair_crews", _("Repair crews")
+        RESOURCES = "resources", _("Resources allocated")
+        AIR_DEFENCE_REQUEST = "air_defence_request", _("Air-defence request")
+        OFFICIAL_VISIT = "official_visit", _("Official visit / inspection")
+        OTHER = "other", _("Other")
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("region"),
     )
     attack = models.ForeignKey(
-        Attack, null=True, blank=True, on_delete=models.CASCADE, related_name="responses"
+        Attack,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="responses",
+        verbose_name=_("attack"),
     )
-    description = models.TextField()
+    description = models.TextField(verbose_name=_("description"))
     actor = models.CharField(
-        max_length=200, blank=True, help_text="Who acted, e.g. Ministry of Energy."
+        max_length=200,
+        blank=True,
+        help_text=_("Who acted, e.g. Ministry of Energy."),
+        verbose_name=_("actor"),
     )
     quantity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="e.g. the number of generators."
+        null=True,
+        blank=True,
+        help_text=_("e.g. the number of generators."),
+        verbose_name=_("quantity"),
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    sources = models.ManyToManyField(Source, blank=True, related_name="responses")
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="responses", verbose_name=_("sources")
+    )
 
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
-        verbose_name = "response measure"
-        permissions = [("publish_responsemeasure", "Can publish or withdraw a response measure")]
+        verbose_name = _("response measure")
+        permissions = [("publish_responsemeasure", _("Can publish or withdraw a response measure"))]
         ordering = ["-started_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(region__isnull=False) | Q(attack__isnull=False),
                 name="response_has_region_or_attack",
-                violation_error_message="Link the measure to a region, an attack, or both.",
+                violation_error_message=_("Link the measure to a region, an attack, or both."),
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True)
                 | Q(started_at__isnull=True)
                 | Q(ended_at__gte=F("started_at")),
                 name="response_ends_after_start",
-                violation_error_message="A measure cannot end before it starts.",
+                violation_error_message=_("A measure cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=0) | Q(quantity__isnull=True),
@@ -173,9 +216,9 @@ class ResponseMeasure(Tracked, Publishable):
         errors: dict[str, str] = {}
         # An attack entered in the same form has no id yet but is linked all the same.
         if self.region_id is None and self.attack_id is None and self.attack is None:
-            errors["region"] = "Link the measure to a region, an attack, or both."
+            errors["region"] = _("Link the measure to a region, an attack, or both.")
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
-            errors["ended_at"] = "The end is before the start."
+            errors["ended_at"] = _("The end is before the start.")
         errors |= not_in_future(self.started_at, "started_at")
         if errors:
             raise ValidationError(errors)

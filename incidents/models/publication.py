@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PublicationState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Publishable(models.Model):
@@ -31,12 +32,14 @@ class Publishable(models.Model):
         default=PublicationState.DRAFT,
         editable=False,
         db_index=True,
+        verbose_name=_("publication state"),
     )
     published_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="When the version the public sees was published.",
+        help_text=_("When the version the public sees was published."),
+        verbose_name=_("published at"),
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -45,17 +48,20 @@ class Publishable(models.Model):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("published by"),
     )
     state_changed_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="When the publication state last changed (the review queue's order).",
+        help_text=_("When the publication state last changed (the review queue's order)."),
+        verbose_name=_("state changed at"),
     )
     review_comment = models.TextField(
         blank=True,
         editable=False,
-        help_text="The reviewer's comment when the record was sent back.",
+        help_text=_("The reviewer's comment when the record was sent back."),
+        verbose_name=_("review comment"),
     )
 
     class Meta:

@@ -23,25 +23,28 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class AttackRollup(models.Model):
     """Attacks, and what they did, per day, regions, weapon types, verification and state."""
 
-    day = models.DateField(help_text="The day the attacks started, in Kyiv time.")
+    day = models.DateField(help_text=_("The day the attacks started, in Kyiv time."))
     region_ids = ArrayField(
         models.BigIntegerField(),
         null=True,
-        help_text="The attacks' regions (ids, ascending; empty when none is linked); "
-        "NULL on the rows that add up every set of regions of the day.",
+        help_text=_(
+            "The attacks' regions (ids, ascending; empty when none is linked); "
+            "NULL on the rows that add up every set of regions of the day."
+        ),
     )
     weapon_types = ArrayField(
-        models.TextField(), help_text="The weapon types the attacks used (ascending)."
+        models.TextField(), help_text=_("The weapon types the attacks used (ascending).")
     )
     verification_status = models.CharField(max_length=20)
     publication_state = models.CharField(max_length=10)
     attacks = models.IntegerField()
-    unlocated = models.IntegerField(help_text="Attacks without an impact point.")
+    unlocated = models.IntegerField(help_text=_("Attacks without an impact point."))
     killed = models.BigIntegerField()
     injured = models.BigIntegerField()
     damages_none = models.IntegerField()
@@ -87,11 +90,11 @@ class WeaponRollup(models.Model):
     rate's), `launched_rows` counts rows with a known number launched.
     """
 
-    day = models.DateField(help_text="The day the attacks started, in Kyiv time.")
+    day = models.DateField(help_text=_("The day the attacks started, in Kyiv time."))
     region_ids = ArrayField(
         models.BigIntegerField(),
         null=True,
-        help_text="As AttackRollup.region_ids: NULL on the rows of every set of regions.",
+        help_text=_("As AttackRollup.region_ids: NULL on the rows of every set of regions."),
     )
     verification_status = models.CharField(max_length=20)
     publication_state = models.CharField(max_length=10)
@@ -140,10 +143,10 @@ class DamageRollup(models.Model):
     its rows in the matching days has minor, moderate or severe damage.
     """
 
-    day = models.DateField(help_text="The day the attacks started, in Kyiv time.")
+    day = models.DateField(help_text=_("The day the attacks started, in Kyiv time."))
     facility_id = models.BigIntegerField()
     weapon_types = ArrayField(
-        models.TextField(), help_text="The weapon types the attacks used (ascending)."
+        models.TextField(), help_text=_("The weapon types the attacks used (ascending).")
     )
     verification_status = models.CharField(max_length=20)
     publication_state = models.CharField(max_length=10)
@@ -253,14 +256,14 @@ class RollupPending(models.Model):
     """
 
     tx = models.BigIntegerField()
-    published = models.BooleanField(help_text="A published snapshot, not the live attack.")
+    published = models.BooleanField(help_text=_("A published snapshot, not the live attack."))
     attack_id = models.BigIntegerField()
     # One commit-time trigger per transaction, however many attacks it changed: a
     # trigger per row would each look up the transaction's rows again, after the first
     # had deleted them, and a large write would take quadratic time.
     first_of_tx = models.BooleanField(
         default=False,
-        help_text="The transaction's first row: its insert alone fires the commit-time trigger.",
+        help_text=_("The transaction's first row: its insert alone fires the commit-time trigger."),
     )
 
     class Meta:

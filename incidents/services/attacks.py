@@ -15,6 +15,8 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from incidents import selectors
 from incidents.models import (
@@ -101,13 +103,25 @@ def check_point_in_regions(point: Point, regions: Sequence[Region]) -> None:
     if distance <= settings.REGION_TOLERANCE_M:
         return
     actual = selectors.region_containing(point)
-    where = f"in {actual}" if actual else "outside every known region"
-    which = "" if len(regions) == 1 else ", the nearest of its regions"
+    where = (
+        gettext("in %(region)s") % {"region": actual}
+        if actual
+        else gettext("outside every known region")
+    )
+    which = "" if len(regions) == 1 else gettext(", the nearest of its regions")
     raise ValidationError(
         {
-            "impact_location": f"The impact point lies {where}, {distance / 1000:,.0f} km from "
-            f"{nearest}{which}. Move the point, link the region it lies in, or clear the "
-            "regions to fill them from the point."
+            "impact_location": gettext(
+                "The impact point lies %(where)s, %(km)s km from %(region)s%(which)s. Move the "
+                "point, link the region it lies in, or clear the regions to fill them from the "
+                "point."
+            )
+            % {
+                "where": where,
+                "km": number_format(round(distance / 1000), force_grouping=True),
+                "region": nearest,
+                "which": which,
+            }
         }
     )
 

@@ -19,6 +19,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Tracked
 from incidents.signals import record_changed
@@ -31,7 +32,7 @@ Links = Mapping[str, Iterable[models.Model]]
 
 UPSERT_CREATED, UPSERT_UPDATED, UPSERT_UNCHANGED = "created", "updated", "skipped"
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = _(
     "The record conflicts with stored data; another change may have come first. "
     "Reload it and try again."
 )

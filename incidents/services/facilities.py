@@ -10,6 +10,8 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from incidents import selectors
 from incidents.models import Attack, Damage, Facility, Region, Source
@@ -32,12 +34,22 @@ def place_facility(facility: Facility) -> None:
     if distance <= settings.REGION_TOLERANCE_M:
         return
     actual = selectors.region_containing(point)
-    where = f"in {actual}" if actual else "outside every known region"
+    where = (
+        gettext("in %(region)s") % {"region": actual}
+        if actual
+        else gettext("outside every known region")
+    )
     raise ValidationError(
         {
-            "location": f"The point lies {where}, {distance / 1000:,.0f} km from "
-            f"{facility.region}. Move the point, or clear the region to fill it from "
-            "the location."
+            "location": gettext(
+                "The point lies %(where)s, %(km)s km from %(region)s. Move the point, or clear "
+                "the region to fill it from the location."
+            )
+            % {
+                "where": where,
+                "km": number_format(round(distance / 1000), force_grouping=True),
+                "region": facility.region,
+            }
         }
     )
 

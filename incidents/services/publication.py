@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Attack, OutageReport, PublicationState, ResponseMeasure
 from incidents.public import snapshots
@@ -82,7 +84,10 @@ def submit_for_review(*, record: models.Model, user: User) -> models.Model:
     record = _locked(record)
     if record.publication_state not in (State.DRAFT, State.WITHDRAWN):
         state = record.get_publication_state_display().lower()
-        _refuse(f"Only drafts go to review; this record is {state}.", "not_draft")
+        _refuse(
+            gettext("Only drafts go to review; this record is %(state)s.") % {"state": state},
+            "not_draft",
+        )
     _save_state(record, user, publication_state=State.IN_REVIEW, review_comment="")
     return record
 
@@ -92,10 +97,10 @@ def publish(*, record: models.Model, user: User) -> models.Model:
     """Make the record's current version the public one."""
     model = type(record)
     if not may_publish(user, model):
-        _refuse("Only reviewers can publish.", "permission")
+        _refuse(_("Only reviewers can publish."), "permission")
     record = _locked(record)
     if record.publication_state == State.PUBLISHED:
-        _refuse("This version is published already.", "published")
+        _refuse(_("This version is published already."), "published")
     refusal = four_eyes_refusal(record, user)
     if refusal:
         _refuse(refusal, "four_eyes")
@@ -117,15 +122,15 @@ def send_back(*, record: models.Model, user: User, comment: str) -> models.Model
     """Return a record in review to its author, with the reviewer's comment."""
     model = type(record)
     if not may_publish(user, model):
-        _refuse("Only reviewers can send a record back.", "permission")
+        _refuse(_("Only reviewers can send a record back."), "permission")
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError(
-            {"comment": "Say what the author should change."}, code="comment_required"
+            {"comment": _("Say what the author should change.")}, code="comment_required"
         )
     record = _locked(record)
     if record.publication_state != State.IN_REVIEW:
-        _refuse("Only records in review can be sent back.", "not_in_review")
+        _refuse(_("Only records in review can be sent back."), "not_in_review")
     author = record.updated_by
     _save_state(record, user, publication_state=State.DRAFT, review_comment=comment)
     sent_back.send(model, instance=record, reviewer=real_user(user), comment=comment, author=author)
@@ -137,10 +142,10 @@ def withdraw(*, record: models.Model, user: User) -> models.Model:
     """Take the record out of the public view; the public deletion feed lists it."""
     model = type(record)
     if not may_publish(user, model):
-        _refuse("Only reviewers can withdraw.", "permission")
+        _refuse(_("Only reviewers can withdraw."), "permission")
     record = _locked(record)
     if record.published_at is None or record.publication_state == State.WITHDRAWN:
-        _refuse("This record is not public, so there is nothing to withdraw.", "not_public")
+        _refuse(_("This record is not public, so there is nothing to withdraw."), "not_public")
     snapshots.withdraw(model, [record.pk])
     _save_state(record, user, publication_state=State.WITHDRAWN)
     return record
@@ -209,7 +214,7 @@ def publish_imported(model: type[models.Model], ids: Iterable[int], *, user: Use
     if not ids:
         return
     if not may_publish(user, model):
-        raise ValidationError("Only reviewers can import straight to published.")
+        raise ValidationError(_("Only reviewers can import straight to published."))
     now = timezone.now()
     model.objects.filter(pk__in=ids).update(
         publication_state=State.PUBLISHED,

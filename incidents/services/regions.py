@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from incidents.models import Region
 from incidents.services.base import Links, User, Writes, record_save, remove
@@ -14,7 +15,10 @@ def as_multipolygon(geometry: Polygon | MultiPolygon) -> MultiPolygon:
     if isinstance(geometry, Polygon):
         geometry = MultiPolygon(geometry, srid=geometry.srid or 4326)
     if not isinstance(geometry, MultiPolygon):
-        raise ValidationError(f"A region boundary must be a polygon, not a {geometry.geom_type}.")
+        raise ValidationError(
+            gettext("A region boundary must be a polygon, not a %(type)s.")
+            % {"type": geometry.geom_type}
+        )
     return geometry
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure, WeaponUse
 from incidents.services.base import Links, User, differs_from_stored, remove, stamp, write
@@ -47,7 +48,7 @@ def check_attack_verification(attack: Attack, user: User) -> None:
         return
     if not may_verify(user):
         raise ValidationError(
-            {"verification_status": "Only reviewers can mark an attack verified or disputed."}
+            {"verification_status": _("Only reviewers can mark an attack verified or disputed.")}
         )
 
 

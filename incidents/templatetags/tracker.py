@@ -12,7 +12,9 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
 from django.utils.html import format_html_join
+from django.utils.translation import get_language, gettext, pgettext
 
 from incidents.models import Attack, OutageReport
 
@@ -20,11 +22,43 @@ register = template.Library()
 
 
 @register.filter
-def count(value: int | None, unknown: str = "unknown") -> str:
-    """A count with thousands separators; an empty value is unknown, not zero."""
+def count(value: int | None, unknown: str | None = None) -> str:
+    """A count with thousands separators (1,100; in Ukrainian 1 100 with a no-break
+    space); an empty value is unknown, not zero."""
     if value is None or value == "":
-        return unknown
+        return gettext("unknown") if unknown is None else unknown
     return intcomma(value)
+
+
+# Dates on the pages, per language: "4 Feb 2026" and "4 лютого 2026" (the genitive month
+# name, E, that a Ukrainian date needs; F would give the nominative "лютий").
+DATE_FORMATS = {
+    "en": {"day": "j M Y", "moment": "j M Y, H:i", "long": "j F Y"},
+    "uk": {"day": "j E Y", "moment": "j E Y, H:i", "long": "j E Y"},
+}
+
+
+def _date_format(kind: str) -> str:
+    language = (get_language() or "en").split("-")[0]
+    return DATE_FORMATS.get(language, DATE_FORMATS["en"])[kind]
+
+
+@register.filter
+def day(value) -> str:
+    """A date (or a time's date, in Kyiv time) as the pages write it."""
+    if not value:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return date_format(value, _date_format("day"))
+
+
+@register.filter
+def moment(value) -> str:
+    """A time in Kyiv time as the pages write it: "4 Feb 2026, 06:30"."""
+    if not value:
+        return ""
+    return date_format(timezone.localtime(value), _date_format("moment"))
 
 
 @register.filter
@@ -33,6 +67,8 @@ def celsius(value: Decimal | None) -> str:
     if value is None:
         return "–"
     text = f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+    if (get_language() or "").startswith("uk"):
+        text = text.replace(".", ",")
     return text.replace("-", "\u2212") + " °C"
 
 
@@ -43,27 +79,28 @@ def outage_figure(outage: OutageReport, with_unit: bool = True) -> str:
 
 def _part_of_day(hour: int) -> str:
     if hour < 5:
-        return "night"
+        return pgettext("part of day", "night")
     if hour < 12:
-        return "morning"
+        return pgettext("part of day", "morning")
     if hour < 17:
-        return "afternoon"
-    return "evening"
+        return pgettext("part of day", "afternoon")
+    return pgettext("part of day", "evening")
 
 
 @register.simple_tag
 def attack_when(attack: Attack) -> str:
     """When the attack began, in Kyiv time, only as precisely as it is known."""
     local = timezone.localtime(attack.started_at)
-    day = date_format(local, "j F Y")
+    words = {"day": date_format(local, _date_format("long")), "time": date_format(local, "H:i")}
     precision = attack.time_precision
     if precision == Attack.TimePrecision.DAY:
-        return day
+        return words["day"]
     if precision == Attack.TimePrecision.PART_OF_DAY:
-        return f"{day}, {_part_of_day(local.hour)} (about {date_format(local, 'H:i')})"
+        words["part"] = _part_of_day(local.hour)
+        return gettext("%(day)s, %(part)s (about %(time)s)") % words
     if precision == Attack.TimePrecision.HOUR:
-        return f"{day}, about {date_format(local, 'H:i')}"
-    return f"{day}, {date_format(local, 'H:i')}"
+        return gettext("%(day)s, about %(time)s") % words
+    return gettext("%(day)s, %(time)s") % words
 
 
 @cache
@@ -105,4 +142,9 @@ def coordinates(context, point) -> str:
     decimals = PAGE_COORDINATE_DECIMALS
     if getattr(request, "public_view", False):
         decimals = min(decimals, settings.PUBLIC_COORDINATE_DECIMALS)
-    return f"{point.y:.{decimals}f}° N, {point.x:.{decimals}f}° E"
+    # Translators: latitude north and longitude east, e.g. "50.45° N, 30.64° E".
+    # The decimal separator of the language: 50.4460 in English, 50,4460 in Ukrainian.
+    return gettext("%(lat)s° N, %(lng)s° E") % {
+        "lat": number_format(round(point.y, decimals), decimal_pos=decimals),
+        "lng": number_format(round(point.x, decimals), decimal_pos=decimals),
+    }

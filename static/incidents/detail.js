@@ -5,6 +5,7 @@
  */
 import { statusColour } from "./lib/colours.js";
 import { dateFormat as dayFormat, dateTimeFormat as dayTimeFormat, numberFormat } from "./lib/format.js";
+import { gettext, interpolate } from "./lib/i18n.js";
 
 window.facilityMapInit = function (map) {
   const point = JSON.parse(document.getElementById("facility-point").textContent);
@@ -43,7 +44,7 @@ function drawOutageCharts() {
       type: "line",
       data: {
         datasets: [{
-          label: `Without ${group.service.toLowerCase()} (${group.unit.toLowerCase()})`,
+          label: `${group.without} (${group.unit.toLowerCase()})`,
           data: group.points,
           stepped: "before",
           borderColor: "#b3261e",
@@ -68,8 +69,8 @@ function drawOutageCharts() {
           legend: { display: false },
           tooltip: {
             callbacks: {
-              title: (items) => `${dayTimeFormat.format(new Date(items[0].raw.x))} Kyiv time`,
-              label: (item) => `Without ${group.service.toLowerCase()}: ${item.raw.text}`,
+              title: (items) => interpolate(gettext("%(when)s Kyiv time"), { when: dayTimeFormat.format(new Date(items[0].raw.x)) }),
+              label: (item) => `${group.without}: ${item.raw.text}`,
             },
           },
         },

@@ -7,7 +7,9 @@
   if (!box || box.dataset.finished === "true") return;
   const bar = document.getElementById("import-progress-bar");
   const text = document.getElementById("import-progress-text");
-  const labels = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
+  const labels = {
+    queued: gettext("Queued"), running: gettext("Running"), done: gettext("Done"), failed: gettext("Failed"),
+  };
   async function poll() {
     let job;
     try {
@@ -20,9 +22,14 @@
     }
     bar.value = job.progress_percent;
     bar.textContent = job.progress_percent + " %";
-    text.textContent = `${labels[job.status]}: ${job.rows_processed} of ${job.rows_total ?? "?"} rows ` +
-      `(${job.rows_created} created, ${job.rows_updated} updated, ` +
-      `${job.rows_skipped} skipped, ${job.rows_rejected} rejected)`;
+    text.textContent = interpolate(
+      gettext("%(status)s: %(processed)s of %(total)s rows (%(created)s created, %(updated)s updated, %(skipped)s skipped, %(rejected)s rejected)"),
+      {
+        status: labels[job.status], processed: job.rows_processed, total: job.rows_total ?? "?",
+        created: job.rows_created, updated: job.rows_updated, skipped: job.rows_skipped, rejected: job.rows_rejected,
+      },
+      true,
+    );
     // A finished job reloads once to show its rejected rows and final figures.
     if (job.status === "done" || job.status === "failed") return window.location.reload();
     setTimeout(poll, 1000);

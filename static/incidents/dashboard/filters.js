@@ -29,7 +29,8 @@ export function stateToForm(state) {
 function updateChosenCounts() {
   for (const details of form.querySelectorAll("details.checks")) {
     const chosen = details.querySelectorAll("input:checked").length;
-    details.querySelector(".chosen").textContent = chosen ? `(${chosen})` : "(any)";
+    const summary = details.querySelector(".chosen");
+    summary.textContent = `(${chosen || summary.dataset.any})`;
   }
 }
 

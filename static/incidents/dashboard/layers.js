@@ -8,6 +8,7 @@ import { attackPopup, facilityPopup, regionPopup, regionTooltip } from "./popups
 import { app } from "./state.js";
 import { filterParams } from "./url.js";
 import { attacksShown, bboxParam, layerState, showStatus, view } from "./view.js";
+import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 // Up to this many facilities in view are drawn one by one; more are grouped by the map.
 const FACILITY_GROUP_ABOVE = 500;
@@ -58,20 +59,20 @@ function clusterMarker(feature, className, colour, describe) {
   return marker;
 }
 
-const plural = (count, one, many) => `${numberFormat.format(count)} ${count === 1 ? one : many}`;
+function clusterWords(count, mostly, many) {
+  const words = interpolate(many, { count: numberFormat.format(count) });
+  const kind = mostly ? interpolate(gettext(", mostly %(kind)s"), { kind: mostly.toLowerCase() }) : "";
+  return words + kind + gettext("; click to zoom in");
+}
 
 function attackCluster(feature) {
   return clusterMarker(feature, "map-cluster attack-map-cluster", weaponColour(feature.properties.weapon_type), (p) =>
-    `${plural(p.count, "attack", "attacks")}` +
-    (p.weapon_type_label ? `, mostly ${p.weapon_type_label.toLowerCase()}` : "") +
-    "; click to zoom in");
+    clusterWords(p.count, p.weapon_type_label, ngettext("%(count)s attack", "%(count)s attacks", p.count)));
 }
 
 function facilityCluster(feature) {
   return clusterMarker(feature, "map-cluster facility-map-cluster", "#1f4e79", (p) =>
-    `${plural(p.count, "facility", "facilities")}` +
-    (p.kind_label ? `, mostly ${p.kind_label.toLowerCase()}` : "") +
-    "; click to zoom in");
+    clusterWords(p.count, p.kind_label, ngettext("%(count)s facility", "%(count)s facilities", p.count)));
 }
 
 export async function loadFacilities() {
@@ -155,7 +156,7 @@ export async function loadAttacks() {
     const marker = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
       icon: attackIcon(p.weapon_types || [], p.launched || 0),
       keyboard: true,
-      title: `Attack on ${fmtDate(p.started_at)}`,
+      title: interpolate(gettext("Attack on %(date)s"), { date: fmtDate(p.started_at) }),
     });
     marker.bindPopup(() => attackPopup(p));
     marker.feature = f;

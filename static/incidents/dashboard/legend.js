@@ -6,7 +6,8 @@ import { numberFormat } from "../lib/format.js";
 import { LABELS } from "./config.js";
 import { NO_OUTAGE_COLOUR, OUTAGE_BINS, glyph, weaponColour } from "./icons.js";
 import { app } from "./state.js";
-import { serviceName } from "./words.js";
+import { withoutService } from "./words.js";
+import { gettext, interpolate } from "../lib/i18n.js";
 
 function legendBox() {
   const box = L.DomUtil.create("div", "map-legend");
@@ -25,12 +26,12 @@ function legendBox() {
     return el("li", {}, swatch(bin.colour), `${numberFormat.format(bin.min)}${upper}`);
   });
   box.append(el("details", { open: window.matchMedia("(min-width: 900px)").matches ? "" : null },
-    el("summary", {}, "Legend"),
-    el("h3", {}, "Facility status"), el("ul", { class: "cols" }, statuses),
-    el("details", { class: "kinds-box" }, el("summary", {}, "Facility kinds"), el("ul", { class: "cols" }, kinds)),
-    el("h3", {}, "Attacks: colour = weapons used, size = number launched"), el("ul", { class: "cols" }, weapons),
-    el("h3", {}, "Regions: without ", el("span", { class: "legend-service" }), " now"),
-    el("ul", { class: "cols" }, bins, el("li", {}, swatch(NO_OUTAGE_COLOUR), "none reported"))));
+    el("summary", {}, gettext("Legend")),
+    el("h3", {}, gettext("Facility status")), el("ul", { class: "cols" }, statuses),
+    el("details", { class: "kinds-box" }, el("summary", {}, gettext("Facility kinds")), el("ul", { class: "cols" }, kinds)),
+    el("h3", {}, gettext("Attacks: colour = weapons used, size = number launched")), el("ul", { class: "cols" }, weapons),
+    el("h3", {}, gettext("Regions:"), " ", el("span", { class: "legend-service" })),
+    el("ul", { class: "cols" }, bins, el("li", {}, swatch(NO_OUTAGE_COLOUR), gettext("none reported")))));
   L.DomEvent.disableClickPropagation(box);
   L.DomEvent.disableScrollPropagation(box);
   return box;
@@ -44,6 +45,6 @@ export function addLegend(map) {
 
 export function updateLegendService() {
   for (const node of document.querySelectorAll(".legend-service")) {
-    node.textContent = serviceName(app.state.service);
+    node.textContent = interpolate(gettext("%(without_service)s now"), { without_service: withoutService(app.state.service) });
   }
 }

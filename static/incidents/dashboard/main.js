@@ -21,6 +21,7 @@ import { loadSummary } from "./summary.js";
 import { loadTimeline } from "./timeline.js";
 import { readState, readView, rememberView } from "./url.js";
 import { layerState, showStatus, view } from "./view.js";
+import { gettext } from "../lib/i18n.js";
 
 // Mainland Ukraine and Crimea, so the first view fits any screen.
 const UKRAINE = [[44.3, 22.1], [52.4, 40.3]];
@@ -130,9 +131,9 @@ function makeLayers(map) {
   view.attacksGroup.addTo(map);
   view.facilities.addTo(map);
   L.control.layers(null, {
-    "Facilities": view.facilities,
-    "Attacks": view.attacksGroup,
-    "Regions (outages)": view.regions,
+    [gettext("Facilities")]: view.facilities,
+    [gettext("Attacks")]: view.attacksGroup,
+    [gettext("Regions (outages)")]: view.regions,
   }, { collapsed: window.matchMedia("(max-width: 600px)").matches, position: "topright" }).addTo(map);
   // For people debugging the page and for browser tests.
   window.trackerDashboard = {

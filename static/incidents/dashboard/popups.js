@@ -6,7 +6,8 @@ import { fmtDateTime, fmtNumber } from "../lib/format.js";
 import { LABELS } from "./config.js";
 import { app, applyState } from "./state.js";
 import { view } from "./view.js";
-import { outageText, serviceName } from "./words.js";
+import { outageText, withoutServiceText } from "./words.js";
+import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 // A record's page, in the public view while the dashboard shows it.
 function detailPath(url) {
@@ -22,49 +23,50 @@ export function facilityPopup(p) {
     el("strong", {}, p.name), el("br"), kind, el("br"),
     el("span", { class: "status-badge", style: { "--c": statusColour(p.status) } }, status),
     p.locality ? [el("br"), p.locality] : null,
-    p.last_attack_at ? [el("br"), `Last hit ${fmtDateTime(p.last_attack_at)}${severity}`] : null,
-    el("br"), el("a", { href: detailPath(p.url) }, "Facility details"));
+    p.last_attack_at ? [el("br"), interpolate(gettext("Last hit %(when)s"), { when: fmtDateTime(p.last_attack_at) }) + severity] : null,
+    el("br"), el("a", { href: detailPath(p.url) }, gettext("Facility details")));
 }
 
-const known = (n) => (n === null || n === undefined ? "unknown" : fmtNumber(n));
+const known = (n) => (n === null || n === undefined ? gettext("unknown") : fmtNumber(n));
 
 export function attackPopup(p) {
-  const weapons = (p.weapon_types || []).map((t) => lookup(LABELS.weapon_type, t, t)).join(", ") || "unknown";
+  const weapons = (p.weapon_types || []).map((t) => lookup(LABELS.weapon_type, t, t)).join(", ") || gettext("unknown");
   const names = (p.facility_names || []).join(", ");
-  const more = p.facilities_hit > (p.facility_names || []).length ? ` and ${fmtNumber(p.facilities_hit - p.facility_names.length)} more` : "";
+  const more = p.facilities_hit > (p.facility_names || []).length
+    ? interpolate(gettext(" and %(count)s more"), { count: fmtNumber(p.facilities_hit - p.facility_names.length) })
+    : "";
   return el("div", { class: "popup" },
-    el("strong", {}, fmtDateTime(p.started_at)), " ", el("span", { class: "muted" }, "Kyiv time"),
+    el("strong", {}, fmtDateTime(p.started_at)), " ", el("span", { class: "muted" }, gettext("Kyiv time")),
     el("br"), p.summary,
-    el("br"), `Weapons: ${weapons}`,
-    el("br"), `Launched ${known(p.launched)}, intercepted ${known(p.intercepted)}`,
-    el("br"), `Facilities hit: ${fmtNumber(p.facilities_hit || 0)}${names ? ` (${names}${more})` : ""}`,
+    el("br"), interpolate(gettext("Weapons: %(weapons)s"), { weapons }),
+    el("br"), interpolate(gettext("Launched %(launched)s, intercepted %(intercepted)s"), { launched: known(p.launched), intercepted: known(p.intercepted) }),
+    el("br"), interpolate(gettext("Facilities hit: %(count)s"), { count: fmtNumber(p.facilities_hit || 0) }) + (names ? ` (${names}${more})` : ""),
     el("br"), lookup(LABELS.verification_status, p.verification_status, p.verification_status || ""),
-    el("br"), el("a", { href: detailPath(p.url) }, "Attack details"));
+    el("br"), el("a", { href: detailPath(p.url) }, gettext("Attack details")));
 }
 
 export function regionTooltip(p) {
   const outages = (p.outages || []).filter((o) => o.service === app.state.service);
-  const service = serviceName(app.state.service);
   const lines = outages.length
     ? outages.map((o, i) => [
       i ? el("br") : null,
-      `Without ${service}: ${outageText(o)}`, el("br"),
-      el("span", { class: "muted" }, `as of ${fmtDateTime(o.as_of)}`),
+      withoutServiceText(app.state.service, outageText(o)), el("br"),
+      el("span", { class: "muted" }, interpolate(gettext("as of %(when)s"), { when: fmtDateTime(o.as_of) })),
     ])
-    : [`No ${service} outage reported`];
+    : [withoutServiceText(app.state.service, gettext("none reported"))];
   const attacks = p.attacks !== undefined
-    ? [el("br"), `${fmtNumber(p.attacks)} attack${p.attacks === 1 ? "" : "s"} in the period`]
+    ? [el("br"), interpolate(ngettext("%(count)s attack in the period", "%(count)s attacks in the period", p.attacks), { count: fmtNumber(p.attacks) })]
     : null;
   return el("div", {}, el("strong", {}, p.name), el("br"), ...lines.flat(), attacks);
 }
 
 export function regionPopup(p) {
-  const only = el("button", { type: "button", class: "link-button" }, "Show only this region");
+  const only = el("button", { type: "button", class: "link-button" }, gettext("Show only this region"));
   // Leaflet keeps clicks inside a popup from reaching the document, so the button listens itself.
   only.addEventListener("click", () => {
     view.map.closePopup();
     applyState({ ...app.state, region: [p.code] });
   });
   return el("div", { class: "popup" },
-    regionTooltip(p), el("a", { href: detailPath(p.url) }, "Region details"), el("br"), only);
+    regionTooltip(p), el("a", { href: detailPath(p.url) }, gettext("Region details")), el("br"), only);
 }

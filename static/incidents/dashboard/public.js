@@ -9,16 +9,17 @@
 import { PUBLIC_VIEW } from "./config.js";
 import { app, applyState, onStateChange } from "./state.js";
 import { publicViewWords } from "./words.js";
+import { gettext, interpolate } from "../lib/i18n.js";
 
 export function connectPublicView() {
   const words = publicViewWords(PUBLIC_VIEW);
   // Anonymous visitors: the page is the public view, and says so.
   const note = document.getElementById("public-view-note");
-  if (note) note.textContent = `This is the public view: ${words}.`;
+  if (note) note.textContent = interpolate(gettext("This is the public view: %(words)s."), { words });
   const toggle = document.getElementById("f-public-view");
   if (!toggle) return;
   const banner = document.getElementById("public-view-banner");
-  banner.textContent = `You are seeing what the public sees: ${words}.`;
+  banner.textContent = interpolate(gettext("You are seeing what the public sees: %(words)s."), { words });
   const show = (state) => {
     toggle.checked = state.view === "public";
     banner.hidden = !toggle.checked;

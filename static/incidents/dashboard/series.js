@@ -7,7 +7,8 @@ import { API } from "./config.js";
 import { regionName } from "./filters.js";
 import { updateLegendService } from "./legend.js";
 import { app } from "./state.js";
-import { outageText, serviceName, unitName } from "./words.js";
+import { outageText, unitName, withoutService } from "./words.js";
+import { capitalise, gettext, interpolate } from "../lib/i18n.js";
 
 const PALETTE = ["#b3261e", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00"];
 let seriesChart = null;
@@ -19,9 +20,9 @@ export async function loadSeries() {
   const hint = document.getElementById("series-hint");
   const canvas = document.getElementById("series-chart");
   const name = region ? regionName(region) : "";
-  document.getElementById("series-region").textContent = region ? name : "the chosen region";
+  document.getElementById("series-region").textContent = region ? name : gettext("the chosen region");
   if (!region) {
-    hint.textContent = "Choose a region (filter or map) to see its outage figures over time.";
+    hint.textContent = gettext("Choose a region (filter or map) to see its outage figures over time.");
     hint.hidden = false;
     canvas.parentElement.hidden = true;
     return;
@@ -32,13 +33,12 @@ export async function loadSeries() {
   try {
     data = await getJSON("series", `${API}outages/series?${params}`);
   } catch (error) {
-    if (!isAbort(error)) hint.textContent = `The outage series could not be loaded (${error.message}).`;
+    if (!isAbort(error)) hint.textContent = interpolate(gettext("The outage series could not be loaded (%(error)s)."), { error: error.message });
     return;
   }
   const rows = data.results || [];
-  const service = serviceName(state.service);
   if (!rows.length) {
-    hint.textContent = `No ${service} outage figures for ${name}.`;
+    hint.textContent = interpolate(gettext("%(region)s: no figures %(without_service)s."), { region: name, without_service: withoutService(state.service) });
     hint.hidden = false;
     canvas.parentElement.hidden = true;
     return;
@@ -50,7 +50,7 @@ export async function loadSeries() {
   const chartData = {
     labels: labels.map(fmtDateTime),
     datasets: units.map((unit, i) => ({
-      label: `Without ${service} (${unitName(unit)})`,
+      label: `${capitalise(withoutService(state.service))} (${unitName(unit)})`,
       data: labels.map((at) => {
         const row = rows.find((r) => r.unit === unit && r.as_of === at);
         return row ? row.count : null;
@@ -61,7 +61,8 @@ export async function loadSeries() {
       stepped: "before",
     })),
   };
-  canvas.setAttribute("aria-label", `${name}: ${rows.map((r) => `${outageText(r)} as of ${fmtDateTime(r.as_of)}`).join("; ")}`);
+  const asOf = (r) => interpolate(gettext("%(figure)s as of %(when)s"), { figure: outageText(r), when: fmtDateTime(r.as_of) });
+  canvas.setAttribute("aria-label", `${name}: ${rows.map(asOf).join("; ")}`);
   seriesChart = drawChart(seriesChart, canvas, "line", chartData, chartOptions({
     scales: { y: { beginAtZero: true, ticks: countTicks } },
   }));

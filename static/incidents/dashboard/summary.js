@@ -6,24 +6,31 @@ import { API, timings } from "./config.js";
 import { app } from "./state.js";
 import { filterParams } from "./url.js";
 import { unitName } from "./words.js";
+import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 const summaryBox = document.getElementById("summary");
 
 function currentOutageText(outages, service) {
   const rows = (outages || []).filter((o) => o.service === service && o.count);
-  if (!rows.length) return "none reported";
+  if (!rows.length) return gettext("none reported");
   return rows
     .map((o) => `${fmtNumber(o.count)} ${unitName(o.unit)}` +
-      (o.regions ? ` in ${fmtNumber(o.regions)} region${o.regions === 1 ? "" : "s"}` : ""))
+      (o.regions
+        ? " " + interpolate(ngettext("in %(count)s region", "in %(count)s regions", o.regions), { count: fmtNumber(o.regions) })
+        : ""))
     .join("; ");
 }
 
 /* Why a figure counts more than the map draws: e.g. "2 facilities are shown only by region". */
 const NOT_ON_MAP = {
-  shown_by_region_only: (n) =>
-    `${fmtNumber(n)} ${n === 1 ? "facility is" : "facilities are"} shown only by region`,
-  no_impact_point: (n) =>
-    `${fmtNumber(n)} ${n === 1 ? "attack has" : "attacks have"} no point on the map`,
+  shown_by_region_only: (n) => interpolate(
+    ngettext("%(count)s facility is shown only by region", "%(count)s facilities are shown only by region", n),
+    { count: fmtNumber(n) },
+  ),
+  no_impact_point: (n) => interpolate(
+    ngettext("%(count)s attack has no point on the map", "%(count)s attacks have no point on the map", n),
+    { count: fmtNumber(n) },
+  ),
 };
 
 function showNotes(notes) {
@@ -45,7 +52,7 @@ export async function loadSummary() {
     if (isAbort(error)) return;
     for (const dd of summaryBox.querySelectorAll("dd[data-figure]")) dd.textContent = "–";
     showNotes([]);
-    summaryBox.querySelector('[data-figure="attacks"]').textContent = "unavailable";
+    summaryBox.querySelector('[data-figure="attacks"]').textContent = gettext("unavailable");
     summaryBox.classList.remove("is-loading");
     return;
   }

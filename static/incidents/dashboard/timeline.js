@@ -1,6 +1,7 @@
 /* The timeline under the map: weapons launched per period by type, and attacks. */
 
-import { numberFormat } from "../lib/format.js";
+import { LOCALE, numberFormat } from "../lib/format.js";
+import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 import { getJSON, isAbort } from "./api.js";
 import { chartOptions, countTicks, drawChart } from "./charts.js";
 import { API, LABELS, timings } from "./config.js";
@@ -8,7 +9,7 @@ import { WEAPON_COLOURS } from "./icons.js";
 import { app, applyState } from "./state.js";
 import { filterParams } from "./url.js";
 
-const shortDateFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "short" });
+const shortDateFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", day: "numeric", month: "short" });
 
 let timelineChart = null;
 let timelinePeriods = [];
@@ -37,7 +38,7 @@ function periodEnd(start, interval) {
 
 function periodLabel(start, interval) {
   const date = new Date(start + "T00:00:00Z");
-  if (interval === "month") return date.toLocaleDateString("en-GB", { timeZone: "UTC", month: "short", year: "numeric" });
+  if (interval === "month") return date.toLocaleDateString(LOCALE, { timeZone: "UTC", month: "short", year: "numeric" });
   return shortDateFormat.format(date) + (interval === "week" ? "–" + shortDateFormat.format(new Date(periodEnd(start, interval) + "T00:00:00Z")) : "");
 }
 
@@ -56,7 +57,7 @@ export async function loadTimeline(state = app.state) {
   try {
     data = await getJSON("timeline", `${API}stats/timeline?${params}`);
   } catch (error) {
-    if (!isAbort(error)) document.getElementById("timeline-empty").textContent = `The timeline could not be loaded (${error.message}).`;
+    if (!isAbort(error)) document.getElementById("timeline-empty").textContent = interpolate(gettext("The timeline could not be loaded (%(error)s)."), { error: error.message });
     return;
   }
   const results = data.results || [];
@@ -77,7 +78,7 @@ export async function loadTimeline(state = app.state) {
   // The bars count weapons launched; the line counts attacks, on its own axis.
   datasets.push({
     type: "line",
-    label: "Attacks",
+    label: gettext("Attacks"),
     data: results.map((r) => r.attacks),
     borderColor: "#263238",
     backgroundColor: "#263238",
@@ -88,7 +89,7 @@ export async function loadTimeline(state = app.state) {
   });
   const empty = results.every((r) => !r.attacks);
   const emptyBox = document.getElementById("timeline-empty");
-  emptyBox.textContent = "No attacks match these filters.";
+  emptyBox.textContent = gettext("No attacks match these filters.");
   emptyBox.hidden = !empty;
   const chartData = { labels: results.map((r) => periodLabel(r.period, timelineInterval)), datasets };
   const canvas = document.getElementById("timeline-chart");
@@ -99,16 +100,20 @@ export async function loadTimeline(state = app.state) {
     },
     scales: {
       x: { stacked: true, ticks: { maxRotation: 0, autoSkip: true } },
-      y: { stacked: true, beginAtZero: true, title: { display: true, text: "weapons launched" }, ticks: countTicks },
+      y: { stacked: true, beginAtZero: true, title: { display: true, text: gettext("weapons launched") }, ticks: countTicks },
       attacks: {
         position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
-        title: { display: true, text: "attacks" }, ticks: countTicks,
+        title: { display: true, text: gettext("attacks") }, ticks: countTicks,
       },
     },
     tooltipCallbacks: {
       footer: (items) => {
         const r = timelineResults[items[0].dataIndex];
-        return r ? `${numberFormat.format(r.attacks)} attacks · ${numberFormat.format(r.launched || 0)} launched · ${numberFormat.format(r.intercepted || 0)} intercepted` : "";
+        if (!r) return "";
+        const attacks = interpolate(ngettext("%(count)s attack", "%(count)s attacks", r.attacks), { count: numberFormat.format(r.attacks) });
+        return `${attacks} · ` + interpolate(gettext("%(launched)s launched · %(intercepted)s intercepted"), {
+          launched: numberFormat.format(r.launched || 0), intercepted: numberFormat.format(r.intercepted || 0),
+        });
       },
     },
   }));

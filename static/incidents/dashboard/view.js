@@ -1,6 +1,7 @@
 /* The Leaflet map and its layers, once made (map.js), and the status line above the map. */
 
 import { numberFormat } from "../lib/format.js";
+import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 export const view = {
   map: null,
@@ -22,16 +23,31 @@ export const attacksShown = { count: null, mode: "markers" };
 
 const statusBox = document.getElementById("map-status");
 
+/** A layer's name in the status line. */
+export function layerName(name) {
+  const names = { facilities: gettext("facilities"), attacks: gettext("attacks"), regions: gettext("regions") };
+  return Object.hasOwn(names, name) ? names[name] : name;
+}
+
 export function showStatus() {
   const loading = Object.values(layerState).some((s) => s === "loading");
   const failed = Object.entries(layerState).filter(([, s]) => s === "error").map(([name]) => name);
   const attacksOn = view.map && view.attacksGroup && view.map.hasLayer(view.attacksGroup);
   let text = "";
-  if (loading) text = "Loading…";
-  else if (failed.length) text = `Could not load ${failed.join(", ")}. Try again or change the filters.`;
-  else if (attacksShown.count === 0 && attacksOn) text = "No attacks match these filters in this part of the map.";
+  if (loading) text = gettext("Loading…");
+  else if (failed.length) {
+    text = interpolate(gettext("Could not load %(layers)s. Try again or change the filters."), { layers: failed.map(layerName).join(", ") });
+  }
+  else if (attacksShown.count === 0 && attacksOn) text = gettext("No attacks match these filters in this part of the map.");
   else if (attacksShown.mode === "clusters" && attacksOn) {
-    text = `${numberFormat.format(attacksShown.count)} attacks in view, grouped. Click a group or zoom in to see each strike.`;
+    text = interpolate(
+      ngettext(
+        "%(count)s attack in view, grouped. Click a group or zoom in to see each strike.",
+        "%(count)s attacks in view, grouped. Click a group or zoom in to see each strike.",
+        attacksShown.count,
+      ),
+      { count: numberFormat.format(attacksShown.count) },
+    );
   }
   statusBox.textContent = text;
   statusBox.hidden = !text;

@@ -1,11 +1,29 @@
-/* How the page words the API's values (units, services, outage figures) and the public view. */
+/* How the page words the API's values (units, services, outage figures) and the public view.
+ * Every sentence is a whole message for the translators (gettext), never glued from pieces
+ * whose grammar only works in English. */
 
 import { lookup } from "../lib/dom.js";
 import { fmtNumber } from "../lib/format.js";
+import { capitalise, gettext, interpolate, ngettext } from "../lib/i18n.js";
 import { LABELS } from "./config.js";
 
 export const unitName = (unit) => String(lookup(LABELS.unit, unit, unit || "")).toLowerCase();
 export const serviceName = (service) => String(lookup(LABELS.service, service, service)).toLowerCase();
+
+/** "without heating": a phrase of its own per service, as Ukrainian needs another case. */
+export function withoutService(service) {
+  const phrases = {
+    heating: gettext("without heating"),
+    electricity: gettext("without electricity"),
+    water: gettext("without water"),
+    gas: gettext("without gas"),
+  };
+  return lookup(phrases, service, interpolate(gettext("without %(service)s"), { service: serviceName(service) }));
+}
+
+/** "Without heating: over 1,100 buildings". */
+export const withoutServiceText = (service, figure) =>
+  interpolate(gettext("%(without_service)s: %(figure)s"), { without_service: capitalise(withoutService(service)), figure });
 
 /** "over 1,100 buildings": the wording comes from the server (OutageReport.FIGURE_WORDING). */
 export function outageText(outage) {
@@ -17,8 +35,12 @@ export function outageText(outage) {
  * an attack, locations rounded to about 1 km". A coordinate decimal is a tenth of the one
  * before; 0.01° of latitude is about 1.1 km. */
 export function publicViewWords({ delay_hours: hours, coordinate_decimals: decimals }) {
-  const delay = hours ? `${fmtNumber(hours)} hour${hours === 1 ? "" : "s"} after an attack` : "as soon as they are published";
+  const delay = hours
+    ? interpolate(ngettext("%(count)s hour after an attack", "%(count)s hours after an attack", hours), { count: fmtNumber(hours) })
+    : gettext("as soon as they are published");
   const metres = 10 ** (5 - decimals);
-  const distance = metres >= 1000 ? `${fmtNumber(metres / 1000)} km` : `${fmtNumber(metres)} m`;
-  return `published records only, ${delay}, locations rounded to about ${distance}`;
+  const distance = metres >= 1000
+    ? interpolate(gettext("%(count)s km"), { count: fmtNumber(metres / 1000) })
+    : interpolate(gettext("%(count)s m"), { count: fmtNumber(metres) });
+  return interpolate(gettext("published records only, %(delay)s, locations rounded to about %(distance)s"), { delay, distance });
 }
