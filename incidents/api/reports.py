@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from incidents.api.declarations import REPORTS
 from incidents.api.negotiation import ReadOnlyAPIView
-from incidents.api.query import VIEW_PARAMETER
+from incidents.api.query import DAY_PATTERN, VIEW_PARAMETER
 from incidents.api.schema import ERROR_RESPONSES
 from incidents.models import (
     Attack,
@@ -149,7 +149,7 @@ class ReportSerializer(serializers.Serializer):
 
 DAY_PARAMETER = OpenApiParameter(
     "day",
-    {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    {"type": "string", "pattern": DAY_PATTERN},
     location=OpenApiParameter.PATH,
     description="The day, YYYY-MM-DD, Kyiv time.",
 )
