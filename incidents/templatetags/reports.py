@@ -9,11 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import apnumber
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, ngettext, pgettext
 
 from incidents.models import OutageReport
-from incidents.reports.build import OutageLine, Period
+from incidents.reports.build import OutageLine, Period, Report
 
 register = template.Library()
 
@@ -104,3 +105,53 @@ _MARKDOWN_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>#|"})
 def md(value: object) -> str:
     """Text safe inside markdown: its markup characters escaped, line breaks kept as spaces."""
     return " ".join(str(value).split()).translate(_MARKDOWN_SPECIAL)
+
+
+@register.simple_tag
+def brief(report: Report) -> str:
+    """The report's opening sentences: attacks, regions named and counted, cold, facilities."""
+    attacks = len(report.attacks)
+    sentences = [
+        ngettext("%(count)s attack was recorded.", "%(count)s attacks were recorded.", attacks)
+        % {"count": grouped(attacks)}
+    ]
+    if report.regions_unnamed:
+        sentences.append(
+            ngettext(
+                "Sources report %(reported)s region affected, of which %(named)s are named.",
+                "Sources report %(reported)s regions affected, of which %(named)s are named.",
+                report.reported_region_count,
+            )
+            % {
+                "reported": apnumber(report.reported_region_count),
+                "named": apnumber(len(report.regions)),
+            }
+        )
+    elif report.regions:
+        named = len(report.regions)
+        sentences.append(
+            ngettext("%(count)s region was affected.", "%(count)s regions were affected.", named)
+            % {"count": grouped(named)}
+        )
+    if report.coldest:
+        sentences.append(
+            gettext("The lowest temperature recorded at the time of an attack was %(value)s.")
+            % {"value": temperature(report.temperature_c)}
+        )
+    if report.damages:
+        hit = len(report.damages)
+        sentences.append(
+            ngettext("%(count)s facility was hit.", "%(count)s facilities were hit.", hit)
+            % {"count": grouped(hit)}
+        )
+    return " ".join(sentences)
+
+
+@register.filter
+def outage_sentence(report: OutageReport) -> str:
+    """ "over 1,100 buildings in Kyiv without heating": the figure, the place, the service."""
+    return gettext("%(figure)s in %(place)s %(without)s") % {
+        "figure": figure(report),
+        "place": report.locality or report.region.name_en,
+        "without": service_lost(report.service),
+    }

@@ -102,8 +102,8 @@ def test_the_digest_sends_the_report_of_the_day_before(subscriber, kyiv, kharkiv
     assert "Older strike on Odesa" not in body
     assert "Strike this morning" not in body
     assert "[Darnytsia heating plant](http://127.0.0.1:8000/facilities/" in body
-    assert "**over 110,000 buildings** in Kharkiv Oblast without heating" in body
-    assert "**over 1,100 buildings** in Kyiv without heating" in body
+    assert "- over 110,000 buildings in Kharkiv Oblast without heating (" in body
+    assert "- over 1,100 buildings in Kyiv without heating (" in body
     # And the same report as the HTML part.
     html, media = message.alternatives[0]
     assert media == "text/html"

@@ -116,8 +116,8 @@ def test_the_day_report_in_markdown_carries_the_key_facts(reader):
     assert text.startswith("# Attacks on civilian infrastructure: ")
     assert "Sources report eight regions affected, of which six are named." in text
     assert "−25 °C" in text
-    assert "**over 1,100 buildings** in Kyiv without heating" in text
-    assert "**over 110,000 users** in Kharkiv without heating" in text
+    assert "- over 1,100 buildings in Kyiv without heating (" in text
+    assert "- over 110,000 users in Kharkiv without heating (" in text
     assert "[Darnytsia heating plant](http://testserver/facilities/" in text
     assert "**Emergency power cuts**" in text and "**Mobile generators deployed**" in text
     for speaker, _role, channel in STATEMENTS:
