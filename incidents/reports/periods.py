@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from incidents.api.declarations import REPORT_DAY, REPORTS
@@ -47,16 +48,12 @@ def query_period(query: QueryDict) -> Period:
         else last - timedelta(days=DEFAULT_DAYS - 1)
     )
     if last < first:
-        raise ValidationError({"to": [f"The period ends ({last}) before it starts ({first})."]})
-    if (last - first).days + 1 > MAX_DAYS:
-        raise ValidationError(
-            {
-                "to": [
-                    f"A report covers at most {MAX_DAYS} days; this period has "
-                    f"{(last - first).days + 1}. Narrow it."
-                ]
-            }
-        )
+        message = gettext("The period ends (%(last)s) before it starts (%(first)s).")
+        raise ValidationError({"to": [message % {"last": last, "first": first}]})
+    days = (last - first).days + 1
+    if days > MAX_DAYS:
+        message = gettext("A report covers at most %(most)s days; this period has %(days)s.")
+        raise ValidationError({"to": [message % {"most": MAX_DAYS, "days": days}]})
     regions = tuple(Region.objects.filter(code__in=filters.regions).order_by("name_en"))
     return Period(first=first, last=last, regions=regions)
 
@@ -64,7 +61,8 @@ def query_period(query: QueryDict) -> Period:
 def page_format(query: QueryDict) -> str:
     value = query.get("format") or "html"
     if value not in PAGE_FORMATS:
+        message = gettext("%(value)r is not one of: %(formats)s.")
         raise ValidationError(
-            {"format": [f"{value[:20]!r} is not one of: {', '.join(PAGE_FORMATS)}."]}
+            {"format": [message % {"value": value[:20], "formats": ", ".join(PAGE_FORMATS)}]}
         )
     return value

@@ -107,7 +107,7 @@ def test_the_digest_sends_the_report_of_the_day_before(subscriber, kyiv, kharkiv
     # And the same report as the HTML part.
     html, media = message.alternatives[0]
     assert media == "text/html"
-    assert "<h2 id=\"r-outages\">Outages</h2>" in html
+    assert '<h2 id="r-outages">Outages</h2>' in html
     assert "110,000 buildings" in html
     assert f'href="http://127.0.0.1:8000/attacks/{attack.pk}/"' in html
 
