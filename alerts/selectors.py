@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from alerts.models import AlertRule, Delivery
-from incidents.models import Attack, Damage, OutageReport
+from incidents.models import Damage, OutageReport
+from incidents.reports.build import Period, Report, build_report
 from incidents.selectors import current_outages
 
 
@@ -64,33 +66,21 @@ def overdue_restorations(*, today: date) -> QuerySet[Damage]:
 
 @dataclass(frozen=True)
 class Digest:
-    since: datetime
-    until: datetime
-    attacks: list[Attack]
-    damages: list[Damage]
-    outages: list[OutageReport]
+    """The daily digest: the report of the last whole day (Kyiv time) before it is sent."""
+
+    day: date
+    report: Report
 
     @property
     def is_empty(self) -> bool:
-        return not (self.attacks or self.damages or self.outages)
+        return self.report.is_empty
 
 
-def digest(*, since: datetime, until: datetime) -> Digest:
-    """The attacks that started in the window, their damages, and every open outage now."""
-    attacks = list(
-        Attack.objects.filter(started_at__gte=since, started_at__lt=until)
-        .prefetch_related("regions")
-        .order_by("started_at", "pk")
-    )
-    damages = list(
-        Damage.objects.filter(attack__in=[attack.pk for attack in attacks])
-        .select_related("facility__region", "attack")
-        .order_by("attack__started_at", "facility__name")
-    )
-    # "Current" is the latest figure per region, service and unit; a latest
-    # figure of zero means the outage is over.
-    outages = [report for report in current_outages() if report.count > 0]
-    return Digest(since=since, until=until, attacks=attacks, damages=damages, outages=outages)
+def digest(*, now: datetime) -> Digest:
+    """The report of the day before `now`'s day, read from the full data (subscribers are
+    registered users, who read every record)."""
+    day = timezone.localdate(now) - timedelta(days=1)
+    return Digest(day=day, report=build_report(Period(first=day, last=day)))
 
 
 def lost_deliveries(*, due_before: datetime) -> QuerySet[Delivery]:

@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
@@ -47,10 +48,25 @@ def admin_change_url(request: HttpRequest, obj: Model) -> str | None:
         return None
 
 
+def report_query(query: QueryDict) -> str:
+    """The report of what the dashboard's filters choose: its dates, regions and audience
+    (dashboard/report.js keeps the link in step when the filters change)."""
+    params = [
+        (name, query[key])
+        for name, key in (("from", "started_after"), ("to", "started_before"))
+        if query.get(key)
+    ]
+    params += [("region", code) for code in query.getlist("region") if code]
+    if query.get("view") == "public":
+        params.append(("view", "public"))
+    return "?" + urlencode(params) if params else ""
+
+
 @read_access
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The map page; its layers, figures and timeline come from the API."""
     context = {
+        "report_url": reverse("report-period") + report_query(request.GET),
         "regions": selectors.region_choices(),
         "weapon_types": WeaponUse.WeaponType.choices,
         "facility_kinds": Facility.Kind.choices,

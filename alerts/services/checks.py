@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import models
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -19,6 +20,7 @@ from alerts.models import (
     DigestSubscription,
     Flag,
 )
+from incidents.reports.render import report_fragment, report_markdown
 from preferences.language import saved_language
 
 # --------------------------------------------------------------------------- daily checks
@@ -122,15 +124,26 @@ def digest_send(*, subscription_id: int, now: datetime | None = None) -> bool:
     ).update(last_sent_on=today)
     if claimed != 1 or not subscription.user.email:
         return False
-    content = selectors.digest(since=now - timedelta(days=1), until=now)
-    context = {"digest": content, "user": subscription.user, "site_url": settings.SITE_URL}
+    content = selectors.digest(now=now)
+    # The day's report, as the report page words it, with links to the site.
+    report = {"base_url": settings.SITE_URL, "public": False}
     try:
         # In the language the subscriber chose for the interface.
         with translation.override(saved_language(subscription.user) or settings.LANGUAGE_CODE):
+            context = {
+                "digest": content,
+                "user": subscription.user,
+                "site_url": settings.SITE_URL,
+                "report_text": report_markdown(content.report, **report),
+                "report_html": report_fragment(content.report, **report),
+                "report_url": settings.SITE_URL
+                + reverse("report-day", args=[content.day.isoformat()]),
+            }
             subject = gettext("Daily digest for %(day)s") % {"day": f"{today:%Y-%m-%d}"}
             send_mail(
                 subject=f"[{settings.SITE_NAME}] {subject}",
                 message=render_to_string("alerts/email/digest.txt", context),
+                html_message=render_to_string("alerts/email/digest.html", context),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[subscription.user.email],
             )

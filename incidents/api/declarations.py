@@ -353,3 +353,28 @@ DELETED = Declaration(
         ),
     )
 )
+
+# A report of a period (the /reports/ page, its markdown and the API's period report):
+# whole Kyiv days from `from` to `to`, both included, optionally in some regions.
+REPORTS = Declaration(
+    (
+        moment(
+            "from",
+            "after",
+            "The first day of the report (Kyiv time); a date-time stands for its day. "
+            "Default: six days before `to`.",
+        ),
+        moment(
+            "to",
+            "before",
+            "The last day of the report, included (Kyiv time); a date-time stands for its day. "
+            "Default: today.",
+        ),
+        regions(
+            "Attacks filed under, facilities and outage figures in, and measures taken in "
+            "these regions."
+        ),
+    )
+)
+# The report of one day takes only the general parameters (`format`, `view`).
+REPORT_DAY = Declaration(())

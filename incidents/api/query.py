@@ -76,6 +76,8 @@ _DAY = (
     r"|02-(0[1-9]|1\d|2[0-8]))"
     rf"|{_LEAP_YEAR}-02-29)"
 )
+# A day alone (YYYY-MM-DD), e.g. the day of a report.
+DAY_PATTERN = rf"^{_DAY}$"
 DATE_PATTERN = (
     rf"^{_DAY}"
     r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"

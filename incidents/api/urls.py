@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import views
+from incidents.api import reports, views
 
 router = DefaultRouter()
 router.register("regions", views.RegionViewSet, basename="region")
@@ -18,6 +18,8 @@ router.register("responses", views.ResponseMeasureViewSet, basename="responsemea
 app_name = "api"
 urlpatterns = [
     path("deleted/", views.DeletedRecordList.as_view(), name="deleted-list"),
+    path("reports/", reports.PeriodReportView.as_view(), name="report-period"),
+    path("reports/<str:day>/", reports.DayReportView.as_view(), name="report-day"),
     path("", include("incidents.api.map_urls")),
     *router.urls,
 ]

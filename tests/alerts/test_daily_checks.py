@@ -72,16 +72,15 @@ def subscriber(db) -> User:
     return user
 
 
-def test_the_digest_lists_the_last_days_attacks_damage_and_current_outages(
-    subscriber, kyiv, kharkiv
-):
-    attack = AttackFactory(started_at=NOW - timedelta(hours=3), summary="Strike on Darnytsia CHP")
+def test_the_digest_sends_the_report_of_the_day_before(subscriber, kyiv, kharkiv):
+    # NOW is 08:00 on February 6 in Kyiv: the digest carries the report of February 5.
+    attack = AttackFactory(started_at=NOW - timedelta(hours=20), summary="Strike on Darnytsia CHP")
     attack.regions.set([kyiv])
     DamageFactory(attack=attack, facility__region=kyiv)
     AttackFactory(started_at=NOW - timedelta(days=2), summary="Older strike on Odesa")
-    _outage(kharkiv, count=110_000, hours_ago=2)
-    _outage(kyiv, count=0, hours_ago=1)  # Restored: not an open outage.
-    _outage(kyiv, count=1100, hours_ago=4)
+    AttackFactory(started_at=NOW - timedelta(hours=1), summary="Strike this morning")
+    _outage(kharkiv, count=110_000, hours_ago=18)
+    _outage(kyiv, count=1100, hours_ago=12)
     DigestSubscription.objects.create(
         user=User.objects.create_user(username="paused", email="paused@example.org"),
         active=False,
@@ -95,14 +94,22 @@ def test_the_digest_lists_the_last_days_attacks_damage_and_current_outages(
     assert message.to == ["desk@example.org"]
     assert message.subject.endswith("Daily digest for 2026-02-06")
     body = message.body
-    assert "ATTACKS (1)" in body
-    assert "Strike on Darnytsia CHP [Kyiv]" in body
-    assert "Odesa" not in body
-    assert "DAMAGE (1)" in body
-    assert "- Darnytsia heating plant, Kyiv, Darnytsia district: severe" in body
-    assert "CURRENT OUTAGES (1)" in body
-    assert "Kharkiv Oblast: 110,000 buildings without heating" in body
-    assert "1,100" not in body
+    # The day's report in its markdown, as /reports/2026-02-05/?format=md words it.
+    assert "the report for Feb. 5, 2026" in body
+    assert "http://127.0.0.1:8000/reports/2026-02-05/" in body
+    assert "# Attacks on civilian infrastructure: Feb. 5, 2026" in body
+    assert f"[Strike on Darnytsia CHP](http://127.0.0.1:8000/attacks/{attack.pk}/)" in body
+    assert "Older strike on Odesa" not in body
+    assert "Strike this morning" not in body
+    assert "[Darnytsia heating plant](http://127.0.0.1:8000/facilities/" in body
+    assert "- over 110,000 buildings in Kharkiv Oblast without heating (" in body
+    assert "- over 1,100 buildings in Kyiv without heating (" in body
+    # And the same report as the HTML part.
+    html, media = message.alternatives[0]
+    assert media == "text/html"
+    assert '<h2 id="r-outages">Outages</h2>' in html
+    assert "110,000 buildings" in html
+    assert f'href="http://127.0.0.1:8000/attacks/{attack.pk}/"' in html
 
 
 def test_the_digest_is_sent_once_a_day(subscriber):
@@ -111,7 +118,7 @@ def test_the_digest_is_sent_once_a_day(subscriber):
     assert services.digest_send(subscription_id=subscription.pk, now=NOW) is True
     assert services.digest_send(subscription_id=subscription.pk, now=NOW) is False
     assert services.digest_subscriptions_due(now=NOW) == []
-    assert "No attacks recorded." in mail.outbox[0].body
+    assert "Nothing was recorded for this day" in mail.outbox[0].body
     assert len(mail.outbox) == 1
 
     assert services.digest_send(subscription_id=subscription.pk, now=NOW + timedelta(days=1))

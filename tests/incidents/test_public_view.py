@@ -323,6 +323,17 @@ def public_urls(world: World) -> list[tuple[str, str | None]]:
         urls.append((reverse("facility-detail", args=[facility_id]), "facilities"))
     for code in world.region_codes:
         urls.append((reverse("region-detail", args=[code]), None))
+    # The reports of the days the records fall on, in every format.
+    today = timezone.localdate()
+    days = [(today - timedelta(days=back)).isoformat() for back in range(3)]
+    recent = f"from={days[-1]}&to={days[0]}"
+    for day in days:
+        for output in ("html", "md"):
+            urls.append((f"{reverse('report-day', args=[day])}?format={output}", None))
+        urls.append((f"/api/v1/reports/{day}/", None))
+    for output in ("html", "md"):
+        urls.append((f"{reverse('report-period')}?{recent}&format={output}", None))
+    urls.append((reverse("report-feed"), None))
     return urls
 
 

@@ -15,6 +15,7 @@ import { clusterIcon, facilityClusterIcon } from "./icons.js";
 import { attackChunksDrawn, loadAttacks, loadFacilities, loadRegions, onEachRegion, styleRegion } from "./layers.js";
 import { addLegend, updateLegendService } from "./legend.js";
 import { connectPublicView } from "./public.js";
+import { connectReportLink } from "./report.js";
 import { loadSeries } from "./series.js";
 import { app, applyState, onStateChange } from "./state.js";
 import { loadSummary } from "./summary.js";
@@ -178,6 +179,7 @@ window.trackerMapInit = function (map) {
 
 connectFilters();
 connectPublicView();
+connectReportLink();
 onStateChange(() => refreshAll("filter"));
 window.addEventListener("popstate", () => {
   const back = view.map && readView(location.search);
