@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
@@ -162,6 +163,18 @@ class RegionSerializer(ServiceSerializer):
         model = Region
         fields = ("id", "code", "name_en", "name_uk", "kind", *AUDIT_FIELDS)
         validators: list = []
+
+    def validate_code(self, value: str) -> str:
+        # Other records, pages and clients refer to a region by its code: it is set once.
+        if self.instance is not None and value != self.instance.code:
+            raise serializers.ValidationError(
+                _(
+                    "A region's code cannot be changed (it is %(code)s): pages, files and "
+                    "clients refer to the region by it. Send the code unchanged or leave it out."
+                )
+                % {"code": self.instance.code}
+            )
+        return value
 
 
 # A closed ring has at least four positions, the last repeating the first.
