@@ -3,11 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from incidents import access
+
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Data entry"
 
 urlpatterns = [
+    # Before the admin's own login: any account may log in, and each lands where its role works.
+    path("admin/login/", access.login, name="login"),
     path("admin/", admin.site.urls),
     path("api/v1/imports/", include("incidents.api.imports")),
     path("api/v1/", include("incidents.api.urls")),
@@ -19,3 +23,6 @@ urlpatterns = [
 # MEDIA_ROOT holds uploaded import files (spreadsheets analysts bring, with
 # unpublished data): they are read by the import workers only and never served,
 # not even with DEBUG.
+
+# A refused page names the role it needs and links back (JSON under /api/).
+handler403 = "incidents.access.permission_denied"

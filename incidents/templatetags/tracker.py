@@ -105,4 +105,13 @@ def coordinates(context, point) -> str:
     decimals = PAGE_COORDINATE_DECIMALS
     if getattr(request, "public_view", False):
         decimals = min(decimals, settings.PUBLIC_COORDINATE_DECIMALS)
-    return f"{point.y:.{decimals}f}° N, {point.x:.{decimals}f}° E"
+    return point_text(point, decimals)
+
+
+def point_text(point, decimals: int) -> str:
+    """Latitude then longitude with their hemispheres, e.g. "50.1351° N, 30.7380° E"."""
+    lat, lon = point.y, point.x
+    return (
+        f"{abs(lat):.{decimals}f}° {'N' if lat >= 0 else 'S'}, "
+        f"{abs(lon):.{decimals}f}° {'E' if lon >= 0 else 'W'}"
+    )

@@ -7,6 +7,7 @@
   if (!box || box.dataset.finished === "true") return;
   const bar = document.getElementById("import-progress-bar");
   const text = document.getElementById("import-progress-text");
+  const hint = document.getElementById("import-worker-hint");
   const labels = { queued: "Queued", running: "Running", done: "Done", failed: "Failed" };
   async function poll() {
     let job;
@@ -23,6 +24,9 @@
     text.textContent = `${labels[job.status]}: ${job.rows_processed} of ${job.rows_total ?? "?"} rows ` +
       `(${job.rows_created} created, ${job.rows_updated} updated, ` +
       `${job.rows_skipped} skipped, ${job.rows_rejected} rejected)`;
+    // A job nobody takes says so, and how to start a worker.
+    hint.textContent = job.worker_hint || "";
+    hint.hidden = !job.worker_hint;
     // A finished job reloads once to show its rejected rows and final figures.
     if (job.status === "done" || job.status === "failed") return window.location.reload();
     setTimeout(poll, 1000);
