@@ -195,7 +195,7 @@ def geometry_display(field: GeometryField) -> Callable[[Any], str]:
             '<div class="readonly-geometry">'
             '<p class="readonly-geometry-text">{}</p>'
             '<div class="readonly-geometry-map" role="img" aria-label="{}" data-geojson="{}" '
-            'style="height: 240px; width: 100%; max-width: 480px;" '
+            'style="height: 240px; width: 480px; max-width: 100%;" '
             'data-tiles-url="{}" data-tiles-attribution="{}"></div></div>'
             '<link rel="stylesheet" href="{}">'
             '<script src="{}" defer></script><script src="{}" defer></script>',

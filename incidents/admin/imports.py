@@ -56,8 +56,8 @@ def worker_hint(job: ImportJob) -> str | None:
         return None
     return _(
         "No worker is answering (%(reason)s); the job will start when one runs. Start one "
-        "with `.venv/bin/celery -A infra_tracker worker -Q %(queue)s` (`make run` starts one "
-        "when Redis answers; with docker compose, the `worker` service)."
+        "with: .venv/bin/celery -A infra_tracker worker -Q %(queue)s (make run starts one "
+        "when Redis answers; with docker compose, the worker service does)."
     ) % {"reason": reason, "queue": settings.IMPORT_QUEUE}
 
 

@@ -247,7 +247,7 @@ def test_the_import_form_lists_each_formats_columns_and_offers_a_template(
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     assert saved.name == "outages-csv-template.csv"
-    assert saved.read_text(encoding="utf-8") == template_csv("outages-csv")
+    assert saved.read_bytes().decode("utf-8") == template_csv("outages-csv")
     context.close()
 
 
@@ -303,6 +303,7 @@ def test_an_import_runs_on_a_real_worker_and_the_page_follows_it(
         expect(page.locator("#import-progress-text")).to_contain_text(
             "Done: 1 of 1 rows", timeout=60_000
         )
+        expect(page.locator("#import-progress-bar")).to_have_attribute("value", "100")
         expect(page.locator("#import-worker-hint")).to_be_hidden()
         context.close()
     finally:
