@@ -159,3 +159,19 @@ def test_an_analyst_still_gets_the_map_widget_to_place_the_point(client, analyst
     page = client.get(reverse("admin:incidents_attack_change", args=[attack.pk])).content.decode()
     assert "readonly-geometry-map" not in page
     assert 'data-leaflet-field="id_impact_location"' in page or "id_impact_location" in page
+
+
+def test_a_refused_page_outside_the_admin_has_the_sites_layout(rf, viewer):
+    from django.core.exceptions import PermissionDenied
+
+    from incidents.access import permission_denied
+
+    request = rf.get("/attacks/1/")
+    request.user = viewer
+    request.resolver_match = None
+    response = permission_denied(request, PermissionDenied())
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'class="site-header"' in page
+    assert "You are signed in as maria.viewer (Viewer)." in page
+    assert 'href="/"' in page
