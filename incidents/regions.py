@@ -10,7 +10,6 @@ app works, but points cannot be placed into regions.
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -23,6 +22,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, P
 from django.core.exceptions import ValidationError
 
 from incidents.models import Region
+from incidents.models.regions import REGION_CODE_RE
 from incidents.services.base import User
 from incidents.services.regions import as_multipolygon, region_upsert
 
@@ -78,7 +78,6 @@ CODE_KEYS = ("shapeISO", "ISO3166-2", "iso_3166_2", "ISO_3166_2", "iso", "code",
 NAME_EN_KEYS = ("name_en", "name:en", "shapeName", "NAME_1", "name")
 NAME_UK_KEYS = ("name_uk", "name:uk")
 
-_CODE_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 NO_BOUNDARIES_CONSEQUENCE = (
     "Regions have no boundaries: points (facilities, impact locations) cannot be "
@@ -223,7 +222,7 @@ def parse_features(data: Mapping[str, Any]) -> tuple[list[ParsedUnit], list[str]
             )
             continue
         where = f"Feature {index} ({code})"
-        if not _CODE_RE.match(code):
+        if not REGION_CODE_RE.match(code):
             warnings.append(f"{where}: not an ISO 3166-2 code such as UA-30; skipped.")
             continue
         if code in seen:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
@@ -19,6 +21,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -31,6 +36,7 @@ from incidents.models import (
 )
 from incidents.selectors import subquery_sum  # noqa: F401 (the admin's lists use it from here)
 from incidents.services.base import Writes
+from incidents.templatetags.tracker import point_text
 
 AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
 AUDIT_FIELDSET = (_("Record"), {"classes": ("collapse",), "fields": AUDIT_FIELDS})
@@ -154,6 +160,60 @@ class ServiceAdminMixin:
             self.writes.delete(instance=obj, user=request.user)
 
 
+# Decimals of a read-only point in the admin: about 10 cm, what analysts typed.
+ADMIN_COORDINATE_DECIMALS = 6
+# How far a region's outline is simplified for the read-only map (degrees, about 500 m).
+OUTLINE_TOLERANCE = 0.005
+
+
+def shown_geometry_name(field_name: str) -> str:
+    """The admin attribute that shows a geometry field read-only (coordinates and a map)."""
+    return f"{field_name}_on_map"
+
+
+def geometry_display(field: GeometryField) -> Callable[[Any], str]:
+    """A read-only display of `field`: latitude and longitude (for a point) and a small map.
+
+    Without it the admin prints the value's EWKT ("SRID=4326;POINT (30.73 50.13)").
+    The map is drawn by incidents/readonly-geometry.js from the data attributes.
+    """
+
+    def display(obj: Any) -> str:
+        geometry = getattr(obj, field.name, None)
+        if geometry is None:
+            return "–"
+        if geometry.geom_type == "Point":
+            text = point_text(geometry, ADMIN_COORDINATE_DECIMALS)
+            drawn = geometry
+        else:
+            text = gettext("%(kind)s of %(count)s part(s)") % {
+                "kind": geometry.geom_type,
+                "count": getattr(geometry, "num_geom", 1),
+            }
+            drawn = geometry.simplify(OUTLINE_TOLERANCE, preserve_topology=True)
+        _name, url, options = settings.LEAFLET_CONFIG["TILES"][0]
+        return format_html(
+            '<div class="readonly-geometry">'
+            '<p class="readonly-geometry-text">{}</p>'
+            '<div class="readonly-geometry-map" role="img" aria-label="{}" data-geojson="{}" '
+            'style="height: 240px; width: 480px; max-width: 100%;" '
+            'data-tiles-url="{}" data-tiles-attribution="{}"></div></div>'
+            '<link rel="stylesheet" href="{}">'
+            '<script src="{}" defer></script><script src="{}" defer></script>',
+            text,
+            gettext("Map of %(what)s: %(where)s") % {"what": field.verbose_name, "where": text},
+            drawn.json,
+            url,
+            options.get("attribution", ""),
+            static("leaflet/leaflet.css"),
+            static("leaflet/leaflet.js"),
+            static("incidents/readonly-geometry.js"),
+        )
+
+    display.short_description = field.verbose_name
+    return display
+
+
 class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
     """History per object, map widgets for geometry, audit fields read-only."""
 
@@ -163,7 +223,46 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
     # A source URL typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
+    def __init__(self, model: type, admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        self.geometry_fields = [
+            field.name for field in model._meta.get_fields() if isinstance(field, GeometryField)
+        ]
+        for field_name in self.geometry_fields:
+            field = model._meta.get_field(field_name)
+            setattr(self, shown_geometry_name(field_name), geometry_display(field))
+
+    def _shown_geometry(self, names: Sequence[str], readonly: Sequence[str]) -> list[str]:
+        """`names` with each read-only geometry field swapped for its coordinates and map."""
+        return [
+            shown_geometry_name(name) if name in self.geometry_fields and name in readonly else name
+            for name in names
+        ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        readonly = self._readonly_fields(request, obj)
+        if not any(name in readonly for name in self.geometry_fields):
+            return fieldsets
+
+        def swapped(fields: Sequence) -> list:
+            return [
+                tuple(self._shown_geometry(line, readonly))
+                if isinstance(line, list | tuple)
+                else self._shown_geometry([line], readonly)[0]
+                for line in fields
+            ]
+
+        return [
+            (title, {**options, "fields": swapped(options["fields"])})
+            for title, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+        readonly = self._readonly_fields(request, obj)
+        return self._shown_geometry(readonly, readonly)
+
+    def _readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
         readonly = super().get_readonly_fields(request, obj)
         if obj is None or self.has_change_permission(request, obj):
             return readonly

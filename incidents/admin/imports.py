@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.html import format_html
@@ -21,7 +22,10 @@ from incidents.imports.formats import (
     all_options,
     check_publication_state,
     clean_format_options,
+    is_csv,
+    template_csv,
 )
+from incidents.imports.workers import why_no_worker_lately
 from incidents.models import ImportJob
 
 
@@ -42,6 +46,35 @@ def job_status(job: ImportJob) -> dict[str, Any]:
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }
+
+
+def worker_hint(job: ImportJob) -> str | None:
+    """For a job still queued: that no worker is answering, and how to start one."""
+    if job.status != ImportJob.Status.QUEUED:
+        return None
+    reason = why_no_worker_lately(settings.IMPORT_QUEUE)
+    if reason is None:
+        return None
+    return _(
+        "No worker is answering (%(reason)s); the job will start when one runs. Start one "
+        "with: .venv/bin/celery -A infra_tracker worker -Q %(queue)s (make run starts one "
+        "when Redis answers; with docker compose, the worker service does)."
+    ) % {"reason": reason, "queue": settings.IMPORT_QUEUE}
+
+
+def format_guides() -> list[dict[str, Any]]:
+    """What the import form shows of each format: its columns and, for CSV, a template."""
+    return [
+        {
+            "format": fmt,
+            "name": ImportJob.Format(fmt).label,
+            "label": importer.label,
+            "csv": is_csv(fmt),
+            "required": [column for column in importer.columns if column.required],
+            "optional": [column for column in importer.columns if not column.required],
+        }
+        for fmt, importer in IMPORTERS.items()
+    ]
 
 
 class _ImportJobForm(forms.ModelForm):
@@ -176,6 +209,11 @@ class ImportJobAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.progress_view),
                 name="incidents_importjob_progress",
             ),
+            path(
+                "template/<str:fmt>.csv",
+                self.admin_site.admin_view(self.template_view),
+                name="incidents_importjob_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -183,4 +221,18 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         job = get_object_or_404(ImportJob, pk=pk)
-        return JsonResponse(job_status(job))
+        return JsonResponse({**job_status(job), "worker_hint": worker_hint(job)})
+
+    def template_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        """A CSV format's columns with one example row, to fill in and import."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if fmt not in IMPORTERS or not is_csv(fmt):
+            raise Http404(_("No CSV import format is called %(format)s.") % {"format": fmt})
+        response = HttpResponse(template_csv(fmt), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{fmt}-template.csv"'
+        return response
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "format_guides": format_guides()}
+        return super().add_view(request, form_url, extra_context)

@@ -166,6 +166,18 @@ class RegionSerializer(ServiceSerializer):
         fields = ("id", "code", "name_en", "name_uk", "kind", *AUDIT_FIELDS)
         validators: list = []
 
+    def validate_code(self, value: str) -> str:
+        # Other records, pages and clients refer to a region by its code: it is set once.
+        if self.instance is not None and value != self.instance.code:
+            raise serializers.ValidationError(
+                _(
+                    "A region's code cannot be changed (it is %(code)s): pages, files and "
+                    "clients refer to the region by it. Send the code unchanged or leave it out."
+                )
+                % {"code": self.instance.code}
+            )
+        return value
+
 
 # A closed ring has at least four positions, the last repeating the first.
 class RegionDetailSerializer(RegionSerializer):

@@ -15,6 +15,7 @@ import re
 from incidents.imports import bulk
 from incidents.imports.base import (
     AttackBatchImporter,
+    Column,
     Record,
     RowRejected,
     kyiv_midnight,
@@ -67,14 +68,54 @@ def source_key(name: str) -> str:
 class AcledImporter(AttackBatchImporter):
     label = "ACLED"
     needs_regions = True
-    required_columns = (
-        "event_id_cnty",
-        "event_date",
-        "event_type",
-        "admin1",
-        "latitude",
-        "longitude",
-        "notes",
+    columns = (
+        Column(
+            "event_id_cnty",
+            "ACLED's id of the event; a re-import matches on it.",
+            "UKR123456",
+            True,
+        ),
+        Column(
+            "event_date", "the day of the event (2024-02-04 or 04/02/2024).", "2024-02-04", True
+        ),
+        Column(
+            "event_type",
+            "ACLED's event type, the summary when sub_event_type is empty.",
+            "Explosions/Remote violence",
+            True,
+        ),
+        Column(
+            "admin1",
+            "the region, in any usual spelling (Kiev, Kyiv City, Odessa…).",
+            "Kyiv City",
+            True,
+        ),
+        Column("latitude", "WGS84 latitude of the event (may be empty).", "50.4162", True),
+        Column("longitude", "WGS84 longitude of the event (may be empty).", "30.6869", True),
+        Column(
+            "notes",
+            "ACLED's description; energy_only looks for energy words in it.",
+            "Missile strike on the Darnytsia heating plant.",
+            True,
+        ),
+        Column("country", "rows of other countries than Ukraine are skipped.", "Ukraine"),
+        Column(
+            "sub_event_type",
+            "the summary's first words (e.g. Shelling/artillery/missile attack).",
+            "Shelling/artillery/missile attack",
+        ),
+        Column("location", "the place, added to the summary.", "Kyiv - Darnytskyi"),
+        Column("admin2", "the district, added to the summary.", "Kyiv"),
+        Column("actor1", "who attacked (the perpetrator).", "Military Forces of Russia (2000-)"),
+        Column("fatalities", "people killed.", "0"),
+        Column("time_precision", "1 day, 2 week, 3 month; a week or month is noted.", "1"),
+        Column("geo_precision", "1 exact, 2 nearby, 3 wider area; 2 and 3 are noted.", "1"),
+        Column("source", "who reported it; becomes a source the attack cites.", "Ukrainska Pravda"),
+        Column(
+            "source_scale",
+            "the source's reach; New media makes it a social-media source.",
+            "National",
+        ),
     )
 
     accepts = (

@@ -58,6 +58,33 @@ class JobLost(Exception):
 
 
 @dataclass(frozen=True)
+class Column:
+    """One column of a CSV format (or property of a GeoJSON one), declared once on its importer.
+
+    The importer's check of a file's header, the admin's import form, the template
+    file and the README's table of columns all read these.
+    """
+
+    name: str
+    meaning: str
+    example: str = ""
+    required: bool = False
+
+
+def with_article(label: str) -> str:
+    """A format's label after "a" or "an", by how it is said: "an ACLED", "a GeoJSON"."""
+    first = label.split()[0]
+    # Read letter by letter (ACLED: "ay-cled"), a capital vowel is said as a vowel too.
+    vowel_sound = first[0].lower() in "aeio" or (first.isupper() and first[0] in "AEFHILMNORSX")
+    # Words said with a "you" or "w" sound at the start take "a" (a unit, a one-off).
+    if first.lower().startswith(("uni", "use", "one", "eu")):
+        vowel_sound = False
+    elif first[0].lower() == "u" and not first.isupper():
+        vowel_sound = True
+    return f"{'an' if vowel_sound else 'a'} {label}"
+
+
+@dataclass(frozen=True)
 class Record:
     line: int
     data: Any
@@ -266,6 +293,8 @@ class Importer:
     """Reads one format; subclasses say how a record becomes service calls."""
 
     label: ClassVar[str] = "import"
+    # The columns (for GeoJSON, the feature properties) the format reads, required first.
+    columns: ClassVar[tuple[Column, ...]] = ()
     batch_size: ClassVar[int] = 500
     needs_regions: ClassVar[bool] = False
     # The options the format takes: the admin form, the API and the command follow these.
@@ -361,7 +390,12 @@ def malformed(line: int, exc: csv.Error) -> FileUnusable:
 
 
 class CsvImporter(Importer):
+    # The names of the columns a file must have, from `columns` (set for each subclass).
     required_columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.required_columns = tuple(column.name for column in cls.columns if column.required)
 
     def count(self) -> int:
         with open_text(self.job) as text:
@@ -397,7 +431,7 @@ class CsvImporter(Importer):
         missing = [name for name in self.required_columns if name not in names]
         if missing:
             raise FileUnusable(
-                f"This is not a {self.label} file: the column(s) {', '.join(missing)} "
+                f"This is not {with_article(self.label)} file: the column(s) {', '.join(missing)} "
                 f"are missing. The file has: {', '.join(filter(None, names))}."
             )
         return names

@@ -28,6 +28,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from ijson.common import ObjectBuilder
 
 from incidents.imports.base import (
+    Column,
     FileUnusable,
     Importer,
     Record,
@@ -208,6 +209,27 @@ def facility_kind(tags: dict[str, str]) -> str:
 
 class FacilitiesGeoJsonImporter(Importer):
     label = "facilities GeoJSON"
+    # Feature properties (OpenStreetMap's tags); none is required on its own.
+    columns = (
+        Column(
+            "name",
+            "the facility's name (or name:en; name:uk is the Ukrainian name).",
+            "Darnytsia CHP",
+        ),
+        Column("@id", "the feature's id (or id, osm_id); a re-import matches on it.", "way/123456"),
+        Column("operator", "who runs it.", "Kyivteploenergo"),
+        Column(
+            "power",
+            "OpenStreetMap's power tag (plant, substation, line…), which sets the kind.",
+            "plant",
+        ),
+        Column(
+            "plant:source",
+            "the fuel (coal, gas, hydro…; or generator:source), which sets the kind.",
+            "gas",
+        ),
+        Column("plant:output:electricity", "electric capacity, e.g. 160 MW.", "160 MW"),
+    )
 
     accepts = (
         ImportOption(

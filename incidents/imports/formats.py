@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from incidents.imports import acled, facilities_geojson, gppd, missile_attacks, outages
-from incidents.imports.base import Importer, publication_refusal
+from incidents.imports.base import CsvImporter, Importer, publication_refusal
 from incidents.imports.options import PUBLISHED, ImportOption, clean_options
 from incidents.models import ImportJob
 
@@ -52,3 +54,31 @@ def all_options() -> dict[str, tuple[ImportOption, str]]:
         for option in importer.accepts:
             found.setdefault(option.name, (option, []))[1].append(importer.label)
     return {name: (option, ", ".join(labels)) for name, (option, labels) in found.items()}
+
+
+def is_csv(fmt: str) -> bool:
+    return issubclass(IMPORTERS[fmt], CsvImporter)
+
+
+def template_csv(fmt: str) -> str:
+    """A CSV file of the format: its header (every column it reads) and one example row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns = IMPORTERS[fmt].columns
+    writer.writerow([column.name for column in columns])
+    writer.writerow([column.example for column in columns])
+    return out.getvalue()
+
+
+def columns_markdown() -> str:
+    """The README's table of each format's columns, from the importers' declarations."""
+    lines = []
+    for fmt, importer in IMPORTERS.items():
+        what = "columns" if issubclass(importer, CsvImporter) else "feature properties"
+        lines += [f"`{fmt}` ({importer.label}), {what}:", "", "| column | required | meaning |"]
+        lines.append("| --- | --- | --- |")
+        for column in importer.columns:
+            required = "yes" if column.required else ""
+            lines.append(f"| `{column.name}` | {required} | {column.meaning} |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from incidents.imports.base import (
     SKIPPED,
+    Column,
     CsvImporter,
     Record,
     RowRejected,
@@ -31,14 +32,34 @@ FUEL_KINDS = {
 
 class GppdImporter(CsvImporter):
     label = "Global Power Plant Database"
-    required_columns = (
-        "country",
-        "name",
-        "gppd_idnr",
-        "capacity_mw",
-        "latitude",
-        "longitude",
-        "primary_fuel",
+    columns = (
+        Column(
+            "country",
+            "ISO 3166-1 alpha-3 country; rows of other countries are skipped.",
+            "UKR",
+            True,
+        ),
+        Column("name", "the plant's name.", "Darnytsia CHP", True),
+        Column(
+            "gppd_idnr",
+            "the database's id of the plant; a re-import matches on it.",
+            "WRI1001234",
+            True,
+        ),
+        Column("capacity_mw", "electric capacity in MW.", "160", True),
+        Column("latitude", "WGS84 latitude.", "50.4162", True),
+        Column("longitude", "WGS84 longitude.", "30.6869", True),
+        Column(
+            "primary_fuel",
+            "the main fuel (Coal, Gas, Hydro, Nuclear…), which sets the kind.",
+            "Cogeneration",
+            True,
+        ),
+        Column("owner", "the operator.", "Kyivteploenergo"),
+        Column("other_fuel1", "further fuels, noted (also other_fuel2, other_fuel3).", "Gas"),
+        Column("commissioning_year", "the year it started, noted.", "1954"),
+        Column("source", "where the database has the plant from, noted.", "WRI"),
+        Column("url", "the source's web address, noted.", "https://example.org/plants/darnytsia"),
     )
 
     accepts = (

@@ -18,6 +18,7 @@ from typing import Any
 
 from incidents.imports.base import (
     AttackBatchImporter,
+    Column,
     CsvImporter,
     Record,
     RowRejected,
@@ -85,7 +86,26 @@ def natural_key(row: Mapping[str, Any]) -> str:
 class MissileAttacksImporter(AttackBatchImporter):
     label = "missile attacks"
     needs_regions = True
-    required_columns = ("time_start", "model", "target", "launched", "destroyed")
+    columns = (
+        Column(
+            "time_start",
+            "when the wave started (Kyiv time unless a zone is given).",
+            "2024-02-04 04:00",
+            True,
+        ),
+        Column("model", "the weapon model(s), which give the weapon type.", "Kh-101", True),
+        Column(
+            "target", 'the regions aimed at, joined with "and" or commas.', "Kyiv and Kharkiv", True
+        ),
+        Column("launched", "how many were launched.", "12", True),
+        Column("destroyed", "how many were intercepted (at most launched).", "10", True),
+        Column("time_end", "when the wave ended.", "2024-02-04 07:00"),
+        Column("target_main", "the main target, noted.", "energy infrastructure"),
+        Column("launch_place", "where they were launched from, noted.", "Tu-95MS over Caspian Sea"),
+        Column("carrier", "what carried them, noted.", "Tu-95MS"),
+        Column("not_reach_goal", "how many missed without interception, noted.", "1"),
+        Column("source", "where the figures come from, noted.", "Air Force of Ukraine"),
+    )
 
     def records(self) -> Iterator[Record]:
         """Each row with the how-many-th it is of the rows sharing its time, model and target.

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from incidents.imports.base import (
     SKIPPED,
+    Column,
     CsvImporter,
     Record,
     RowRejected,
@@ -80,7 +81,37 @@ def choice(value: str, table: dict[str, str], what: str) -> str:
 class OutagesImporter(CsvImporter):
     label = "outage figures"
     needs_regions = True
-    required_columns = ("region", "service", "unit", "count", "as_of")
+    columns = (
+        Column(
+            "region",
+            "the region, in any usual spelling (Kyiv, Kharkiv Oblast, Одеська…).",
+            "Kharkiv Oblast",
+            True,
+        ),
+        Column("service", "heating, electricity, water or gas.", "heating", True),
+        Column(
+            "unit", "buildings, customers, households, people or settlements.", "customers", True
+        ),
+        Column("count", 'how many, e.g. 110000 or "over 110,000".', "over 110000", True),
+        Column(
+            "as_of",
+            "when the figure held (Kyiv time unless a zone is given).",
+            "2024-02-04 12:00",
+            True,
+        ),
+        Column("locality", "the city or district.", "Kharkiv"),
+        Column("count_qualifier", "exact, at_least, about or up_to, if not in the count.", ""),
+        Column(
+            "source_url",
+            "the web address of the report, cited by the figure.",
+            "https://example.org/news/kharkiv-heating",
+        ),
+        Column(
+            "source_title",
+            "the report's title (default: the site's name).",
+            "Kharkiv without heating",
+        ),
+    )
     publishes = (OutageReport,)
     accepts = (PUBLICATION_STATE,)
 

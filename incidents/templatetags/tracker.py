@@ -142,9 +142,22 @@ def coordinates(context, point) -> str:
     decimals = PAGE_COORDINATE_DECIMALS
     if getattr(request, "public_view", False):
         decimals = min(decimals, settings.PUBLIC_COORDINATE_DECIMALS)
-    # Translators: latitude north and longitude east, e.g. "50.45° N, 30.64° E".
-    # The decimal separator of the language: 50.4460 in English, 50,4460 in Ukrainian.
-    return gettext("%(lat)s° N, %(lng)s° E") % {
-        "lat": number_format(round(point.y, decimals), decimal_pos=decimals),
-        "lng": number_format(round(point.x, decimals), decimal_pos=decimals),
+    return point_text(point, decimals)
+
+
+def point_text(point, decimals: int) -> str:
+    """Latitude then longitude with their hemispheres, e.g. "50.1351° N, 30.7380° E", with
+    the language's decimal sign (50,1351 in Ukrainian)."""
+    lat, lon = point.y, point.x
+    values = {
+        "lat": number_format(round(abs(lat), decimals), decimal_pos=decimals),
+        "lng": number_format(round(abs(lon), decimals), decimal_pos=decimals),
+    }
+    if lat >= 0 and lon >= 0:
+        # Translators: latitude north and longitude east, e.g. "50.45° N, 30.64° E".
+        return gettext("%(lat)s° N, %(lng)s° E") % values
+    return gettext("%(lat)s° %(ns)s, %(lng)s° %(ew)s") % {
+        **values,
+        "ns": pgettext("hemisphere", "N") if lat >= 0 else pgettext("hemisphere", "S"),
+        "ew": pgettext("hemisphere", "E") if lon >= 0 else pgettext("hemisphere", "W"),
     }

@@ -7,6 +7,7 @@
   if (!box || box.dataset.finished === "true") return;
   const bar = document.getElementById("import-progress-bar");
   const text = document.getElementById("import-progress-text");
+  const hint = document.getElementById("import-worker-hint");
   const labels = {
     queued: gettext("Queued"), running: gettext("Running"), done: gettext("Done"), failed: gettext("Failed"),
   };
@@ -30,6 +31,9 @@
       },
       true,
     );
+    // A job nobody takes says so, and how to start a worker.
+    hint.textContent = job.worker_hint || "";
+    hint.hidden = !job.worker_hint;
     // A finished job reloads once to show its rejected rows and final figures.
     if (job.status === "done" || job.status === "failed") return window.location.reload();
     setTimeout(poll, 1000);

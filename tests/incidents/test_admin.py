@@ -18,6 +18,7 @@ from incidents.models import (
     Source,
     WeaponUse,
 )
+from incidents.regions import UKRAINE_UNITS
 from tests.factories import (
     AttackFactory,
     DamageFactory,
@@ -427,7 +428,8 @@ def test_the_history_records_who_changed_what(client, analyst, records):
 def _add_rows(model: str, first: int, n: int) -> None:
     """n more rows of the model, each with the relations its list page shows."""
     for i in range(first, first + n):
-        region = RegionFactory(code=f"UA-{10 + i}", name_en=f"Oblast {i}")
+        unit = UKRAINE_UNITS[i % len(UKRAINE_UNITS)]
+        region = RegionFactory(code=unit.code, name_en=unit.name_en)
         attack = AttackFactory(summary=f"Strike {i}")
         attack.regions.add(region)
         source = SourceFactory(title=f"Statement {i}")

@@ -19,11 +19,9 @@ from django.utils import timezone
 
 from incidents.imports import jobs
 from incidents.imports.formats import all_options, clean_format_options
+from incidents.imports.workers import why_no_worker
 from incidents.models import ImportJob
-from infra_tracker.celery import app
 
-# Seconds to wait for the broker and for the workers' replies.
-BROKER_TIMEOUT = 2.0
 # Seconds between looks at the job while a worker runs it.
 POLL_SECONDS = 0.5
 # Seconds a job may stay queued before the command asks again whether any worker is there.
@@ -31,23 +29,6 @@ RECHECK_SECONDS = 10.0
 # At most one plain progress line this often (seconds), when the output is not a terminal.
 PLAIN_EVERY = 2.0
 BAR_WIDTH = 30
-
-
-def why_no_worker(queue: str) -> str | None:
-    """None when a worker consumes `queue`; else what is missing, as a sentence."""
-    try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
-    except Exception:  # Any failure to reach the broker means: run here instead.
-        return "The broker does not answer"
-    try:
-        replies = app.control.inspect(timeout=BROKER_TIMEOUT).active_queues() or {}
-    except Exception:  # A broker that cannot carry the question has no worker to ask.
-        return "The broker answers, but the workers cannot be asked"
-    for queues in replies.values():
-        if any(consumed.get("name") == queue for consumed in queues or ()):
-            return None
-    return f"The broker answers, but no worker consumes the queue {queue!r}"
 
 
 def duration_text(seconds: float) -> str:
