@@ -170,6 +170,10 @@ TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+# The date formats forms accept, per language: ISO and day first (12.11.2026) in every
+# language. Django always localises formats, so the settings' DATE_INPUT_FORMATS would
+# be ignored for any language Django ships formats for; format modules are the way.
+FORMAT_MODULE_PATH = ["infra_tracker.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
