@@ -101,7 +101,12 @@ export async function loadFacilities() {
       // Facilities stay above attack markers that share their spot.
       zIndexOffset: 500,
     });
-    marker.bindPopup(() => facilityPopup(p));
+    // The popup's list of attacks arrives after it opens, and the popup then fits itself
+    // to it. Leaflet asks for the content again on every update, so it is made once per
+    // opening (and asked for afresh the next time).
+    let content = null;
+    marker.bindPopup(() => content || (content = facilityPopup(p, () => marker.getPopup()?.update())));
+    marker.on("popupclose", () => { content = null; });
     marker.feature = f;
     return marker;
   });
