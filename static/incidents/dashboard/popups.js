@@ -24,7 +24,7 @@ const ATTACK_LIST_WORDS = {
   more: (n) => `and ${fmtNumber(n)} more`,
 };
 // A summary longer than this is cut in the popup; the attack's page has it whole.
-const SUMMARY_CHARS = 90;
+const SUMMARY_CHARS = 120;
 
 const shortened = (text) => (text && text.length > SUMMARY_CHARS ? `${text.slice(0, SUMMARY_CHARS - 1)}…` : text || "");
 
