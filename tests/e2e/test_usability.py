@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     open_map,
     screenshot,
     seed_demo,
+    until_still,
 )
 from tests.factories import AttackFactory, DamageFactory
 from tests.incidents.importing import run_import
@@ -126,9 +127,7 @@ def test_the_attack_form_says_once_that_times_are_kyiv_time(analyst: Page, site,
 
     note = page.locator(".time-zone-note")
     expect(note).to_have_count(1)
-    expect(note).to_have_text(
-        "All times are Kyiv time (UTC+2 now). Your browser is 1 hour behind."
-    )
+    expect(note).to_have_text("All times are Kyiv time (UTC+2 now). Your browser is 1 hour behind.")
     # Django's calendar widgets still write their note beside each time field; none shows.
     assert page.locator(".timezonewarning").count() > 0
     expect(page.locator(".timezonewarning:visible")).to_have_count(0)
@@ -207,9 +206,9 @@ def test_a_detail_page_with_long_unbroken_text_fits_the_screen(
     with django_db_blocker.unblock():
         path = {
             "facility": lambda: Facility.objects.get(name=PLANT).get_absolute_url(),
-            "attack": lambda: Attack.objects.filter(summary__startswith=DRAFT_SUMMARY)
-            .first()
-            .get_absolute_url(),
+            "attack": lambda: (
+                Attack.objects.filter(summary__startswith=DRAFT_SUMMARY).first().get_absolute_url()
+            ),
             "region": lambda: "/regions/UA-30/",
         }[which]()
     page.goto(f"{site.url}{path}")
@@ -218,8 +217,8 @@ def test_a_detail_page_with_long_unbroken_text_fits_the_screen(
     if which != "region":
         expect(page.get_by_text(LONG_URL, exact=False).first).to_be_visible()
     assert page_width(page) <= size["width"]
-    if name == "phone" and which == "facility":
-        screenshot(page, "facility-page-phone")
+    if name == "phone":
+        screenshot(page, f"{which}-page-phone")
 
 
 def test_an_imported_commissioning_year_reads_as_a_year(viewer: Page, site, django_db_blocker):
@@ -239,11 +238,19 @@ def open_plant_popup(page: Page, site) -> None:
     page.locator(f'.facility-icon[title="{PLANT}"]').click()
     expect(page.locator(".leaflet-popup-content")).to_contain_text(PLANT)
     expect(page.locator(".popup-attack-list")).to_have_attribute("aria-busy", "false")
+    # The popup grows with its list and pans the map to fit; screenshots wait for that.
+    until_still(page.locator(".leaflet-popup-content"))
 
 
-def test_a_viewer_reaches_the_attacks_under_a_facility_from_its_popup(
-    viewer: Page, site, viewport
-):
+def assert_popup_within_the_map(page: Page) -> None:
+    popup = page.locator(".leaflet-popup").bounding_box()
+    zoom = page.locator(".leaflet-control-zoom").bounding_box()
+    map_box = page.locator("#map").bounding_box()
+    assert popup["y"] >= zoom["y"] + zoom["height"], (popup, zoom)
+    assert popup["y"] + popup["height"] <= map_box["y"] + map_box["height"], (popup, map_box)
+
+
+def test_a_viewer_reaches_the_attacks_under_a_facility_from_its_popup(viewer: Page, site, viewport):
     page = viewer
     open_plant_popup(page, site)
 
@@ -256,6 +263,7 @@ def test_a_viewer_reaches_the_attacks_under_a_facility_from_its_popup(
     expect(popup.get_by_role("link", name="and 2 more")).to_have_attribute(
         "href", page.locator(".popup a", has_text="Facility details").get_attribute("href")
     )
+    assert_popup_within_the_map(page)
     screenshot(page, f"facility-popup-viewer-{viewport[0]}")
     link = items.first.get_by_role("link")
     link.click()
@@ -276,4 +284,6 @@ def test_the_public_popup_lists_only_the_published_attack(public: Page, site, vi
     expect(items.first).to_contain_text("4 Feb 2026, 05:00")
     expect(popup).not_to_contain_text(DRAFT_SUMMARY)
     expect(popup.get_by_text("more", exact=False)).to_have_count(0)
+    expect(popup).not_to_contain_text("null")
+    assert_popup_within_the_map(page)
     screenshot(page, f"facility-popup-public-{viewport[0]}")

@@ -1,12 +1,12 @@
-"""The attacks a facility's map popup lists: latest first, a few, and only what the reader may see."""
+"""The attacks a facility's map popup lists: latest first, a few, only what the reader may see."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient

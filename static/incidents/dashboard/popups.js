@@ -49,7 +49,7 @@ async function fillAttackList(box, facilityId, resized) {
   box.replaceChildren(
     el("p", { class: "popup-attacks-heading" }, ATTACK_LIST_WORDS.heading),
     items.length ? el("ul", { class: "popup-attacks" }, items) : el("p", { class: "muted" }, ATTACK_LIST_WORDS.none),
-    more > 0 ? el("p", {}, el("a", { href: detailPath(data.url), class: "popup-more" }, ATTACK_LIST_WORDS.more(more))) : null);
+    ...(more > 0 ? [el("p", {}, el("a", { href: detailPath(data.url), class: "popup-more" }, ATTACK_LIST_WORDS.more(more)))] : []));
   box.setAttribute("aria-busy", "false");
   resized();
 }
