@@ -13,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from infra_tracker import formats
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
 from infra_tracker.security import content_security_policy
 
@@ -301,6 +302,10 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "NUM_PROXIES": NUM_PROXIES,
+    # Records written through the API take ISO 8601 and, as the admin does, day-first
+    # dates (12.11.2026 14:30, read as Kyiv time); an error lists the formats.
+    "DATE_INPUT_FORMATS": ["iso-8601", *formats.DAY_FIRST_DATES],
+    "DATETIME_INPUT_FORMATS": ["iso-8601", *formats.DAY_FIRST_DATETIMES],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),

@@ -1,4 +1,7 @@
-"""Dates in the admin: typed day first or as ISO, in English and Ukrainian; Kyiv time said once."""
+"""Dates typed day first or as ISO, in English and Ukrainian, in the admin and the API.
+
+The admin says once per section that its times are Kyiv time.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django import forms
+from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from incidents.forms import DATE_MESSAGE, TIME_MESSAGE, ServiceCheckedForm
 from incidents.models import Attack, Damage, OutageReport, ResponseMeasure
@@ -120,3 +125,33 @@ def test_an_unnamed_section_with_a_time_says_so_in_its_description(client, analy
     page = client.get(admin_url("source", "add")).content.decode()
 
     assert "Times are Kyiv time." in page
+
+
+def test_the_api_takes_a_day_first_start_as_kyiv_time(analyst):
+    client = APIClient()
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("api:attack-list"),
+        {"started_at": "12.11.2026 10:00", "summary": "Strike typed day first"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert Attack.objects.get().started_at == datetime(2026, 11, 12, 8, 0, tzinfo=UTC)
+
+
+def test_the_api_names_the_formats_of_a_date_it_cannot_read(analyst):
+    client = APIClient()
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("api:attack-list"),
+        {"started_at": "11/13/2026 10:00", "summary": "Strike typed month first"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    message = response.json()["started_at"][0]
+    assert "YYYY-MM-DDThh:mm" in message and "DD.MM.YYYY hh:mm" in message
+    assert not Attack.objects.exists()
