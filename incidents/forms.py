@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Attack, Facility
 from incidents.services.facilities import place_facility
@@ -21,6 +22,36 @@ UNVERIFY_WARNING = (
     "outage figures or responses, takes it back to corroborated until a reviewer verifies "
     "it again."
 )
+
+
+# What a date or time field says when it cannot read what was typed: the formats it takes
+# (infra_tracker/formats), not Django's bare "Enter a valid date.".
+DATE_MESSAGE = _("Enter a date as DD.MM.YYYY or YYYY-MM-DD, e.g. 12.11.2026.")
+TIME_MESSAGE = _("Enter a time as HH:MM (24-hour clock), e.g. 14:30.")
+DATETIME_MESSAGE = _(
+    "Enter a date and time as DD.MM.YYYY HH:MM or YYYY-MM-DD HH:MM, e.g. 12.11.2026 14:30."
+)
+
+
+def name_the_date_formats(form: forms.BaseForm) -> None:
+    """Make each date, time and date-time field of `form` name the formats it accepts."""
+    for field in form.fields.values():
+        if isinstance(field, forms.SplitDateTimeField):
+            # Its two parts were built with the messages of the moment; they say it.
+            date_part, time_part = field.fields
+            date_part.error_messages = {**date_part.error_messages, "invalid": DATE_MESSAGE}
+            time_part.error_messages = {**time_part.error_messages, "invalid": TIME_MESSAGE}
+            field.error_messages = {
+                **field.error_messages,
+                "invalid_date": DATE_MESSAGE,
+                "invalid_time": TIME_MESSAGE,
+            }
+        elif isinstance(field, forms.DateTimeField):
+            field.error_messages = {**field.error_messages, "invalid": DATETIME_MESSAGE}
+        elif isinstance(field, forms.DateField):
+            field.error_messages = {**field.error_messages, "invalid": DATE_MESSAGE}
+        elif isinstance(field, forms.TimeField):
+            field.error_messages = {**field.error_messages, "invalid": TIME_MESSAGE}
 
 
 def add_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -43,6 +74,10 @@ class ServiceCheckedForm(forms.ModelForm):
 
     user: AbstractBaseUser | AnonymousUser | None = None
     service_error: ValidationError | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        name_the_date_formats(self)
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -50,6 +50,34 @@ def facility_damage_history(*, facility: Facility) -> QuerySet:
     return facility.damages.select_related("attack").order_by("-attack__started_at", "-id")
 
 
+def facility_attacks(*, facility_id: int, limit: int) -> tuple[list[dict[str, object]], int]:
+    """The latest `limit` attacks that damaged a facility, latest first, and how many did.
+
+    Two queries, whatever the facility's history. In the public view they read the
+    published damage and attacks only (PublicViewMiddleware sets the search_path).
+    """
+    from incidents.models import Damage
+
+    damages = Damage.objects.filter(facility_id=facility_id)
+    severity = dict(Damage.Severity.choices)
+    rows = damages.order_by("-attack__started_at", "-attack_id").values(
+        "attack_id", "attack__started_at", "attack__summary", "severity"
+    )[:limit]
+    attacks = [
+        {
+            "id": row["attack_id"],
+            "started_at": row["attack__started_at"],
+            "summary": row["attack__summary"],
+            "severity": row["severity"],
+            "severity_label": str(severity.get(row["severity"], row["severity"])),
+            "url": reverse("attack-detail", args=[row["attack_id"]]),
+        }
+        for row in rows
+    ]
+    count = len(attacks) if len(attacks) < limit else damages.count()
+    return attacks, count
+
+
 def current_outages(*, regions: list[Region] | None = None) -> QuerySet[OutageReport]:
     """The latest figure per region, service and unit: never a sum of snapshots."""
     queryset = OutageReport.objects.all()

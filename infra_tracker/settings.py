@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
+from infra_tracker import formats
 from infra_tracker.env import env_bool, env_int, env_list, env_str, load_dotenv
 from infra_tracker.security import content_security_policy
 
@@ -184,6 +185,10 @@ TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+# The date formats forms accept, per language: ISO and day first (12.11.2026) in every
+# language. Django always localises formats, so the settings' DATE_INPUT_FORMATS would
+# be ignored for any language Django ships formats for; format modules are the way.
+FORMAT_MODULE_PATH = ["infra_tracker.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -313,6 +318,10 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "NUM_PROXIES": NUM_PROXIES,
+    # Records written through the API take ISO 8601 and, as the admin does, day-first
+    # dates (12.11.2026 14:30, read as Kyiv time); an error lists the formats.
+    "DATE_INPUT_FORMATS": ["iso-8601", *formats.DAY_FIRST_DATES],
+    "DATETIME_INPUT_FORMATS": ["iso-8601", *formats.DAY_FIRST_DATETIMES],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.gis.db.models import GeometryField
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
     Count,
+    DateTimeField,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
@@ -77,6 +79,41 @@ def region_filter(path: str, title: str = "region") -> type[admin.SimpleListFilt
 
     RegionFilter.title = title
     return RegionFilter
+
+
+# --------------------------------------------------------------------------- Kyiv time
+
+# Times are entered and shown in Kyiv time (settings.TIME_ZONE): each section of a form
+# with a date-time field says so once in its heading, and one note at the top of the form
+# (static/incidents/admin/time-zone.js) says how far the browser's clock is from it; the
+# calendar widgets' note beside every field is hidden (static/incidents/admin/admin.css).
+KYIV_TIME = _("Kyiv time")
+
+
+def _names(fields: Sequence) -> list[str]:
+    """Field names of a fieldset's fields, where a tuple puts several on one line."""
+    return [
+        name for item in fields for name in (item if isinstance(item, list | tuple) else [item])
+    ]
+
+
+def has_time_fields(model: type, names: Sequence, readonly: Sequence[str] = ()) -> bool:
+    """Whether any of the fields `names` is an editable date-time field of `model`."""
+    for name in _names(names):
+        if name in readonly:
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a method or an admin's display column
+            continue
+        if isinstance(field, DateTimeField):
+            return True
+    return False
+
+
+def in_kyiv_time(text: Any) -> Any:
+    """A section heading that says its times are Kyiv time: "When (Kyiv time)"."""
+    return format_lazy("{} ({})", text, KYIV_TIME)
 
 
 # --------------------------------------------------------------------------- base classes
@@ -223,6 +260,10 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
     # A source URL typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
+    class Media:
+        css = {"all": ("incidents/admin/admin.css",)}
+        js = ("incidents/admin/time-zone.js",)
+
     def __init__(self, model: type, admin_site: admin.AdminSite) -> None:
         super().__init__(model, admin_site)
         self.geometry_fields = [
@@ -240,7 +281,7 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
         ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets = self._times_labelled(super().get_fieldsets(request, obj), request, obj)
         readonly = self._readonly_fields(request, obj)
         if not any(name in readonly for name in self.geometry_fields):
             return fieldsets
@@ -257,6 +298,24 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
             (title, {**options, "fields": swapped(options["fields"])})
             for title, options in fieldsets
         ]
+
+    def _times_labelled(self, fieldsets: list, request: HttpRequest, obj: Any) -> list:
+        """Each section with a date-time field says, once, that its times are Kyiv time."""
+        readonly = self.get_readonly_fields(request, obj)
+        labelled = []
+        for name, options in fieldsets:
+            if has_time_fields(self.model, options.get("fields", ()), readonly):
+                if name:
+                    name = in_kyiv_time(name)
+                else:
+                    said = options.get("description")
+                    note = _("Times are Kyiv time.")
+                    options = {
+                        **options,
+                        "description": format_lazy("{} {}", said, note) if said else note,
+                    }
+            labelled.append((name, options))
+        return labelled
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
         readonly = self._readonly_fields(request, obj)
@@ -308,6 +367,14 @@ class TrackedAdmin(ServiceAdminMixin, LeafletGeoAdminMixin, SimpleHistoryAdmin):
 class ServiceInlineMixin:
     form = ServiceCheckedForm
     writes: Writes
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A group of rows with a date-time column says, once in its heading, that its
+        # times are Kyiv time.
+        fields = self.fields or [f.name for f in self.model._meta.get_fields()]
+        if has_time_fields(self.model, fields, self.readonly_fields):
+            self.verbose_name_plural = in_kyiv_time(capfirst(self.verbose_name_plural))
 
 
 class AttackChildInline(ServiceInlineMixin, admin.TabularInline):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from incidents.api import layers, stats, views
+from incidents.api import layers, popups, stats, views
 from incidents.api.views import export_file
 
 # The outage files have always taken the attack filters' names for the dates.
@@ -12,6 +12,11 @@ urlpatterns = [
     path("map/facilities.geojson", layers.FacilitiesLayer.as_view(), name="map-facilities"),
     path("map/attacks.geojson", layers.AttacksLayer.as_view(), name="map-attacks"),
     path("map/regions.geojson", layers.RegionsLayer.as_view(), name="map-regions"),
+    path(
+        "map/facilities/<int:pk>/attacks",
+        popups.FacilityAttacksView.as_view(),
+        name="map-facility-attacks",
+    ),
     path("stats/summary", stats.SummaryView.as_view(), name="stats-summary"),
     path("stats/timeline", stats.TimelineView.as_view(), name="stats-timeline"),
     path("stats/regions", stats.RegionsView.as_view(), name="stats-regions"),

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -142,6 +142,25 @@ def parse_decimal(value: str, what: str) -> Decimal | None:
     if not number.is_finite():
         raise RowRejected(f"{what} {value!r} is not a number.")
     return number.quantize(Decimal("0.01"))
+
+
+def year_text(value: str) -> str:
+    """A year as people write it: "1970.0" (how pandas writes a year) → "1970".
+
+    The Global Power Plant Database weights a plant's year by its units' capacity,
+    so "1978.6667" is a plant commissioned in steps around 1979: "about 1979".
+    Text that is not a number ("1970s") is kept as it is.
+    """
+    text = (value or "").strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    if number == number.to_integral_value():
+        return str(int(number))
+    return f"about {int(number.to_integral_value(rounding=ROUND_HALF_UP))}"
 
 
 _DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d %B %Y", "%d.%m.%Y")

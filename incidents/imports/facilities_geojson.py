@@ -186,6 +186,13 @@ def parse_power(text: str) -> Decimal | None:
     return (number * factor).quantize(Decimal("0.01"))
 
 
+def tag_text(value: Any) -> str:
+    """A property as the text of an OSM tag: a number the file wrote as 1970.0 is "1970"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def facility_kind(tags: dict[str, str]) -> str:
     name = " ".join(str(tags.get(key, "")) for key in ("name", "name:en", "name:uk"))
     if tags.get("power") == "substation":
@@ -271,7 +278,7 @@ class FacilitiesGeoJsonImporter(Importer):
         for ours, theirs in self.property_map.items():
             if theirs in tags:
                 tags[ours] = tags[theirs]
-        return {k: str(v).strip() if not isinstance(v, dict) else v for k, v in tags.items()}
+        return {k: tag_text(v) if not isinstance(v, dict) else v for k, v in tags.items()}
 
     def external_id(self, feature: dict, tags: dict[str, str]) -> str:
         for key in ("@id", "id", "osm_id"):

@@ -10,6 +10,7 @@ from incidents.imports.base import (
     RowRejected,
     parse_decimal,
     point_from_text,
+    year_text,
 )
 from incidents.imports.options import ImportOption
 from incidents.models import Facility
@@ -95,7 +96,7 @@ class GppdImporter(CsvImporter):
         others = [value(data, f"other_fuel{n}") for n in (1, 2, 3)]
         if any(others):
             notes.append(f"Other fuels: {', '.join(filter(None, others))}.")
-        if year := value(data, "commissioning_year"):
+        if year := year_text(value(data, "commissioning_year")):
             notes.append(f"Commissioned: {year}.")
         if source := value(data, "source"):
             notes.append(f"Source: {source} {value(data, 'url')}".strip())

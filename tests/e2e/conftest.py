@@ -187,6 +187,20 @@ def wait_until(page: Page, expression: str, timeout: float = 15_000) -> None:
         page.wait_for_timeout(50)
 
 
+def until_still(locator, *, quiet_ms: int = 300, timeout_ms: int = 10_000) -> None:
+    """Wait until the element has kept its place on the page for `quiet_ms`."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        box = locator.bounding_box()
+        if box != last:
+            last, since = box, time.monotonic()
+        elif box is not None and time.monotonic() - since >= quiet_ms / 1000:
+            return
+        locator.page.wait_for_timeout(50)
+    raise TimeoutError(f"{locator} kept moving for {timeout_ms} ms")
+
+
 def open_map(page: Page, base_url: str, query: str = "") -> None:
     """The dashboard, once its first layers are drawn."""
     page.goto(f"{base_url}/{'?' + query if query else ''}")

@@ -1,14 +1,13 @@
 """The dashboard in a real browser, with the demo data set."""
 
 import re
-import time
 
 import pytest
 from django.db.models import Q
 from playwright.sync_api import Page, expect
 
 from incidents.models import Attack, Facility
-from tests.e2e.conftest import open_map, screenshot, wait_until
+from tests.e2e.conftest import open_map, screenshot, until_still, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -204,20 +203,6 @@ def test_clicking_a_timeline_bar_narrows_the_map_to_that_period(page: Page, demo
     assert 0 < counts(page)["attacks"] < everything
     expect(page.get_by_role("button", name="Show all dates")).to_be_visible()
     screenshot(page, "map-one-week")
-
-
-def until_still(locator, *, quiet_ms: int = 300, timeout_ms: int = 10_000) -> None:
-    """Wait until the element has kept its place on the page for `quiet_ms`."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    last, since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        box = locator.bounding_box()
-        if box != last:
-            last, since = box, time.monotonic()
-        elif box is not None and time.monotonic() - since >= quiet_ms / 1000:
-            return
-        locator.page.wait_for_timeout(50)
-    raise TimeoutError(f"{locator} kept moving for {timeout_ms} ms")
 
 
 def test_the_map_and_the_filters_stack_on_a_phone(phone: Page, demo_site):

@@ -1,5 +1,20 @@
-# Ukrainian numbers: 1 100 with a no-break space (U+00A0) between thousands. Django's
-# uk formats have the separator but no grouping; the rest comes from them.
+"""Ukrainian pages: 1 100 with a no-break space; dates shown day first (12.11.2026), typed
+that way or as ISO."""
+
+from infra_tracker.formats import (
+    DAY_FIRST_DATES,
+    DAY_FIRST_DATETIMES,
+    ISO_DATES,
+    ISO_DATETIMES,
+    TIMES,
+)
+
+# A no-break space (U+00A0) between thousands. Django's uk formats have the separator but
+# no grouping; the rest comes from them.
 THOUSAND_SEPARATOR = "\xa0"
 NUMBER_GROUPING = 3
 DECIMAL_SEPARATOR = ","
+
+DATE_INPUT_FORMATS = [*DAY_FIRST_DATES, *ISO_DATES]
+DATETIME_INPUT_FORMATS = [*DAY_FIRST_DATETIMES, *ISO_DATETIMES]
+TIME_INPUT_FORMATS = TIMES

@@ -4,6 +4,21 @@ import { applyState, app, onStateChange } from "./state.js";
 import { DEFAULT_SERVICE, MULTI, SINGLE, readState } from "./url.js";
 
 export const form = document.getElementById("filters");
+const box = document.getElementById("filters-box");
+// Below this width the filters sit above the map (dashboard.css), folded so the map
+// starts on the first screen; a tap on "Filters" unfolds them.
+const NARROW = window.matchMedia("(max-width: 900px)");
+// The words of the folded filters' count, in one place.
+const ACTIVE_WORDS = { none: "(none chosen)", some: (n) => `(${n} chosen)` };
+
+/** How many filters narrow the map: the dates (as one), the region, each list with a choice. */
+function activeFilters(state) {
+  return [
+    state.started_after || state.started_before,
+    state.region.length,
+    ...MULTI.filter((name) => name !== "region").map((name) => (state[name] || []).length),
+  ].filter(Boolean).length;
+}
 
 function formToState() {
   const data = new FormData(form);
@@ -23,6 +38,8 @@ export function stateToForm(state) {
     box.checked = (state[box.name] || []).includes(box.value);
   }
   updateChosenCounts();
+  const active = activeFilters(state);
+  document.getElementById("filters-active").textContent = active ? ACTIVE_WORDS.some(active) : ACTIVE_WORDS.none;
   document.getElementById("clear-period").hidden = !(state.started_after || state.started_before);
 }
 
@@ -41,6 +58,7 @@ export function regionName(code) {
 }
 
 export function connectFilters() {
+  if (NARROW.matches) box.open = false;
   onStateChange(stateToForm);
   form.addEventListener("change", (event) => {
     if (event.target.type === "checkbox") updateChosenCounts();

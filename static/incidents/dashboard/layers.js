@@ -12,6 +12,11 @@ import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 // Up to this many facilities in view are drawn one by one; more are grouped by the map.
 const FACILITY_GROUP_ABOVE = 500;
+// A facility's popup is at most the map's height less this (the zoom buttons above it, its
+// tip and the marker below it), but never less than POPUP_MIN_HEIGHT pixels.
+const POPUP_TOP_CLEARANCE = 80;
+const POPUP_ROOM = POPUP_TOP_CLEARANCE + 80;
+const POPUP_MIN_HEIGHT = 160;
 // The zoom a click on a cluster goes to at most: a cluster of one spot opens there.
 const CLUSTER_MAX_ZOOM = 16;
 
@@ -102,7 +107,17 @@ export async function loadFacilities() {
       // Facilities stay above attack markers that share their spot.
       zIndexOffset: 500,
     });
-    marker.bindPopup(() => facilityPopup(p));
+    // The popup's list of attacks arrives after it opens, and the popup then fits itself
+    // to it. Leaflet asks for the content again on every update, so it is made once per
+    // opening (and asked for afresh the next time).
+    let content = null;
+    marker.bindPopup(() => content || (content = facilityPopup(p, () => marker.getPopup()?.update())), {
+      // A long list scrolls inside the popup instead of running off a phone's map.
+      maxHeight: Math.max(POPUP_MIN_HEIGHT, view.map.getSize().y - POPUP_ROOM),
+      // Its top stays clear of the zoom buttons, which sit above every popup.
+      autoPanPaddingTopLeft: L.point(10, POPUP_TOP_CLEARANCE),
+    });
+    marker.on("popupclose", () => { content = null; });
     marker.feature = f;
     return marker;
   });

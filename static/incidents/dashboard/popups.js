@@ -3,7 +3,8 @@
 import { statusColour } from "../lib/colours.js";
 import { el, lookup, sitePath } from "../lib/dom.js";
 import { fmtDateTime, fmtNumber } from "../lib/format.js";
-import { LABELS } from "./config.js";
+import { getJSON, isAbort } from "./api.js";
+import { API, LABELS } from "./config.js";
 import { app, applyState } from "./state.js";
 import { view } from "./view.js";
 import { outageText, withoutServiceText } from "./words.js";
@@ -15,16 +16,59 @@ function detailPath(url) {
   return path !== "#" && app.state.view === "public" ? `${path}?view=public` : path;
 }
 
-export function facilityPopup(p) {
+// The words of a facility popup's list of attacks, in one place.
+const ATTACK_LIST_WORDS = {
+  heading: "Attacks that hit it (Kyiv time)",
+  loading: "Loading the attacks…",
+  none: "No attack recorded.",
+  failed: (why) => `The attacks could not be loaded (${why}).`,
+  more: (n) => `and ${fmtNumber(n)} more`,
+};
+// A summary longer than this is cut in the popup; the attack's page has it whole.
+const SUMMARY_CHARS = 120;
+
+const shortened = (text) => (text && text.length > SUMMARY_CHARS ? `${text.slice(0, SUMMARY_CHARS - 1)}…` : text || "");
+
+/** The attacks that hit a facility, asked for when its popup opens (the layer does not
+ * carry them): an attack marker on the facility's own spot lies under the facility's,
+ * so the facility's popup is the way to reach it. `resized` tells the popup to fit. */
+async function fillAttackList(box, facilityId, resized) {
+  let data;
+  try {
+    data = await getJSON("facility-attacks", `${API}map/facilities/${encodeURIComponent(facilityId)}/attacks`);
+  } catch (error) {
+    if (isAbort(error)) return;
+    box.replaceChildren(el("p", { class: "muted" }, ATTACK_LIST_WORDS.failed(error.message)));
+    resized();
+    return;
+  }
+  const items = (data.attacks || []).map((a) => el("li", {},
+    el("a", { href: detailPath(a.url) }, fmtDateTime(a.started_at)),
+    a.severity_label ? [" ", el("span", { class: "muted" }, `(${a.severity_label.toLowerCase()})`)] : null,
+    el("br"), shortened(a.summary)));
+  const more = data.count - items.length;
+  box.replaceChildren(
+    el("p", { class: "popup-attacks-heading" }, ATTACK_LIST_WORDS.heading),
+    items.length ? el("ul", { class: "popup-attacks" }, items) : el("p", { class: "muted" }, ATTACK_LIST_WORDS.none),
+    ...(more > 0 ? [el("p", {}, el("a", { href: detailPath(data.url), class: "popup-more" }, ATTACK_LIST_WORDS.more(more)))] : []));
+  box.setAttribute("aria-busy", "false");
+  resized();
+}
+
+export function facilityPopup(p, resized = () => {}) {
   const kind = p.kind_label || lookup(LABELS.kind, p.kind, p.kind);
   const status = p.status_label || lookup(LABELS.status, p.status, p.status);
   const severity = p.last_severity ? ` (${p.last_severity})` : "";
+  const attacks = el("div", { class: "popup-attack-list", "aria-live": "polite", "aria-busy": "true" },
+    el("p", { class: "muted" }, ATTACK_LIST_WORDS.loading));
+  fillAttackList(attacks, p.id, resized);
   return el("div", { class: "popup" },
     el("strong", {}, p.name), el("br"), kind, el("br"),
     el("span", { class: "status-badge", style: { "--c": statusColour(p.status) } }, status),
     p.locality ? [el("br"), p.locality] : null,
     p.last_attack_at ? [el("br"), interpolate(gettext("Last hit %(when)s"), { when: fmtDateTime(p.last_attack_at) }) + severity] : null,
-    el("br"), el("a", { href: detailPath(p.url) }, gettext("Facility details")));
+    attacks,
+    el("a", { href: detailPath(p.url) }, gettext("Facility details")));
 }
 
 const known = (n) => (n === null || n === undefined ? gettext("unknown") : fmtNumber(n));
