@@ -33,6 +33,6 @@ def years_as_years(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0007_daily_rollups")]
+    dependencies = [("incidents", "0010_region_code_and_unique_names")]
 
     operations = [migrations.RunPython(years_as_years, migrations.RunPython.noop)]
