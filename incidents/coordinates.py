@@ -119,6 +119,11 @@ def _parts(tokens: list[tuple[str, str, str]]) -> list[_Part]:
                         % {"a": pending_letter, "b": value}
                     )
                 pending_letter = value
+            elif current.letter:
+                raise CoordinateError(
+                    _("Two hemisphere letters for one coordinate: %(a)s and %(b)s.")
+                    % {"a": current.letter, "b": value}
+                )
             else:
                 current.letter = value
                 current = None

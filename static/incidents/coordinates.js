@@ -14,6 +14,7 @@
     empty: "Type the latitude and longitude, e.g. 50.135, 30.738.",
     notPart: "“%(text)s” is not part of a coordinate.",
     twoLetters: "Two hemisphere letters in a row: %(a)s %(b)s.",
+    twoLettersOne: "Two hemisphere letters for one coordinate: %(a)s and %(b)s.",
     noDegrees: "%(value)s%(mark)s has no degrees before it.",
     letterAlone: "The letter %(letter)s is not followed by a number.",
     sameUnit: "A coordinate has two values for the same unit.",
@@ -79,6 +80,8 @@
         if (lettersFirst || current === null) {
           if (pending) fail(STRINGS.twoLetters, { a: pending, b: value });
           pending = value;
+        } else if (current.letter) {
+          fail(STRINGS.twoLettersOne, { a: current.letter, b: value });
         } else {
           current.letter = value;
           current = null;

@@ -96,7 +96,7 @@ def test_south_and_west_and_minus_signs_are_negative():
         ("50.135 x 30.738", "“X” is not part of a coordinate"),
         ("50.135 N 30.738 N", "Both coordinates are marked as latitude"),
         ("50.135 E, 30.738 W", "Both coordinates are marked as longitude"),
-        ("50.135 N E 30.738 E", "Two hemisphere letters"),
+        ("50.135 N E 30.738 E", "Two hemisphere letters for one coordinate: E and E"),
         ("50°75'N 30°44'E", "Minutes must be below 60, not 75"),
         ("50°08'61\"N 30°44'E", "Seconds must be below 60, not 61"),
         ("08'06\"N 30°44'E", "has no degrees before it"),
