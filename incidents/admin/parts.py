@@ -9,6 +9,7 @@ from django.db.models import (
 from django.http import HttpRequest
 
 from incidents.admin.base import AUDIT_FIELDSET, TrackedAdmin, region_filter
+from incidents.admin.facilities import FacilityChoiceMixin
 from incidents.admin.review import PublicationAdminMixin
 from incidents.models import (
     Damage,
@@ -35,7 +36,7 @@ class WeaponUseAdmin(TrackedAdmin):
 
 
 @admin.register(Damage)
-class DamageAdmin(TrackedAdmin):
+class DamageAdmin(FacilityChoiceMixin, TrackedAdmin):
     writes = facilities.DAMAGE_WRITES
     list_display = (
         "attack",
