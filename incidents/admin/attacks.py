@@ -202,6 +202,8 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if "_saveasnew" in request.POST and formset.model in NOT_COPIED_AS_NEW:
+            # Nothing saved: the change message (construct_change_message) says so.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
         super().save_formset(request, form, formset, change)
 
