@@ -36,7 +36,7 @@ _MARKS = str.maketrans(
         "˚": "°",
     }
 )
-_TOKEN = re.compile(r"""([NSEW])|([-+−]?\d+(?:\.\d+)?)\s*(°|''|'|")?|([,;/])""")
+_TOKEN = re.compile(r"""(?<![A-Z])([NSEW])(?![A-Z])|([-+−]?\d+(?:\.\d+)?)\s*(°|''|'|")?|([,;/])""")
 
 
 class CoordinateError(ValueError):
@@ -81,11 +81,14 @@ def _in_ukraine(latitude: float, longitude: float) -> bool:
     )
 
 
-def _tokens(text: str) -> list[tuple[str, str, str]]:
-    """(kind, value, mark) tokens; anything else in the text is an error naming it."""
+def _tokens(text: str, shown_text: str) -> list[tuple[str, str, str]]:
+    """(kind, value, mark) tokens; anything else in the text is an error naming it.
+
+    `shown_text` is the text as typed (same length), for the error message.
+    """
     tokens, end = [], 0
     for match in _TOKEN.finditer(text):
-        between = text[end : match.start()].strip()
+        between = shown_text[end : match.start()].strip()
         if between:
             raise CoordinateError(_("“%(text)s” is not part of a coordinate.") % {"text": between})
         letter, number, mark, separator = match.groups()
@@ -96,7 +99,7 @@ def _tokens(text: str) -> list[tuple[str, str, str]]:
         else:
             tokens.append(("separator", separator, ""))
         end = match.end()
-    rest = text[end:].strip()
+    rest = shown_text[end:].strip()
     if rest:
         raise CoordinateError(_("“%(text)s” is not part of a coordinate.") % {"text": rest})
     return tokens
@@ -181,13 +184,16 @@ def _value(part: _Part) -> float:
 
 def parse_coordinates(text: str) -> Reading:
     """The point `text` names, or CoordinateError saying what is wrong with it."""
-    text = (text or "").translate(_MARKS).upper().strip()
+    typed = (text or "").translate(_MARKS).strip()
+    text = typed.upper()
+    if len(text) != len(typed):
+        typed = text
     if not text:
         raise CoordinateError(_("Type the latitude and longitude, e.g. 50.135, 30.738."))
     # A decimal comma in each of two numbers: "50,135 30,738".
     if "." not in text and len(re.findall(r"\d,\d", text)) == 2:
-        text = re.sub(r"(\d),(\d)", r"\1.\2", text)
-    parts = _parts(_tokens(text))
+        text = typed = re.sub(r"(\d),(\d)", r"\1.\2", text)
+    parts = _parts(_tokens(text, typed))
     if len(parts) != 2:
         raise CoordinateError(
             _("Expected two coordinates, latitude and longitude; found %(n)d.") % {"n": len(parts)}

@@ -31,7 +31,7 @@
   };
   const UKRAINE = { lat: [44.0, 52.5], lon: [22.0, 40.5] };
   const MARKS = { "′": "'", "’": "'", "‘": "'", "´": "'", "`": "'", "″": '"', "”": '"', "“": '"', "º": "°", "˚": "°" };
-  const TOKEN = /([NSEW])|([-+−]?\d+(?:\.\d+)?)\s*(°|''|'|")?|([,;/])/g;
+  const TOKEN = /(?<![A-Z])([NSEW])(?![A-Z])|([-+−]?\d+(?:\.\d+)?)\s*(°|''|'|")?|([,;/])/g;
 
   class CoordinateError extends Error {}
 
@@ -51,11 +51,12 @@
     return lat >= UKRAINE.lat[0] && lat <= UKRAINE.lat[1] && lon >= UKRAINE.lon[0] && lon <= UKRAINE.lon[1];
   }
 
-  function tokens(text) {
+  /* `typed` is the text as typed (same length), for the error message. */
+  function tokens(text, typed) {
     const found = [];
     let end = 0;
     for (const match of text.matchAll(TOKEN)) {
-      const between = text.slice(end, match.index).trim();
+      const between = typed.slice(end, match.index).trim();
       if (between) fail(STRINGS.notPart, { text: between });
       const [, letter, number, mark, separator] = match;
       if (letter) found.push(["letter", letter, ""]);
@@ -63,7 +64,7 @@
       else found.push(["separator", separator, ""]);
       end = match.index + match[0].length;
     }
-    const rest = text.slice(end).trim();
+    const rest = typed.slice(end).trim();
     if (rest) fail(STRINGS.notPart, { text: rest });
     return found;
   }
@@ -130,12 +131,14 @@
   }
 
   function read(raw) {
-    let text = (raw || "").replace(/[′’‘´`″”“º˚]/g, (c) => MARKS[c]).toUpperCase().trim();
+    let typed = (raw || "").replace(/[′’‘´`″”“º˚]/g, (c) => MARKS[c]).trim();
+    let text = typed.toUpperCase();
+    if (text.length !== typed.length) typed = text;
     if (!text) fail(STRINGS.empty);
     if (!text.includes(".") && (text.match(/\d,\d/g) || []).length === 2) {
-      text = text.replace(/(\d),(\d)/g, "$1.$2");
+      text = typed = text.replace(/(\d),(\d)/g, "$1.$2");
     }
-    const found = parts(tokens(text));
+    const found = parts(tokens(text, typed));
     if (found.length !== 2) fail(STRINGS.count, { n: found.length });
     const [first, second] = found;
     const a = valueOf(first);

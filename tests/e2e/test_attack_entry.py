@@ -260,7 +260,7 @@ def test_typed_coordinates_are_read_live_and_checked_again_by_the_server(
         "30.738 E, 50.135 N": "Read as latitude 50.135, longitude 30.738.",
         "50°08′06″N 30°44′17″E": "Read as latitude 50.135, longitude 30.738056.",
         "50°08'06\"N 30°44'17\"E": "Read as latitude 50.135, longitude 30.738056.",
-        "Kyiv": "“KYIV” is not part of a coordinate.",
+        "Kyiv": "“Kyiv” is not part of a coordinate.",
         "50.135 N 30.738 N": "Both coordinates are marked as latitude (N/S); "
         "one must be N/S, the other E/W.",
     }
@@ -418,6 +418,8 @@ def test_the_attack_form_fits_a_laptop_with_every_error_shown(open_context, entr
     page.locator("#id_impact_coordinates").fill("north of Kyiv")
     page.locator("input[name='_continue']").click()
     expect(page.locator(".errornote")).to_be_visible()
-    expect(page.locator(".field-impact_coordinates .errorlist")).to_be_visible()
+    expect(page.locator(".field-impact_coordinates .errorlist")).to_have_text(
+        "“north of Kyiv” is not part of a coordinate."
+    )
     assert_no_sideways_scroll(page)
     screenshot(page, "attack-entry-errors-laptop")
