@@ -85,9 +85,7 @@ def open_context(browser: Browser, entry_site: LiveServer) -> Iterator:
 
 
 def assert_no_sideways_scroll(page: Page) -> None:
-    width, inner = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= inner, f"the page is {width} px wide in a {inner} px window"
 
 
