@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.gis.geos import Point
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from incidents.coordinates import CoordinateError, parse_coordinates, shown
 from incidents.models import Attack, Facility
 from incidents.services.facilities import place_facility
 from incidents.services.verification import VERIFY_PERMISSION, check_attack_verification
@@ -86,8 +88,78 @@ class ServiceCheckedForm(forms.ModelForm):
         return cleaned
 
 
-class AttackForm(ServiceCheckedForm):
+def point_text(point: Point | None) -> str:
+    """A point as the coordinates field shows it: latitude, longitude."""
+    return "" if point is None else f"{shown(point.y)}, {shown(point.x)}"
+
+
+class CoordinatesField(forms.CharField):
+    """Latitude and longitude as text (incidents.coordinates); cleans to a Point or None."""
+
+    def __init__(self, *, map_field: str, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Coordinates"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Type or paste, e.g. 50.135, 30.738 or 50°08′06″N 30°44′17″E, or click "
+                "the map. Letters N/S/E/W say which is which; two plain numbers are read "
+                "as latitude, longitude."
+            ),
+        )
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "size": 32,
+                    "autocomplete": "off",
+                    "placeholder": "50.135, 30.738",
+                    "data-coordinates-for": f"id_{map_field}",
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: str) -> Point | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            reading = parse_coordinates(text)
+        except CoordinateError as exc:
+            raise ValidationError(str(exc), code="invalid_coordinates") from exc
+        return Point(reading.longitude, reading.latitude, srid=4326)
+
+
+class CoordinatesFormMixin:
+    """A text field beside the map: coordinates typed there set the point.
+
+    Left empty, the map's point stands (clicked, or cleared with its delete tool).
+    """
+
+    coordinates_fields: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for text_field, map_field in self.coordinates_fields.items():
+            if text_field in self.fields and self.instance.pk is not None:
+                self.fields[text_field].initial = point_text(getattr(self.instance, map_field))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for text_field, map_field in self.coordinates_fields.items():
+            point = cleaned.get(text_field)
+            if point is not None and map_field in self.fields:
+                cleaned[map_field] = point
+                self.errors.pop(map_field, None)
+        return cleaned
+
+
+class AttackForm(CoordinatesFormMixin, ServiceCheckedForm):
     """The admin builds the Meta (model and fields) from AttackAdmin."""
+
+    impact_coordinates = CoordinatesField(map_field="impact_location")
+    coordinates_fields = {"impact_coordinates": "impact_location"}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -121,8 +193,11 @@ class AttackForm(ServiceCheckedForm):
         return cleaned
 
 
-class FacilityForm(ServiceCheckedForm):
+class FacilityForm(CoordinatesFormMixin, ServiceCheckedForm):
     """The admin builds the Meta (model and fields) from FacilityAdmin."""
+
+    location_coordinates = CoordinatesField(map_field="location")
+    coordinates_fields = {"location_coordinates": "location"}
 
     def clean(self) -> dict:
         cleaned = super().clean()

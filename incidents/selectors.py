@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.gis.geos import Point
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import (
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, Lower, Replace
 from django.urls import reverse
 
 from incidents.models import Attack, Facility, OutageReport, PublicationState, Region
@@ -256,3 +271,94 @@ def review_queue(*, user: AbstractBaseUser) -> list[dict[str, object]]:
         if "waiting" in entry or entry.get("sent_back"):
             entries.append(entry)
     return entries
+
+
+# --------------------------------------------------------------------------- facility search
+
+# Words and abbreviations that name a kind of facility rather than the facility itself.
+# Longer phrases first: "thermal power plant" must win over "power plant".
+FACILITY_KIND_WORDS: tuple[tuple[str, str], ...] = (
+    ("combined heat and power plant", Facility.Kind.CHP),
+    ("thermal power plant", Facility.Kind.THERMAL),
+    ("thermal power station", Facility.Kind.THERMAL),
+    ("hydroelectric plant", Facility.Kind.HYDRO),
+    ("hydroelectric power plant", Facility.Kind.HYDRO),
+    ("hydro power plant", Facility.Kind.HYDRO),
+    ("nuclear power plant", Facility.Kind.NUCLEAR),
+    ("nuclear power station", Facility.Kind.NUCLEAR),
+    ("heating plant", Facility.Kind.HEATING),
+    ("boiler house", Facility.Kind.HEATING),
+    ("solar plant", Facility.Kind.SOLAR),
+    ("solar park", Facility.Kind.SOLAR),
+    ("wind farm", Facility.Kind.WIND),
+    ("tpp", Facility.Kind.THERMAL),
+    ("tps", Facility.Kind.THERMAL),
+    ("тес", Facility.Kind.THERMAL),
+    ("tes", Facility.Kind.THERMAL),
+    ("chp", Facility.Kind.CHP),
+    ("тец", Facility.Kind.CHP),
+    ("tets", Facility.Kind.CHP),
+    ("hpp", Facility.Kind.HYDRO),
+    ("ges", Facility.Kind.HYDRO),
+    ("гес", Facility.Kind.HYDRO),
+    ("гаес", Facility.Kind.HYDRO),
+    ("npp", Facility.Kind.NUCLEAR),
+    ("аес", Facility.Kind.NUCLEAR),
+    ("aes", Facility.Kind.NUCLEAR),
+    ("substation", Facility.Kind.SUBSTATION),
+    ("підстанція", Facility.Kind.SUBSTATION),
+)
+# Words that say nothing about which facility is meant.
+FACILITY_STOP_WORDS = frozenset({"the", "of", "plant", "power", "station", "no", "№"})
+FACILITY_SEARCH_COLUMNS = ("name", "name_uk", "locality", "operator")
+# How closely a typed word must match a word of a column (pg_trgm's word_similarity).
+FACILITY_WORD_SIMILARITY = 0.45
+
+
+def _folded(expression: Any) -> Func:
+    """Lower case, accents off, and y read as i ("Trypilska", "Tripilska" are one word)."""
+    return Replace(
+        Lower(Func(expression, function="unaccent", output_field=TextField())),
+        Value("y"),
+        Value("i"),
+    )
+
+
+def facility_search_terms(term: str) -> tuple[str | None, list[str]]:
+    """The kind a search names (by word or abbreviation), and the words left to match."""
+    text = " " + " ".join(re.findall(r"\w+", term.lower())) + " "
+    kind = None
+    for phrase, phrase_kind in FACILITY_KIND_WORDS:
+        if f" {phrase} " in text:
+            kind = kind or phrase_kind
+            text = text.replace(f" {phrase} ", " ")
+    words = [word for word in text.split() if word not in FACILITY_STOP_WORDS]
+    return kind, words
+
+
+def facility_search(queryset: QuerySet[Facility], term: str) -> QuerySet[Facility]:
+    """Facilities matching every word of `term` in a name, locality or operator, best first.
+
+    Each word is compared with each column by trigram word similarity, after folding
+    case, accents and the y/i of transliterations; a kind word or abbreviation (TPP,
+    ТЕЦ, "thermal power plant") narrows to that kind. When the kind leaves nothing,
+    the words alone decide, so a plant filed under another kind is still found.
+    """
+    kind, words = facility_search_terms(term)
+    if not words:
+        return queryset.filter(kind=kind) if kind else queryset
+    columns = [_folded(Coalesce(F(column), Value(""))) for column in FACILITY_SEARCH_COLUMNS]
+    scores = {}
+    for index, word in enumerate(words):
+        folded = _folded(Value(word))
+        scores[f"search_word_{index}"] = Greatest(
+            *(TrigramWordSimilarity(folded, column) for column in columns)
+        )
+    matched = queryset.annotate(**scores).filter(
+        **{f"{name}__gte": FACILITY_WORD_SIMILARITY for name in scores}
+    )
+    total = sum((F(name) for name in scores), Value(0.0))
+    ranked = matched.annotate(search_rank=total).order_by("-search_rank", "name", "pk")
+    if kind and ranked.filter(kind=kind).exists():
+        return ranked.filter(kind=kind)
+    return ranked

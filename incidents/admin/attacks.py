@@ -12,7 +12,7 @@ from django.db.models import (
     QuerySet,
     TextField,
 )
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,10 +25,13 @@ from incidents.admin.base import (
     subquery_count,
     subquery_sum,
 )
+from incidents.admin.facilities import FacilityChoiceMixin
 from incidents.admin.review import PublicationAdminMixin
 from incidents.forms import (
     VERIFY_PERMISSION,
     AttackForm,
+    ServiceCheckedForm,
+    point_text,
 )
 from incidents.models import (
     Attack,
@@ -41,6 +44,19 @@ from incidents.models import (
 from incidents.services import attacks, facilities, outages
 
 
+class AttackPartForm(ServiceCheckedForm):
+    """A damage, outage or response row of the attack form, with its sources.
+
+    The form's script pre-selects the attack's sources in a new row; a new row in
+    which nothing but those sources was filled in is still an empty row.
+    """
+
+    def has_changed(self) -> bool:
+        if self.instance.pk is None:
+            return any(name != "sources" for name in self.changed_data)
+        return super().has_changed()
+
+
 class WeaponUseInline(AttackChildInline):
     writes = attacks.WEAPON_USE_WRITES
     model = WeaponUse
@@ -48,37 +64,61 @@ class WeaponUseInline(AttackChildInline):
     extra = 1
 
 
-class DamageInline(AttackChildInline):
+class AttackPartInline(ServiceInlineMixin, FacilityChoiceMixin, admin.StackedInline):
+    """A stacked row: several short fields to a line, so the form fits a laptop's width."""
+
+    form = AttackPartForm
+    extra = 0
+    show_change_link = True
+    # A stacked row has room for a wide text box, not a tall one.
+    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+
+class DamageInline(AttackPartInline):
     writes = facilities.DAMAGE_WRITES
     model = Damage
     fields = (
-        "facility",
-        "severity",
-        "restoration_status",
-        "restored_at",
-        "expected_restoration",
+        ("facility", "severity"),
+        ("restoration_status", "restored_at", "expected_restoration"),
         "description",
+        "sources",
     )
-    autocomplete_fields = ("facility",)
+    autocomplete_fields = ("facility", "sources")
     extra = 1
-    # A table row has no room for a full-size text box.
-    formfield_overrides = {TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
 
 
-class OutageReportInline(AttackChildInline):
+class OutageReportInline(AttackPartInline):
     writes = outages.OUTAGE_REPORT_WRITES
     model = OutageReport
-    fields = ("region", "locality", "service", "unit", "count_qualifier", "count", "as_of")
-    autocomplete_fields = ("region",)
+    fields = (
+        ("region", "locality"),
+        ("service", "unit"),
+        ("count_qualifier", "count", "as_of"),
+        "sources",
+    )
+    autocomplete_fields = ("region", "sources")
 
 
-class ResponseMeasureInline(ServiceInlineMixin, admin.StackedInline):
+class ResponseMeasureInline(AttackPartInline):
     writes = outages.RESPONSE_MEASURE_WRITES
     model = ResponseMeasure
-    fields = (("kind", "region"), "description", ("actor", "quantity"), ("started_at", "ended_at"))
-    autocomplete_fields = ("region",)
-    extra = 0
-    show_change_link = True
+    fields = (
+        ("kind", "region"),
+        "description",
+        ("actor", "quantity"),
+        ("started_at", "ended_at"),
+        "sources",
+    )
+    autocomplete_fields = ("region", "sources")
+
+
+# What "Save as new" carries into the new draft: the attack's fields, regions, sources
+# and weapons. What the strike did (damages, outages, responses) is the new one's own.
+NOT_COPIED_AS_NEW = (Damage, OutageReport, ResponseMeasure)
+SAVED_AS_NEW_MESSAGE = _(
+    "Saved as a new draft with the regions, weapons and sources of the attack it was "
+    "copied from. Check the time and the figures, and add what this strike damaged."
+)
 
 
 @admin.register(Attack)
@@ -86,6 +126,8 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
     writes = attacks.ATTACK_WRITES
     form = AttackForm
     inlines = (WeaponUseInline, DamageInline, OutageReportInline, ResponseMeasureInline)
+    # "Save as new" starts the next report of a similar strike (see changeform_view).
+    save_as = True
     list_display = (
         "started_at",
         "summary",
@@ -116,7 +158,12 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
         (
             _("Where"),
             {
-                "fields": ("regions", "reported_region_count", "impact_location"),
+                "fields": (
+                    "regions",
+                    "reported_region_count",
+                    "impact_coordinates",
+                    "impact_location",
+                ),
                 "description": _(
                     "Link the regions a report names; when it gives only a number "
                     "(“eight regions”), put the number in the reported count."
@@ -134,6 +181,50 @@ class AttackAdmin(PublicationAdminMixin, TrackedAdmin):
         ),
         AUDIT_FIELDSET,
     )
+
+    class Media:
+        js = ("incidents/coordinates.js", "incidents/admin-forms.js")
+        css = {"all": ("incidents/admin-forms.css",)}
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and "_saveasnew" in request.POST:
+            # The copy is a new report: reported, a draft (the default of a new row),
+            # and not the imported row it may have been copied from.
+            data = request.POST.copy()
+            data["verification_status"] = Attack.Verification.REPORTED
+            data["external_source"] = ""
+            data["external_id"] = ""
+            request.POST = data
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if "_saveasnew" in request.POST and formset.model in NOT_COPIED_AS_NEW:
+            # Nothing saved: the change message (construct_change_message) says so.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_formset(request, form, formset, change)
+
+    def response_add(self, request: HttpRequest, obj: Attack, post_url_continue=None):
+        if "_saveasnew" in request.POST:
+            self.message_user(request, SAVED_AS_NEW_MESSAGE, messages.INFO)
+        return super().response_add(request, obj, post_url_continue)
+
+    def inline_links(self, form: Any, inline_form: Any) -> dict[str, Any]:
+        """A damage, outage or response saved without sources cites the attack's."""
+        links = super().inline_links(form, inline_form)
+        if "sources" in links and not links["sources"]:
+            links["sources"] = list(form.instance.sources.all())
+        return links
+
+    @admin.display(description=_("coordinates"))
+    def impact_coordinates(self, obj: Attack) -> str:
+        return point_text(obj.impact_location)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attack]:
         return (

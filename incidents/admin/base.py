@@ -187,7 +187,12 @@ class ServiceAdminMixin:
         for obj in formset.deleted_objects:
             writes.delete(instance=obj, user=request.user)
         for inline_form in formset.saved_forms:
-            writes.save(inline_form.instance, user=request.user, links=self._links(inline_form))
+            links = self.inline_links(form, inline_form)
+            writes.save(inline_form.instance, user=request.user, links=links)
+
+    def inline_links(self, form: Any, inline_form: Any) -> dict[str, Any]:
+        """The links an inline row saves with; an admin may fill in what was left empty."""
+        return self._links(inline_form)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.writes.delete(instance=obj, user=request.user)

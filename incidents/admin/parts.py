@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from incidents.admin.base import AUDIT_FIELDSET, TrackedAdmin, region_filter
+from incidents.admin.facilities import FacilityChoiceMixin
 from incidents.admin.review import PublicationAdminMixin
 from incidents.models import (
     Damage,
@@ -36,7 +37,7 @@ class WeaponUseAdmin(TrackedAdmin):
 
 
 @admin.register(Damage)
-class DamageAdmin(TrackedAdmin):
+class DamageAdmin(FacilityChoiceMixin, TrackedAdmin):
     writes = facilities.DAMAGE_WRITES
     list_display = (
         "attack",

@@ -150,6 +150,26 @@ def load_seed(writer: Writer, regions: Mapping[str, Region]) -> None:
         },
     )
 
+    # Another plant that strikes hit again and again; the report does not name it, but
+    # analysts look it up by its English or Ukrainian name, its kind or its town.
+    writer.upsert(
+        Facility,
+        lookup={"external_source": DEMO, "external_id": "trypilska-thermal-power-plant"},
+        fields={
+            "name": "Trypilska TPP",
+            "name_uk": "Трипільська ТЕС",
+            "kind": Facility.Kind.THERMAL,
+            "location": Point(30.738, 50.135, srid=4326),
+            "location_approximate": True,
+            "region": need(regions, "UA-32"),
+            "locality": "Ukrainka",
+            "operator": "Centrenergo",
+            "use": Facility.Use.CIVILIAN,
+            "notes": "Near Ukrainka, south of Kyiv on the Dnipro.",
+            "is_illustrative": False,
+        },
+    )
+
     attack = writer.upsert(
         Attack,
         lookup={"external_source": DEMO, "external_id": "2026-02-04-energy-strike"},

@@ -24,7 +24,7 @@
   function attachField(map, options, marker) {
     const data = marker.dataset;
     const GeometryField = named(data.geometryFieldClass, "The geometry field class");
-    new GeometryField({
+    const field = new GeometryField({
       fieldid: data.leafletField,
       modifiable: data.modifiable === "true",
       geom_type: data.geomType,
@@ -32,6 +32,43 @@
       field_store_class: named(data.fieldStoreClass, "The field store class"),
       precision: options.djoptions.precision,
     }).addTo(map);
+    if (data.modifiable === "true" && String(data.geomType).toLowerCase() === "point") {
+      placePointOnClick(map, field, document.getElementById(data.leafletField));
+    }
+  }
+
+  /* A single point is placed (or moved) by a plain click on the map, without choosing
+   * "Draw a marker" first. The field's textarea also answers "tracker:place" events
+   * ({lat, lng}: the coordinates typed beside the map) and sends "tracker:placed"
+   * whenever the point changes on the map, so the typed coordinates follow it. */
+  function placePointOnClick(map, field, store) {
+    function placed() {
+      let point = null;
+      try {
+        const geometry = store.value ? JSON.parse(store.value) : null;
+        if (geometry && geometry.type === "Point") point = { lng: geometry.coordinates[0], lat: geometry.coordinates[1] };
+      } catch (error) {
+        point = null;
+      }
+      store.dispatchEvent(new CustomEvent("tracker:placed", { bubbles: true, detail: point }));
+    }
+    function place(latlng) {
+      field.onCreated({ layer: L.marker(latlng) });
+      placed();
+    }
+    map.on("click", (event) => {
+      // While a draw or edit tool is active, the tool decides what a click does.
+      if (field._acceptDrawEvents) return;
+      place(event.latlng);
+    });
+    map.on("draw:created draw:edited draw:deleted", () => setTimeout(placed, 0));
+    store.addEventListener("tracker:place", (event) => {
+      const latlng = L.latLng(event.detail.lat, event.detail.lng);
+      field.onCreated({ layer: L.marker(latlng) });
+      map.setView(latlng, Math.max(map.getZoom(), 10));
+    });
+    store.dataset.mapReady = "true";
+    store.dispatchEvent(new CustomEvent("tracker:mapready", { bubbles: true }));
   }
 
   function start(marker) {

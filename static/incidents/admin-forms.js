@@ -1,0 +1,206 @@
+/* The attack and facility forms of the admin, for entering a report in one page:
+ *
+ * - the coordinates field beside the map reads what is typed (coordinates.js), says how
+ *   it read it, and moves the point; a point placed on the map fills the field;
+ * - new damage, outage and response rows cite the attack's sources until someone
+ *   chooses theirs (the server does the same for a row saved without sources);
+ * - a row's "Change" link opens the record in a popup, so the attack stays open;
+ * - a facility chosen in a damage row offers its location as the impact point.
+ */
+(function () {
+  "use strict";
+
+  // Every user-visible string of this file, in one place for translation.
+  const STRINGS = {
+    useLocation: "Use %(name)s location (%(lat)s, %(lng)s)",
+    changedInPopup: "Saved in the other window. Reload this page to see the change here: saving this form as it is would undo it.",
+    reload: "Reload",
+  };
+
+  function say(template, values) {
+    const text = window.gettext ? window.gettext(template) : template;
+    return text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+  }
+
+  // The admin's jQuery (select2's events come through it); its script may come after this one.
+  let $ = null;
+  const coordinates = window.trackerCoordinates;
+
+  // ------------------------------------------------------------ coordinates beside the map
+
+  function attachCoordinates(input) {
+    const store = document.getElementById(input.dataset.coordinatesFor);
+    const reading = document.createElement("div");
+    reading.className = "coordinates-reading";
+    reading.id = `${input.id}-reading`;
+    reading.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", `${reading.id} ${input.getAttribute("aria-describedby") || ""}`.trim());
+    input.insertAdjacentElement("afterend", reading);
+
+    function show(text, isError) {
+      reading.textContent = text;
+      reading.classList.toggle("coordinates-error", Boolean(isError));
+    }
+
+    function read(movePoint) {
+      if (!input.value.trim()) {
+        show("", false);
+        return;
+      }
+      const result = coordinates.parse(input.value);
+      if (result.error) {
+        show(result.error, true);
+        return;
+      }
+      show(result.message, false);
+      if (movePoint && store) {
+        store.dispatchEvent(new CustomEvent("tracker:place", { detail: { lat: result.latitude, lng: result.longitude } }));
+      }
+    }
+
+    input.addEventListener("input", () => read(true));
+    input.addEventListener("change", () => read(true));
+    if (store) {
+      store.addEventListener("tracker:placed", (event) => {
+        const point = event.detail;
+        input.value = point ? `${coordinates.shown(point.lat)}, ${coordinates.shown(point.lng)}` : "";
+        read(false);
+      });
+      // Coordinates typed before the map was ready are placed once it is.
+      store.addEventListener("tracker:mapready", () => read(true));
+    }
+    input.trackerPlace = (lat, lng) => {
+      input.value = `${coordinates.shown(lat)}, ${coordinates.shown(lng)}`;
+      read(true);
+    };
+    read(Boolean(store && store.dataset.mapReady));
+  }
+
+  // ------------------------------------------------------------ sources of new rows
+
+  function isNewRow(select) {
+    const row = select.closest(".inline-related");
+    if (!row) return false;
+    const id = row.querySelector('input[type="hidden"][name$="-id"]');
+    return !id || !id.value;
+  }
+
+  function childSourceSelects() {
+    return Array.from(document.querySelectorAll('.inline-related select[name$="-sources"]')).filter(
+      (select) => !select.name.includes("__prefix__"),
+    );
+  }
+
+  function copySources(attackSources, select) {
+    const chosen = Array.from(attackSources.selectedOptions);
+    select.replaceChildren(...chosen.map((option) => new Option(option.textContent, option.value, true, true)));
+    $(select).trigger("change");
+  }
+
+  function attachSources() {
+    const attackSources = document.getElementById("id_sources");
+    if (!attackSources || !$) return;
+    // Rows the script fills: new, and not chosen by hand since.
+    const managed = new WeakSet();
+    for (const select of childSourceSelects()) {
+      if (isNewRow(select) && !select.selectedOptions.length) managed.add(select);
+    }
+    const refresh = () => {
+      for (const select of childSourceSelects()) if (managed.has(select)) copySources(attackSources, select);
+    };
+    $(attackSources).on("change", refresh);
+    $(document).on("select2:select select2:unselect", 'select[name$="-sources"]', (event) => {
+      if (event.target !== attackSources) managed.delete(event.target);
+    });
+    document.addEventListener("formset:added", (event) => {
+      const select = event.target.querySelector('select[name$="-sources"]');
+      if (select) {
+        managed.add(select);
+        copySources(attackSources, select);
+      }
+    });
+    refresh();
+  }
+
+  // ------------------------------------------------------------ change links in a popup
+
+  function attachChangeLinks() {
+    const links = document.querySelectorAll(".inline-group a.inlinechangelink, .inline-group a.inlineviewlink");
+    links.forEach((link, index) => {
+      const url = new URL(link.href, window.location.href);
+      url.searchParams.set("_popup", "1");
+      link.href = url.toString();
+      link.id = `change_inline_${index}`;
+      link.classList.add("related-widget-wrapper-link");
+      link.dataset.popup = "yes";
+    });
+    if (!links.length || typeof window.dismissChangeRelatedObjectPopup !== "function") return;
+    const django = window.dismissChangeRelatedObjectPopup;
+    window.dismissChangeRelatedObjectPopup = function (win, objId, newRepr, newId) {
+      if (!win.name.startsWith("inline_")) return django.apply(this, arguments);
+      const index = Number(win.name.replace(/^inline_/, "").split("__")[0]);
+      const link = document.getElementById(`change_inline_${index}`);
+      if (link) markChanged(link.closest(".inline-related"), newRepr);
+      win.close();
+      return undefined;
+    };
+  }
+
+  function markChanged(row, repr) {
+    if (!row || row.querySelector(".changed-in-popup")) return;
+    const note = document.createElement("p");
+    note.className = "changed-in-popup";
+    note.textContent = `${repr}: ${say(STRINGS.changedInPopup, {})} `;
+    const reload = document.createElement("a");
+    reload.href = window.location.href;
+    reload.textContent = say(STRINGS.reload, {});
+    note.append(reload);
+    row.prepend(note);
+  }
+
+  // ------------------------------------------------------------ a facility's location
+
+  function attachFacilityLocations() {
+    const input = document.getElementById("id_impact_coordinates");
+    if (!input || !$) return;
+    $(document).on("select2:select", 'select[name$="-facility"]', (event) => {
+      const data = event.params.data;
+      offerLocation(event.target, data);
+    });
+    $(document).on("select2:unselect select2:clear", 'select[name$="-facility"]', (event) => {
+      offerLocation(event.target, null);
+    });
+  }
+
+  function offerLocation(select, data) {
+    const box = select.closest(".fieldBox, .form-row") || select.parentElement;
+    const old = box.querySelector(".use-facility-location");
+    if (old) old.remove();
+    if (!data || data.latitude === undefined || data.latitude === null) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button use-facility-location";
+    button.textContent = say(STRINGS.useLocation, {
+      name: data.name || data.text,
+      lat: coordinates.shown(data.latitude),
+      lng: coordinates.shown(data.longitude),
+    });
+    button.addEventListener("click", () => {
+      const input = document.getElementById("id_impact_coordinates");
+      input.trackerPlace(data.latitude, data.longitude);
+      input.scrollIntoView({ block: "center" });
+    });
+    box.append(button);
+  }
+
+  function start() {
+    $ = window.django && window.django.jQuery;
+    if (coordinates) document.querySelectorAll("input[data-coordinates-for]").forEach(attachCoordinates);
+    attachSources();
+    attachChangeLinks();
+    attachFacilityLocations();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
