@@ -17,285 +17,291 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels, help texts and choice labels only: nothing in the database changes, so
+    # the model states change alone (one operation, not one state copy per field).
     operations = [
-        migrations.AlterField(
-            model_name='alertrule',
-            name='active',
-            field=models.BooleanField(default=True, verbose_name='active'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='days',
-            field=models.PositiveSmallIntegerField(default=30, help_text="'Hit again' rules: how many days back an earlier hit counts.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='days'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='emails',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.EmailField(max_length=254), blank=True, default=list, help_text='Further e-mail addresses, separated by commas.', size=None, verbose_name='emails'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='facility_kinds',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('chp', 'Combined heat and power plant'), ('thermal', 'Thermal power plant'), ('heating', 'Heating plant / boiler house'), ('hydro', 'Hydroelectric plant'), ('nuclear', 'Nuclear power plant'), ('solar', 'Solar plant'), ('wind', 'Wind farm'), ('substation', 'Substation'), ('transmission', 'Transmission line'), ('gas', 'Gas facility'), ('water', 'Water utility'), ('other', 'Other')], max_length=20), blank=True, default=list, help_text="Damage rules: the facility kinds that count (required for 'a facility of given kinds is damaged'; empty means any for 'hit again').", size=None, verbose_name='facility kinds'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='kind',
-            field=models.CharField(choices=[('facility_damaged', 'A facility of given kinds is damaged'), ('outage_above', 'An outage figure above a threshold in a region'), ('hit_again', 'A facility is hit again within N days'), ('attack_verified', 'An attack is verified')], max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='name',
-            field=models.CharField(max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='recipients',
-            field=models.ManyToManyField(blank=True, related_name='alert_rules', to=settings.AUTH_USER_MODEL, verbose_name='recipients'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='region',
-            field=models.ForeignKey(blank=True, help_text='Required for outage rules; for the others, empty means every region.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alert_rules', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='service',
-            field=models.CharField(blank=True, choices=[('heating', 'Heating'), ('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas')], help_text='Outage rules: empty means any service.', max_length=20, verbose_name='service'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='threshold',
-            field=models.PositiveIntegerField(blank=True, help_text='Outage rules: notify when a figure is above this count.', null=True, verbose_name='threshold'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='alertrule',
-            name='webhooks',
-            field=models.ManyToManyField(blank=True, related_name='rules', to='alerts.webhookendpoint', verbose_name='webhooks'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='channel',
-            field=models.CharField(choices=[('email', 'E-mail'), ('webhook', 'Webhook')], max_length=10, verbose_name='channel'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='claimed_at',
-            field=models.DateTimeField(blank=True, help_text='When a worker started the current attempt.', null=True, verbose_name='claimed at'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='email'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='endpoint',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='alerts.webhookendpoint', verbose_name='endpoint'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='last_error',
-            field=models.TextField(blank=True, verbose_name='last error'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='last_status_code',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='last status code'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='next_attempt_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='next attempt at'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='notification',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='alerts.notification', verbose_name='notification'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='sent_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='sent at'),
-        ),
-        migrations.AlterField(
-            model_name='delivery',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='attempted_at',
-            field=models.DateTimeField(verbose_name='attempted at'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='delivery',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='alerts.delivery', verbose_name='delivery'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='duration_ms',
-            field=models.PositiveIntegerField(verbose_name='duration ms'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='error',
-            field=models.TextField(blank=True, verbose_name='error'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='number',
-            field=models.PositiveSmallIntegerField(verbose_name='number'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='status_code',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='status code'),
-        ),
-        migrations.AlterField(
-            model_name='deliveryattempt',
-            name='succeeded',
-            field=models.BooleanField(verbose_name='succeeded'),
-        ),
-        migrations.AlterField(
-            model_name='digestsubscription',
-            name='active',
-            field=models.BooleanField(default=True, verbose_name='active'),
-        ),
-        migrations.AlterField(
-            model_name='digestsubscription',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='digestsubscription',
-            name='last_sent_on',
-            field=models.DateField(blank=True, help_text='The day (Kyiv time) of the last digest sent.', null=True, verbose_name='last sent on'),
-        ),
-        migrations.AlterField(
-            model_name='digestsubscription',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='digest_subscription', to=settings.AUTH_USER_MODEL, verbose_name='user'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='content_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype', verbose_name='content type'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='day',
-            field=models.DateField(help_text='The day (Kyiv time) the check raised it.', verbose_name='day'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='kind',
-            field=models.CharField(choices=[('stale_outage', 'Outage figure not updated'), ('restoration_overdue', 'Restoration overdue')], max_length=30, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='message',
-            field=models.TextField(verbose_name='message'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='object_id',
-            field=models.PositiveBigIntegerField(verbose_name='object id'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='resolved_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
-        ),
-        migrations.AlterField(
-            model_name='flag',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='content_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype', verbose_name='content type'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='event_key',
-            field=models.CharField(help_text="What happened to the record, e.g. 'damaged' or 'verified'.", max_length=50, verbose_name='event key'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='object_id',
-            field=models.PositiveBigIntegerField(verbose_name='object id'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='payload',
-            field=models.JSONField(help_text='What matched, as it was when the rule matched.', verbose_name='payload'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(blank=True, help_text='The user a message without a rule is for.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
-        ),
-        migrations.AlterField(
-            model_name='notification',
-            name='rule',
-            field=models.ForeignKey(blank=True, help_text='Empty for a message to one user, not from a rule.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='alerts.alertrule', verbose_name='rule'),
-        ),
-        migrations.AlterField(
-            model_name='webhookendpoint',
-            name='active',
-            field=models.BooleanField(default=True, verbose_name='active'),
-        ),
-        migrations.AlterField(
-            model_name='webhookendpoint',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='webhookendpoint',
-            name='name',
-            field=models.CharField(max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='webhookendpoint',
-            name='secret',
-            field=models.CharField(default=alerts.models.new_webhook_secret, help_text='The receiver checks X-Tracker-Signature with it; only administrators see it.', max_length=100, verbose_name='secret'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='active',
+                    field=models.BooleanField(default=True, verbose_name='active'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='days',
+                    field=models.PositiveSmallIntegerField(default=30, help_text="'Hit again' rules: how many days back an earlier hit counts.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='days'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='emails',
+                    field=django.contrib.postgres.fields.ArrayField(base_field=models.EmailField(max_length=254), blank=True, default=list, help_text='Further e-mail addresses, separated by commas.', size=None, verbose_name='emails'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='facility_kinds',
+                    field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('chp', 'Combined heat and power plant'), ('thermal', 'Thermal power plant'), ('heating', 'Heating plant / boiler house'), ('hydro', 'Hydroelectric plant'), ('nuclear', 'Nuclear power plant'), ('solar', 'Solar plant'), ('wind', 'Wind farm'), ('substation', 'Substation'), ('transmission', 'Transmission line'), ('gas', 'Gas facility'), ('water', 'Water utility'), ('other', 'Other')], max_length=20), blank=True, default=list, help_text="Damage rules: the facility kinds that count (required for 'a facility of given kinds is damaged'; empty means any for 'hit again').", size=None, verbose_name='facility kinds'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='kind',
+                    field=models.CharField(choices=[('facility_damaged', 'A facility of given kinds is damaged'), ('outage_above', 'An outage figure above a threshold in a region'), ('hit_again', 'A facility is hit again within N days'), ('attack_verified', 'An attack is verified')], max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='name',
+                    field=models.CharField(max_length=200, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='recipients',
+                    field=models.ManyToManyField(blank=True, related_name='alert_rules', to=settings.AUTH_USER_MODEL, verbose_name='recipients'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='region',
+                    field=models.ForeignKey(blank=True, help_text='Required for outage rules; for the others, empty means every region.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alert_rules', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='service',
+                    field=models.CharField(blank=True, choices=[('heating', 'Heating'), ('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas')], help_text='Outage rules: empty means any service.', max_length=20, verbose_name='service'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='threshold',
+                    field=models.PositiveIntegerField(blank=True, help_text='Outage rules: notify when a figure is above this count.', null=True, verbose_name='threshold'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='alertrule',
+                    name='webhooks',
+                    field=models.ManyToManyField(blank=True, related_name='rules', to='alerts.webhookendpoint', verbose_name='webhooks'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='attempts',
+                    field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='channel',
+                    field=models.CharField(choices=[('email', 'E-mail'), ('webhook', 'Webhook')], max_length=10, verbose_name='channel'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='claimed_at',
+                    field=models.DateTimeField(blank=True, help_text='When a worker started the current attempt.', null=True, verbose_name='claimed at'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='email',
+                    field=models.EmailField(blank=True, max_length=254, verbose_name='email'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='endpoint',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='alerts.webhookendpoint', verbose_name='endpoint'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='last_error',
+                    field=models.TextField(blank=True, verbose_name='last error'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='last_status_code',
+                    field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='last status code'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='next_attempt_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='next attempt at'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='notification',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='alerts.notification', verbose_name='notification'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='sent_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='sent at'),
+                ),
+                migrations.AlterField(
+                    model_name='delivery',
+                    name='status',
+                    field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='attempted_at',
+                    field=models.DateTimeField(verbose_name='attempted at'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='delivery',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='alerts.delivery', verbose_name='delivery'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='duration_ms',
+                    field=models.PositiveIntegerField(verbose_name='duration ms'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='error',
+                    field=models.TextField(blank=True, verbose_name='error'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='number',
+                    field=models.PositiveSmallIntegerField(verbose_name='number'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='status_code',
+                    field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='status code'),
+                ),
+                migrations.AlterField(
+                    model_name='deliveryattempt',
+                    name='succeeded',
+                    field=models.BooleanField(verbose_name='succeeded'),
+                ),
+                migrations.AlterField(
+                    model_name='digestsubscription',
+                    name='active',
+                    field=models.BooleanField(default=True, verbose_name='active'),
+                ),
+                migrations.AlterField(
+                    model_name='digestsubscription',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='digestsubscription',
+                    name='last_sent_on',
+                    field=models.DateField(blank=True, help_text='The day (Kyiv time) of the last digest sent.', null=True, verbose_name='last sent on'),
+                ),
+                migrations.AlterField(
+                    model_name='digestsubscription',
+                    name='user',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='digest_subscription', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='content_type',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype', verbose_name='content type'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='day',
+                    field=models.DateField(help_text='The day (Kyiv time) the check raised it.', verbose_name='day'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='kind',
+                    field=models.CharField(choices=[('stale_outage', 'Outage figure not updated'), ('restoration_overdue', 'Restoration overdue')], max_length=30, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='message',
+                    field=models.TextField(verbose_name='message'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='object_id',
+                    field=models.PositiveBigIntegerField(verbose_name='object id'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='region',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='resolved_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='resolved at'),
+                ),
+                migrations.AlterField(
+                    model_name='flag',
+                    name='resolved_by',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resolved by'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='content_type',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype', verbose_name='content type'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='event_key',
+                    field=models.CharField(help_text="What happened to the record, e.g. 'damaged' or 'verified'.", max_length=50, verbose_name='event key'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='object_id',
+                    field=models.PositiveBigIntegerField(verbose_name='object id'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='payload',
+                    field=models.JSONField(help_text='What matched, as it was when the rule matched.', verbose_name='payload'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='recipient',
+                    field=models.ForeignKey(blank=True, help_text='The user a message without a rule is for.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
+                ),
+                migrations.AlterField(
+                    model_name='notification',
+                    name='rule',
+                    field=models.ForeignKey(blank=True, help_text='Empty for a message to one user, not from a rule.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='alerts.alertrule', verbose_name='rule'),
+                ),
+                migrations.AlterField(
+                    model_name='webhookendpoint',
+                    name='active',
+                    field=models.BooleanField(default=True, verbose_name='active'),
+                ),
+                migrations.AlterField(
+                    model_name='webhookendpoint',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='webhookendpoint',
+                    name='name',
+                    field=models.CharField(max_length=200, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='webhookendpoint',
+                    name='secret',
+                    field=models.CharField(default=alerts.models.new_webhook_secret, help_text='The receiver checks X-Tracker-Signature with it; only administrators see it.', max_length=100, verbose_name='secret'),
+                ),
+                ],
         ),
     ]

@@ -15,1435 +15,1441 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # Labels, help texts and choice labels only: nothing in the database changes, so
+    # the model states change alone (one operation, not one state copy per field).
     operations = [
-        migrations.AlterField(
-            model_name='attack',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='ended_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='impact_location',
-            field=django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='impact location'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='injured',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='injured'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='is_illustrative',
-            field=models.BooleanField(default=False, help_text='Made-up demo record, not a real event.', verbose_name='is illustrative'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='killed',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='killed'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='perpetrator',
-            field=models.CharField(blank=True, default='Russian Armed Forces', max_length=200, verbose_name='perpetrator'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='publication_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='published_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='regions',
-            field=models.ManyToManyField(blank=True, related_name='attacks', to='incidents.region', verbose_name='regions'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='reported_region_count',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='When a report gives only a number ("eight regions"), keep it here; link only the regions it names.', null=True, verbose_name='reported region count'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='review_comment',
-            field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='attacks', to='incidents.source', verbose_name='sources'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='started_at',
-            field=models.DateTimeField(verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='state_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='summary',
-            field=models.CharField(max_length=300, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='time_precision',
-            field=models.CharField(choices=[('exact', 'Exact time'), ('hour', 'Within the hour'), ('part_of_day', 'Part of day (e.g. early morning)'), ('day', 'Day only')], default='exact', max_length=20, verbose_name='time precision'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='attack',
-            name='verification_status',
-            field=models.CharField(choices=[('reported', 'Reported'), ('corroborated', 'Corroborated'), ('verified', 'Verified'), ('disputed', 'Disputed')], default='reported', max_length=20, verbose_name='verification status'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='attack',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='damages', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='expected_restoration',
-            field=models.DateField(blank=True, null=True, verbose_name='expected restoration'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='facility',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='damages', to='incidents.facility', verbose_name='facility'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='restoration_status',
-            field=models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('partial', 'Partially restored'), ('restored', 'Restored')], default='not_started', max_length=20, verbose_name='restoration status'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='restored_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='restored at'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='severity',
-            field=models.CharField(choices=[('none', 'None'), ('minor', 'Minor'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('destroyed', 'Destroyed')], max_length=10, verbose_name='severity'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='damages', to='incidents.source', verbose_name='sources'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='damage',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='is_illustrative',
-            field=models.BooleanField(default=False, help_text='Made-up demo record, not a real facility.', verbose_name='is illustrative'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='kind',
-            field=models.CharField(choices=[('chp', 'Combined heat and power plant'), ('thermal', 'Thermal power plant'), ('heating', 'Heating plant / boiler house'), ('hydro', 'Hydroelectric plant'), ('nuclear', 'Nuclear power plant'), ('solar', 'Solar plant'), ('wind', 'Wind farm'), ('substation', 'Substation'), ('transmission', 'Transmission line'), ('gas', 'Gas facility'), ('water', 'Water utility'), ('other', 'Other')], max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='locality',
-            field=models.CharField(blank=True, help_text='City or district, e.g. Kyiv, Darnytsia district.', max_length=200, verbose_name='locality'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='location',
-            field=django.contrib.gis.db.models.fields.PointField(srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='location'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='location_approximate',
-            field=models.BooleanField(default=False, help_text='The point marks the area, not the exact site.', verbose_name='location approximate'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='name',
-            field=models.CharField(max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='notes',
-            field=models.TextField(blank=True, verbose_name='notes'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='operator',
-            field=models.CharField(blank=True, max_length=200, verbose_name='operator'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='region',
-            field=models.ForeignKey(blank=True, help_text='Leave empty to fill it from the location.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='facilities', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='status',
-            field=models.CharField(choices=[('operational', 'Operational'), ('damaged', 'Damaged'), ('destroyed', 'Destroyed'), ('under_repair', 'Under repair'), ('restored', 'Restored')], default='operational', editable=False, help_text="Follows from the facility's damage history.", max_length=20, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='facility',
-            name='use',
-            field=models.CharField(choices=[('civilian', 'Civilian'), ('dual_use', 'Dual-use'), ('unknown', 'Unknown')], default='unknown', max_length=10, verbose_name='use'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='ended_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='impact_location',
-            field=django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='impact location'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='injured',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='injured'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='is_illustrative',
-            field=models.BooleanField(default=False, help_text='Made-up demo record, not a real event.', verbose_name='is illustrative'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='killed',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='killed'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='perpetrator',
-            field=models.CharField(blank=True, default='Russian Armed Forces', max_length=200, verbose_name='perpetrator'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='publication_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='published_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='reported_region_count',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='When a report gives only a number ("eight regions"), keep it here; link only the regions it names.', null=True, verbose_name='reported region count'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='review_comment',
-            field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='started_at',
-            field=models.DateTimeField(verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='state_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='summary',
-            field=models.CharField(max_length=300, verbose_name='summary'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='time_precision',
-            field=models.CharField(choices=[('exact', 'Exact time'), ('hour', 'Within the hour'), ('part_of_day', 'Part of day (e.g. early morning)'), ('day', 'Day only')], default='exact', max_length=20, verbose_name='time precision'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalattack',
-            name='verification_status',
-            field=models.CharField(choices=[('reported', 'Reported'), ('corroborated', 'Corroborated'), ('verified', 'Verified'), ('disputed', 'Disputed')], default='reported', max_length=20, verbose_name='verification status'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='attack',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='expected_restoration',
-            field=models.DateField(blank=True, null=True, verbose_name='expected restoration'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='facility',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.facility', verbose_name='facility'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='restoration_status',
-            field=models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('partial', 'Partially restored'), ('restored', 'Restored')], default='not_started', max_length=20, verbose_name='restoration status'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='restored_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='restored at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='severity',
-            field=models.CharField(choices=[('none', 'None'), ('minor', 'Minor'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('destroyed', 'Destroyed')], max_length=10, verbose_name='severity'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaldamage',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='is_illustrative',
-            field=models.BooleanField(default=False, help_text='Made-up demo record, not a real facility.', verbose_name='is illustrative'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='kind',
-            field=models.CharField(choices=[('chp', 'Combined heat and power plant'), ('thermal', 'Thermal power plant'), ('heating', 'Heating plant / boiler house'), ('hydro', 'Hydroelectric plant'), ('nuclear', 'Nuclear power plant'), ('solar', 'Solar plant'), ('wind', 'Wind farm'), ('substation', 'Substation'), ('transmission', 'Transmission line'), ('gas', 'Gas facility'), ('water', 'Water utility'), ('other', 'Other')], max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='locality',
-            field=models.CharField(blank=True, help_text='City or district, e.g. Kyiv, Darnytsia district.', max_length=200, verbose_name='locality'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='location',
-            field=django.contrib.gis.db.models.fields.PointField(srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='location'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='location_approximate',
-            field=models.BooleanField(default=False, help_text='The point marks the area, not the exact site.', verbose_name='location approximate'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='name',
-            field=models.CharField(max_length=200, verbose_name='name'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='notes',
-            field=models.TextField(blank=True, verbose_name='notes'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='operator',
-            field=models.CharField(blank=True, max_length=200, verbose_name='operator'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='region',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty to fill it from the location.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='status',
-            field=models.CharField(choices=[('operational', 'Operational'), ('damaged', 'Damaged'), ('destroyed', 'Destroyed'), ('under_repair', 'Under repair'), ('restored', 'Restored')], default='operational', editable=False, help_text="Follows from the facility's damage history.", max_length=20, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalfacility',
-            name='use',
-            field=models.CharField(choices=[('civilian', 'Civilian'), ('dual_use', 'Dual-use'), ('unknown', 'Unknown')], default='unknown', max_length=10, verbose_name='use'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='error_message',
-            field=models.TextField(blank=True, help_text='Why the file as a whole could not be imported.', verbose_name='error message'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='file',
-            field=models.TextField(max_length=300, verbose_name='file'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='finished_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='finished at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='format',
-            field=models.CharField(choices=[('facilities-geojson', 'Facilities (GeoJSON, e.g. OpenStreetMap)'), ('gppd', 'Global Power Plant Database (CSV)'), ('acled', 'ACLED events (CSV)'), ('missile-attacks', 'Massive missile attacks on Ukraine (CSV)'), ('outages-csv', 'Outage figures (CSV)')], max_length=30, verbose_name='format'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='options',
-            field=models.JSONField(blank=True, default=dict, help_text='Format options, e.g. {"country": "UKR"} for GPPD, {"energy_only": true} for ACLED, {"external_source": "osm"} for GeoJSON.', verbose_name='options'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='rows_created',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows created'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='rows_processed',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows processed'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='rows_rejected',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows rejected'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='rows_skipped',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows skipped'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='rows_total',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='rows total'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='rows_updated',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows updated'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalimportjob',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='as_of',
-            field=models.DateTimeField(help_text='When the figure was true.', verbose_name='as of'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='attack',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='count',
-            field=models.PositiveIntegerField(help_text='How many are without the service.', verbose_name='count'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='count_qualifier',
-            field=models.CharField(choices=[('exact', 'Exactly'), ('at_least', 'Over / at least'), ('about', 'About'), ('up_to', 'Up to')], default='exact', help_text='How the report worded the figure, e.g. "over 1,100".', max_length=10, verbose_name='count qualifier'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='is_illustrative',
-            field=models.BooleanField(default=False, verbose_name='is illustrative'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='locality',
-            field=models.CharField(blank=True, max_length=200, verbose_name='locality'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='publication_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='published_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='region',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='review_comment',
-            field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='service',
-            field=models.CharField(choices=[('heating', 'Heating'), ('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas')], max_length=20, verbose_name='service'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='state_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='unit',
-            field=models.CharField(choices=[('buildings', 'Buildings'), ('customers', 'Customers / users'), ('households', 'Households'), ('people', 'People'), ('settlements', 'Settlements')], max_length=20, verbose_name='unit'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicaloutagereport',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregion',
-            name='code',
-            field=models.CharField(db_index=True, help_text='ISO 3166-2 code, e.g. UA-30 for Kyiv city.', max_length=10, verbose_name='code'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregion',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregion',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregion',
-            name='kind',
-            field=models.CharField(choices=[('oblast', 'Oblast'), ('city', 'City with special status'), ('republic', 'Autonomous republic')], default='oblast', max_length=10, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregion',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalregion',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='actor',
-            field=models.CharField(blank=True, help_text='Who acted, e.g. Ministry of Energy.', max_length=200, verbose_name='actor'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='attack',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='description',
-            field=models.TextField(verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='ended_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='kind',
-            field=models.CharField(choices=[('power_cuts', 'Emergency power cuts'), ('generators', 'Mobile generators deployed'), ('heating_points', 'Heating points opened'), ('repair_crews', 'Repair crews'), ('resources', 'Resources allocated'), ('air_defence_request', 'Air-defence request'), ('official_visit', 'Official visit / inspection'), ('other', 'Other')], max_length=30, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='publication_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='published_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='quantity',
-            field=models.PositiveIntegerField(blank=True, help_text='e.g. the number of generators.', null=True, verbose_name='quantity'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='region',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='review_comment',
-            field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='state_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalresponsemeasure',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='confidential',
-            field=models.BooleanField(default=False, help_text='Never shown to the public: neither the source nor its quote.', verbose_name='confidential'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='credibility',
-            field=models.CharField(choices=[('1', '1 – confirmed by other sources'), ('2', '2 – probably true'), ('3', '3 – possibly true'), ('4', '4 – doubtful'), ('5', '5 – improbable'), ('6', '6 – truth cannot be judged')], default='6', help_text='Admiralty code: how credible this piece of information is (1–6).', max_length=1, verbose_name='credibility'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='kind',
-            field=models.CharField(choices=[('official_statement', 'Official statement'), ('social_media', 'Social-media post'), ('news_report', 'News report'), ('satellite', 'Satellite imagery'), ('field_report', 'Field report'), ('dataset', 'Data set')], max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='language',
-            field=models.CharField(blank=True, help_text='e.g. uk, en', max_length=10, verbose_name='language'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='published_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='publisher',
-            field=models.CharField(blank=True, help_text='Publisher or platform, e.g. Telegram, Reuters.', max_length=200, verbose_name='publisher'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='quote',
-            field=models.TextField(blank=True, help_text='The statement or excerpt this source gives.', verbose_name='quote'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='reliability',
-            field=models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], default='F', help_text='Admiralty code: how reliable the source is (A–F).', max_length=1, verbose_name='reliability'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='speaker',
-            field=models.CharField(blank=True, help_text='e.g. Denys Shmyhal', max_length=200, verbose_name='speaker'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='speaker_role',
-            field=models.CharField(blank=True, help_text='e.g. Minister of Energy of Ukraine', max_length=200, verbose_name='speaker role'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='title',
-            field=models.CharField(max_length=300, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalsource',
-            name='url',
-            field=models.URLField(blank=True, max_length=1000, verbose_name='url'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='attack',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='created_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='intercepted',
-            field=models.PositiveIntegerField(blank=True, help_text='Shot down or suppressed; empty if unknown.', null=True, verbose_name='intercepted'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='launched',
-            field=models.PositiveIntegerField(blank=True, help_text='Empty if unknown.', null=True, verbose_name='launched'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='model',
-            field=models.CharField(blank=True, help_text='e.g. Kh-101, Iskander-M, Shahed-136', max_length=100, verbose_name='model'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='updated_at',
-            field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='historicalweaponuse',
-            name='weapon_type',
-            field=models.CharField(choices=[('ballistic_missile', 'Ballistic missile'), ('cruise_missile', 'Cruise missile'), ('hypersonic_missile', 'Hypersonic missile'), ('guided_bomb', 'Guided aerial bomb'), ('attack_drone', 'Attack drone'), ('artillery', 'Artillery'), ('unknown', 'Unknown')], max_length=20, verbose_name='weapon type'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='error_message',
-            field=models.TextField(blank=True, help_text='Why the file as a whole could not be imported.', verbose_name='error message'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='file',
-            field=models.FileField(max_length=300, upload_to=incidents.models.imports._import_upload_to, verbose_name='file'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='finished_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='finished at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='format',
-            field=models.CharField(choices=[('facilities-geojson', 'Facilities (GeoJSON, e.g. OpenStreetMap)'), ('gppd', 'Global Power Plant Database (CSV)'), ('acled', 'ACLED events (CSV)'), ('missile-attacks', 'Massive missile attacks on Ukraine (CSV)'), ('outages-csv', 'Outage figures (CSV)')], max_length=30, verbose_name='format'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, help_text='Last progress write of the worker running the job.', null=True, verbose_name='heartbeat at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='options',
-            field=models.JSONField(blank=True, default=dict, help_text='Format options, e.g. {"country": "UKR"} for GPPD, {"energy_only": true} for ACLED, {"external_source": "osm"} for GeoJSON.', verbose_name='options'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='row_errors',
-            field=models.JSONField(blank=True, default=list, help_text='Rejected rows: [{line, reason}, …].', verbose_name='row errors'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='rows_created',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows created'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='rows_processed',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows processed'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='rows_rejected',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows rejected'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='rows_skipped',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows skipped'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='rows_total',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='rows total'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='rows_updated',
-            field=models.PositiveIntegerField(default=0, verbose_name='rows updated'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='importjob',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='as_of',
-            field=models.DateTimeField(help_text='When the figure was true.', verbose_name='as of'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='attack',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outages', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='count',
-            field=models.PositiveIntegerField(help_text='How many are without the service.', verbose_name='count'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='count_qualifier',
-            field=models.CharField(choices=[('exact', 'Exactly'), ('at_least', 'Over / at least'), ('about', 'About'), ('up_to', 'Up to')], default='exact', help_text='How the report worded the figure, e.g. "over 1,100".', max_length=10, verbose_name='count qualifier'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='is_illustrative',
-            field=models.BooleanField(default=False, verbose_name='is illustrative'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='locality',
-            field=models.CharField(blank=True, max_length=200, verbose_name='locality'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='publication_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='published_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outages', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='review_comment',
-            field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='service',
-            field=models.CharField(choices=[('heating', 'Heating'), ('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas')], max_length=20, verbose_name='service'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='outages', to='incidents.source', verbose_name='sources'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='state_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='unit',
-            field=models.CharField(choices=[('buildings', 'Buildings'), ('customers', 'Customers / users'), ('households', 'Households'), ('people', 'People'), ('settlements', 'Settlements')], max_length=20, verbose_name='unit'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='outagereport',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='boundary',
-            field=django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, help_text='Without a boundary the region cannot be found from a point.', null=True, srid=4326, verbose_name='boundary'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='code',
-            field=models.CharField(help_text='ISO 3166-2 code, e.g. UA-30 for Kyiv city.', max_length=10, unique=True, verbose_name='code'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='kind',
-            field=models.CharField(choices=[('oblast', 'Oblast'), ('city', 'City with special status'), ('republic', 'Autonomous republic')], default='oblast', max_length=10, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='region',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='actor',
-            field=models.CharField(blank=True, help_text='Who acted, e.g. Ministry of Energy.', max_length=200, verbose_name='actor'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='attack',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='description',
-            field=models.TextField(verbose_name='description'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='ended_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='kind',
-            field=models.CharField(choices=[('power_cuts', 'Emergency power cuts'), ('generators', 'Mobile generators deployed'), ('heating_points', 'Heating points opened'), ('repair_crews', 'Repair crews'), ('resources', 'Resources allocated'), ('air_defence_request', 'Air-defence request'), ('official_visit', 'Official visit / inspection'), ('other', 'Other')], max_length=30, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='publication_state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='published_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='published_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='quantity',
-            field=models.PositiveIntegerField(blank=True, help_text='e.g. the number of generators.', null=True, verbose_name='quantity'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='incidents.region', verbose_name='region'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='review_comment',
-            field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='responses', to='incidents.source', verbose_name='sources'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='started_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='state_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='responsemeasure',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='confidential',
-            field=models.BooleanField(default=False, help_text='Never shown to the public: neither the source nor its quote.', verbose_name='confidential'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='credibility',
-            field=models.CharField(choices=[('1', '1 – confirmed by other sources'), ('2', '2 – probably true'), ('3', '3 – possibly true'), ('4', '4 – doubtful'), ('5', '5 – improbable'), ('6', '6 – truth cannot be judged')], default='6', help_text='Admiralty code: how credible this piece of information is (1–6).', max_length=1, verbose_name='credibility'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='external_id',
-            field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='external_source',
-            field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='kind',
-            field=models.CharField(choices=[('official_statement', 'Official statement'), ('social_media', 'Social-media post'), ('news_report', 'News report'), ('satellite', 'Satellite imagery'), ('field_report', 'Field report'), ('dataset', 'Data set')], max_length=20, verbose_name='kind'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='language',
-            field=models.CharField(blank=True, help_text='e.g. uk, en', max_length=10, verbose_name='language'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='published_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='published at'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='publisher',
-            field=models.CharField(blank=True, help_text='Publisher or platform, e.g. Telegram, Reuters.', max_length=200, verbose_name='publisher'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='quote',
-            field=models.TextField(blank=True, help_text='The statement or excerpt this source gives.', verbose_name='quote'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='reliability',
-            field=models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], default='F', help_text='Admiralty code: how reliable the source is (A–F).', max_length=1, verbose_name='reliability'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='speaker',
-            field=models.CharField(blank=True, help_text='e.g. Denys Shmyhal', max_length=200, verbose_name='speaker'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='speaker_role',
-            field=models.CharField(blank=True, help_text='e.g. Minister of Energy of Ukraine', max_length=200, verbose_name='speaker role'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='title',
-            field=models.CharField(max_length=300, verbose_name='title'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='source',
-            name='url',
-            field=models.URLField(blank=True, max_length=1000, verbose_name='url'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='attack',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weapons', to='incidents.attack', verbose_name='attack'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='created_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='intercepted',
-            field=models.PositiveIntegerField(blank=True, help_text='Shot down or suppressed; empty if unknown.', null=True, verbose_name='intercepted'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='launched',
-            field=models.PositiveIntegerField(blank=True, help_text='Empty if unknown.', null=True, verbose_name='launched'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='model',
-            field=models.CharField(blank=True, help_text='e.g. Kh-101, Iskander-M, Shahed-136', max_length=100, verbose_name='model'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
-        ),
-        migrations.AlterField(
-            model_name='weaponuse',
-            name='weapon_type',
-            field=models.CharField(choices=[('ballistic_missile', 'Ballistic missile'), ('cruise_missile', 'Cruise missile'), ('hypersonic_missile', 'Hypersonic missile'), ('guided_bomb', 'Guided aerial bomb'), ('attack_drone', 'Attack drone'), ('artillery', 'Artillery'), ('unknown', 'Unknown')], max_length=20, verbose_name='weapon type'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='attack',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='ended_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='impact_location',
+                    field=django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='impact location'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='injured',
+                    field=models.PositiveIntegerField(blank=True, null=True, verbose_name='injured'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='is_illustrative',
+                    field=models.BooleanField(default=False, help_text='Made-up demo record, not a real event.', verbose_name='is illustrative'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='killed',
+                    field=models.PositiveIntegerField(blank=True, null=True, verbose_name='killed'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='perpetrator',
+                    field=models.CharField(blank=True, default='Russian Armed Forces', max_length=200, verbose_name='perpetrator'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='publication_state',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='published_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='regions',
+                    field=models.ManyToManyField(blank=True, related_name='attacks', to='incidents.region', verbose_name='regions'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='reported_region_count',
+                    field=models.PositiveSmallIntegerField(blank=True, help_text='When a report gives only a number ("eight regions"), keep it here; link only the regions it names.', null=True, verbose_name='reported region count'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='review_comment',
+                    field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='sources',
+                    field=models.ManyToManyField(blank=True, related_name='attacks', to='incidents.source', verbose_name='sources'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='started_at',
+                    field=models.DateTimeField(verbose_name='started at'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='state_changed_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='summary',
+                    field=models.CharField(max_length=300, verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='time_precision',
+                    field=models.CharField(choices=[('exact', 'Exact time'), ('hour', 'Within the hour'), ('part_of_day', 'Part of day (e.g. early morning)'), ('day', 'Day only')], default='exact', max_length=20, verbose_name='time precision'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='attack',
+                    name='verification_status',
+                    field=models.CharField(choices=[('reported', 'Reported'), ('corroborated', 'Corroborated'), ('verified', 'Verified'), ('disputed', 'Disputed')], default='reported', max_length=20, verbose_name='verification status'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='attack',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='damages', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='expected_restoration',
+                    field=models.DateField(blank=True, null=True, verbose_name='expected restoration'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='facility',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='damages', to='incidents.facility', verbose_name='facility'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='restoration_status',
+                    field=models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('partial', 'Partially restored'), ('restored', 'Restored')], default='not_started', max_length=20, verbose_name='restoration status'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='restored_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='restored at'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='severity',
+                    field=models.CharField(choices=[('none', 'None'), ('minor', 'Minor'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('destroyed', 'Destroyed')], max_length=10, verbose_name='severity'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='sources',
+                    field=models.ManyToManyField(blank=True, related_name='damages', to='incidents.source', verbose_name='sources'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='damage',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='is_illustrative',
+                    field=models.BooleanField(default=False, help_text='Made-up demo record, not a real facility.', verbose_name='is illustrative'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='kind',
+                    field=models.CharField(choices=[('chp', 'Combined heat and power plant'), ('thermal', 'Thermal power plant'), ('heating', 'Heating plant / boiler house'), ('hydro', 'Hydroelectric plant'), ('nuclear', 'Nuclear power plant'), ('solar', 'Solar plant'), ('wind', 'Wind farm'), ('substation', 'Substation'), ('transmission', 'Transmission line'), ('gas', 'Gas facility'), ('water', 'Water utility'), ('other', 'Other')], max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='locality',
+                    field=models.CharField(blank=True, help_text='City or district, e.g. Kyiv, Darnytsia district.', max_length=200, verbose_name='locality'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='location',
+                    field=django.contrib.gis.db.models.fields.PointField(srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='location'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='location_approximate',
+                    field=models.BooleanField(default=False, help_text='The point marks the area, not the exact site.', verbose_name='location approximate'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='name',
+                    field=models.CharField(max_length=200, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='notes',
+                    field=models.TextField(blank=True, verbose_name='notes'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='operator',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='operator'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='region',
+                    field=models.ForeignKey(blank=True, help_text='Leave empty to fill it from the location.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='facilities', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='status',
+                    field=models.CharField(choices=[('operational', 'Operational'), ('damaged', 'Damaged'), ('destroyed', 'Destroyed'), ('under_repair', 'Under repair'), ('restored', 'Restored')], default='operational', editable=False, help_text="Follows from the facility's damage history.", max_length=20, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='facility',
+                    name='use',
+                    field=models.CharField(choices=[('civilian', 'Civilian'), ('dual_use', 'Dual-use'), ('unknown', 'Unknown')], default='unknown', max_length=10, verbose_name='use'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='ended_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='impact_location',
+                    field=django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='impact location'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='injured',
+                    field=models.PositiveIntegerField(blank=True, null=True, verbose_name='injured'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='is_illustrative',
+                    field=models.BooleanField(default=False, help_text='Made-up demo record, not a real event.', verbose_name='is illustrative'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='killed',
+                    field=models.PositiveIntegerField(blank=True, null=True, verbose_name='killed'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='perpetrator',
+                    field=models.CharField(blank=True, default='Russian Armed Forces', max_length=200, verbose_name='perpetrator'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='publication_state',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='published_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='reported_region_count',
+                    field=models.PositiveSmallIntegerField(blank=True, help_text='When a report gives only a number ("eight regions"), keep it here; link only the regions it names.', null=True, verbose_name='reported region count'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='review_comment',
+                    field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='started_at',
+                    field=models.DateTimeField(verbose_name='started at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='state_changed_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='summary',
+                    field=models.CharField(max_length=300, verbose_name='summary'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='time_precision',
+                    field=models.CharField(choices=[('exact', 'Exact time'), ('hour', 'Within the hour'), ('part_of_day', 'Part of day (e.g. early morning)'), ('day', 'Day only')], default='exact', max_length=20, verbose_name='time precision'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalattack',
+                    name='verification_status',
+                    field=models.CharField(choices=[('reported', 'Reported'), ('corroborated', 'Corroborated'), ('verified', 'Verified'), ('disputed', 'Disputed')], default='reported', max_length=20, verbose_name='verification status'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='attack',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='description',
+                    field=models.TextField(blank=True, verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='expected_restoration',
+                    field=models.DateField(blank=True, null=True, verbose_name='expected restoration'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='facility',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.facility', verbose_name='facility'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='restoration_status',
+                    field=models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('partial', 'Partially restored'), ('restored', 'Restored')], default='not_started', max_length=20, verbose_name='restoration status'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='restored_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='restored at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='severity',
+                    field=models.CharField(choices=[('none', 'None'), ('minor', 'Minor'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('destroyed', 'Destroyed')], max_length=10, verbose_name='severity'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaldamage',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='is_illustrative',
+                    field=models.BooleanField(default=False, help_text='Made-up demo record, not a real facility.', verbose_name='is illustrative'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='kind',
+                    field=models.CharField(choices=[('chp', 'Combined heat and power plant'), ('thermal', 'Thermal power plant'), ('heating', 'Heating plant / boiler house'), ('hydro', 'Hydroelectric plant'), ('nuclear', 'Nuclear power plant'), ('solar', 'Solar plant'), ('wind', 'Wind farm'), ('substation', 'Substation'), ('transmission', 'Transmission line'), ('gas', 'Gas facility'), ('water', 'Water utility'), ('other', 'Other')], max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='locality',
+                    field=models.CharField(blank=True, help_text='City or district, e.g. Kyiv, Darnytsia district.', max_length=200, verbose_name='locality'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='location',
+                    field=django.contrib.gis.db.models.fields.PointField(srid=4326, validators=[incidents.models.base.validate_wgs84_point], verbose_name='location'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='location_approximate',
+                    field=models.BooleanField(default=False, help_text='The point marks the area, not the exact site.', verbose_name='location approximate'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='name',
+                    field=models.CharField(max_length=200, verbose_name='name'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='notes',
+                    field=models.TextField(blank=True, verbose_name='notes'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='operator',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='operator'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='region',
+                    field=models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty to fill it from the location.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='status',
+                    field=models.CharField(choices=[('operational', 'Operational'), ('damaged', 'Damaged'), ('destroyed', 'Destroyed'), ('under_repair', 'Under repair'), ('restored', 'Restored')], default='operational', editable=False, help_text="Follows from the facility's damage history.", max_length=20, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalfacility',
+                    name='use',
+                    field=models.CharField(choices=[('civilian', 'Civilian'), ('dual_use', 'Dual-use'), ('unknown', 'Unknown')], default='unknown', max_length=10, verbose_name='use'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='attempts',
+                    field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='error_message',
+                    field=models.TextField(blank=True, help_text='Why the file as a whole could not be imported.', verbose_name='error message'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='file',
+                    field=models.TextField(max_length=300, verbose_name='file'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='finished_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='finished at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='format',
+                    field=models.CharField(choices=[('facilities-geojson', 'Facilities (GeoJSON, e.g. OpenStreetMap)'), ('gppd', 'Global Power Plant Database (CSV)'), ('acled', 'ACLED events (CSV)'), ('missile-attacks', 'Massive missile attacks on Ukraine (CSV)'), ('outages-csv', 'Outage figures (CSV)')], max_length=30, verbose_name='format'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='options',
+                    field=models.JSONField(blank=True, default=dict, help_text='Format options, e.g. {"country": "UKR"} for GPPD, {"energy_only": true} for ACLED, {"external_source": "osm"} for GeoJSON.', verbose_name='options'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='rows_created',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows created'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='rows_processed',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows processed'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='rows_rejected',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows rejected'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='rows_skipped',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows skipped'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='rows_total',
+                    field=models.PositiveIntegerField(blank=True, null=True, verbose_name='rows total'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='rows_updated',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows updated'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='started_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='status',
+                    field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalimportjob',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='as_of',
+                    field=models.DateTimeField(help_text='When the figure was true.', verbose_name='as of'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='attack',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='count',
+                    field=models.PositiveIntegerField(help_text='How many are without the service.', verbose_name='count'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='count_qualifier',
+                    field=models.CharField(choices=[('exact', 'Exactly'), ('at_least', 'Over / at least'), ('about', 'About'), ('up_to', 'Up to')], default='exact', help_text='How the report worded the figure, e.g. "over 1,100".', max_length=10, verbose_name='count qualifier'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='is_illustrative',
+                    field=models.BooleanField(default=False, verbose_name='is illustrative'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='locality',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='locality'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='publication_state',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='published_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='region',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='review_comment',
+                    field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='service',
+                    field=models.CharField(choices=[('heating', 'Heating'), ('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas')], max_length=20, verbose_name='service'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='state_changed_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='unit',
+                    field=models.CharField(choices=[('buildings', 'Buildings'), ('customers', 'Customers / users'), ('households', 'Households'), ('people', 'People'), ('settlements', 'Settlements')], max_length=20, verbose_name='unit'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicaloutagereport',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalregion',
+                    name='code',
+                    field=models.CharField(db_index=True, help_text='ISO 3166-2 code, e.g. UA-30 for Kyiv city.', max_length=10, verbose_name='code'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalregion',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalregion',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalregion',
+                    name='kind',
+                    field=models.CharField(choices=[('oblast', 'Oblast'), ('city', 'City with special status'), ('republic', 'Autonomous republic')], default='oblast', max_length=10, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalregion',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalregion',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='actor',
+                    field=models.CharField(blank=True, help_text='Who acted, e.g. Ministry of Energy.', max_length=200, verbose_name='actor'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='attack',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='description',
+                    field=models.TextField(verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='ended_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='kind',
+                    field=models.CharField(choices=[('power_cuts', 'Emergency power cuts'), ('generators', 'Mobile generators deployed'), ('heating_points', 'Heating points opened'), ('repair_crews', 'Repair crews'), ('resources', 'Resources allocated'), ('air_defence_request', 'Air-defence request'), ('official_visit', 'Official visit / inspection'), ('other', 'Other')], max_length=30, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='publication_state',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='published_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='quantity',
+                    field=models.PositiveIntegerField(blank=True, help_text='e.g. the number of generators.', null=True, verbose_name='quantity'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='region',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='review_comment',
+                    field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='started_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='state_changed_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalresponsemeasure',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='confidential',
+                    field=models.BooleanField(default=False, help_text='Never shown to the public: neither the source nor its quote.', verbose_name='confidential'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='credibility',
+                    field=models.CharField(choices=[('1', '1 – confirmed by other sources'), ('2', '2 – probably true'), ('3', '3 – possibly true'), ('4', '4 – doubtful'), ('5', '5 – improbable'), ('6', '6 – truth cannot be judged')], default='6', help_text='Admiralty code: how credible this piece of information is (1–6).', max_length=1, verbose_name='credibility'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='kind',
+                    field=models.CharField(choices=[('official_statement', 'Official statement'), ('social_media', 'Social-media post'), ('news_report', 'News report'), ('satellite', 'Satellite imagery'), ('field_report', 'Field report'), ('dataset', 'Data set')], max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='language',
+                    field=models.CharField(blank=True, help_text='e.g. uk, en', max_length=10, verbose_name='language'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='publisher',
+                    field=models.CharField(blank=True, help_text='Publisher or platform, e.g. Telegram, Reuters.', max_length=200, verbose_name='publisher'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='quote',
+                    field=models.TextField(blank=True, help_text='The statement or excerpt this source gives.', verbose_name='quote'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='reliability',
+                    field=models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], default='F', help_text='Admiralty code: how reliable the source is (A–F).', max_length=1, verbose_name='reliability'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='speaker',
+                    field=models.CharField(blank=True, help_text='e.g. Denys Shmyhal', max_length=200, verbose_name='speaker'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='speaker_role',
+                    field=models.CharField(blank=True, help_text='e.g. Minister of Energy of Ukraine', max_length=200, verbose_name='speaker role'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='title',
+                    field=models.CharField(max_length=300, verbose_name='title'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalsource',
+                    name='url',
+                    field=models.URLField(blank=True, max_length=1000, verbose_name='url'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='attack',
+                    field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='created_at',
+                    field=models.DateTimeField(blank=True, editable=False, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='intercepted',
+                    field=models.PositiveIntegerField(blank=True, help_text='Shot down or suppressed; empty if unknown.', null=True, verbose_name='intercepted'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='launched',
+                    field=models.PositiveIntegerField(blank=True, help_text='Empty if unknown.', null=True, verbose_name='launched'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='model',
+                    field=models.CharField(blank=True, help_text='e.g. Kh-101, Iskander-M, Shahed-136', max_length=100, verbose_name='model'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='updated_at',
+                    field=models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='historicalweaponuse',
+                    name='weapon_type',
+                    field=models.CharField(choices=[('ballistic_missile', 'Ballistic missile'), ('cruise_missile', 'Cruise missile'), ('hypersonic_missile', 'Hypersonic missile'), ('guided_bomb', 'Guided aerial bomb'), ('attack_drone', 'Attack drone'), ('artillery', 'Artillery'), ('unknown', 'Unknown')], max_length=20, verbose_name='weapon type'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='attempts',
+                    field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='error_message',
+                    field=models.TextField(blank=True, help_text='Why the file as a whole could not be imported.', verbose_name='error message'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='file',
+                    field=models.FileField(max_length=300, upload_to=incidents.models.imports._import_upload_to, verbose_name='file'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='finished_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='finished at'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='format',
+                    field=models.CharField(choices=[('facilities-geojson', 'Facilities (GeoJSON, e.g. OpenStreetMap)'), ('gppd', 'Global Power Plant Database (CSV)'), ('acled', 'ACLED events (CSV)'), ('missile-attacks', 'Massive missile attacks on Ukraine (CSV)'), ('outages-csv', 'Outage figures (CSV)')], max_length=30, verbose_name='format'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='heartbeat_at',
+                    field=models.DateTimeField(blank=True, help_text='Last progress write of the worker running the job.', null=True, verbose_name='heartbeat at'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='options',
+                    field=models.JSONField(blank=True, default=dict, help_text='Format options, e.g. {"country": "UKR"} for GPPD, {"energy_only": true} for ACLED, {"external_source": "osm"} for GeoJSON.', verbose_name='options'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='row_errors',
+                    field=models.JSONField(blank=True, default=list, help_text='Rejected rows: [{line, reason}, …].', verbose_name='row errors'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='rows_created',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows created'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='rows_processed',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows processed'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='rows_rejected',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows rejected'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='rows_skipped',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows skipped'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='rows_total',
+                    field=models.PositiveIntegerField(blank=True, null=True, verbose_name='rows total'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='rows_updated',
+                    field=models.PositiveIntegerField(default=0, verbose_name='rows updated'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='started_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='status',
+                    field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='importjob',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='as_of',
+                    field=models.DateTimeField(help_text='When the figure was true.', verbose_name='as of'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='attack',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outages', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='count',
+                    field=models.PositiveIntegerField(help_text='How many are without the service.', verbose_name='count'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='count_qualifier',
+                    field=models.CharField(choices=[('exact', 'Exactly'), ('at_least', 'Over / at least'), ('about', 'About'), ('up_to', 'Up to')], default='exact', help_text='How the report worded the figure, e.g. "over 1,100".', max_length=10, verbose_name='count qualifier'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='is_illustrative',
+                    field=models.BooleanField(default=False, verbose_name='is illustrative'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='locality',
+                    field=models.CharField(blank=True, max_length=200, verbose_name='locality'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='publication_state',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='published_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='region',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outages', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='review_comment',
+                    field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='service',
+                    field=models.CharField(choices=[('heating', 'Heating'), ('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas')], max_length=20, verbose_name='service'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='sources',
+                    field=models.ManyToManyField(blank=True, related_name='outages', to='incidents.source', verbose_name='sources'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='state_changed_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='unit',
+                    field=models.CharField(choices=[('buildings', 'Buildings'), ('customers', 'Customers / users'), ('households', 'Households'), ('people', 'People'), ('settlements', 'Settlements')], max_length=20, verbose_name='unit'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='outagereport',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='boundary',
+                    field=django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, help_text='Without a boundary the region cannot be found from a point.', null=True, srid=4326, verbose_name='boundary'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='code',
+                    field=models.CharField(help_text='ISO 3166-2 code, e.g. UA-30 for Kyiv city.', max_length=10, unique=True, verbose_name='code'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='kind',
+                    field=models.CharField(choices=[('oblast', 'Oblast'), ('city', 'City with special status'), ('republic', 'Autonomous republic')], default='oblast', max_length=10, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='region',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='actor',
+                    field=models.CharField(blank=True, help_text='Who acted, e.g. Ministry of Energy.', max_length=200, verbose_name='actor'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='attack',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='description',
+                    field=models.TextField(verbose_name='description'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='ended_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='ended at'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='kind',
+                    field=models.CharField(choices=[('power_cuts', 'Emergency power cuts'), ('generators', 'Mobile generators deployed'), ('heating_points', 'Heating points opened'), ('repair_crews', 'Repair crews'), ('resources', 'Resources allocated'), ('air_defence_request', 'Air-defence request'), ('official_visit', 'Official visit / inspection'), ('other', 'Other')], max_length=30, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='publication_state',
+                    field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', editable=False, max_length=10, verbose_name='publication state'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text='When the version the public sees was published.', null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='published_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='quantity',
+                    field=models.PositiveIntegerField(blank=True, help_text='e.g. the number of generators.', null=True, verbose_name='quantity'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='region',
+                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='incidents.region', verbose_name='region'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='review_comment',
+                    field=models.TextField(blank=True, editable=False, help_text="The reviewer's comment when the record was sent back.", verbose_name='review comment'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='sources',
+                    field=models.ManyToManyField(blank=True, related_name='responses', to='incidents.source', verbose_name='sources'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='started_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='state_changed_at',
+                    field=models.DateTimeField(blank=True, editable=False, help_text="When the publication state last changed (the review queue's order).", null=True, verbose_name='state changed at'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='responsemeasure',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='confidential',
+                    field=models.BooleanField(default=False, help_text='Never shown to the public: neither the source nor its quote.', verbose_name='confidential'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='credibility',
+                    field=models.CharField(choices=[('1', '1 – confirmed by other sources'), ('2', '2 – probably true'), ('3', '3 – possibly true'), ('4', '4 – doubtful'), ('5', '5 – improbable'), ('6', '6 – truth cannot be judged')], default='6', help_text='Admiralty code: how credible this piece of information is (1–6).', max_length=1, verbose_name='credibility'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='external_id',
+                    field=models.CharField(blank=True, help_text="The row's identifier in that data set, e.g. a GPPD id or an ACLED event id.", max_length=100, verbose_name='external id'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='external_source',
+                    field=models.CharField(blank=True, help_text="The data set a row was imported from, e.g. 'gppd', 'acled', 'demo'.", max_length=40, verbose_name='external source'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='kind',
+                    field=models.CharField(choices=[('official_statement', 'Official statement'), ('social_media', 'Social-media post'), ('news_report', 'News report'), ('satellite', 'Satellite imagery'), ('field_report', 'Field report'), ('dataset', 'Data set')], max_length=20, verbose_name='kind'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='language',
+                    field=models.CharField(blank=True, help_text='e.g. uk, en', max_length=10, verbose_name='language'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='published_at',
+                    field=models.DateTimeField(blank=True, null=True, verbose_name='published at'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='publisher',
+                    field=models.CharField(blank=True, help_text='Publisher or platform, e.g. Telegram, Reuters.', max_length=200, verbose_name='publisher'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='quote',
+                    field=models.TextField(blank=True, help_text='The statement or excerpt this source gives.', verbose_name='quote'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='reliability',
+                    field=models.CharField(choices=[('A', 'A – completely reliable'), ('B', 'B – usually reliable'), ('C', 'C – fairly reliable'), ('D', 'D – not usually reliable'), ('E', 'E – unreliable'), ('F', 'F – reliability cannot be judged')], default='F', help_text='Admiralty code: how reliable the source is (A–F).', max_length=1, verbose_name='reliability'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='speaker',
+                    field=models.CharField(blank=True, help_text='e.g. Denys Shmyhal', max_length=200, verbose_name='speaker'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='speaker_role',
+                    field=models.CharField(blank=True, help_text='e.g. Minister of Energy of Ukraine', max_length=200, verbose_name='speaker role'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='title',
+                    field=models.CharField(max_length=300, verbose_name='title'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='source',
+                    name='url',
+                    field=models.URLField(blank=True, max_length=1000, verbose_name='url'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='attack',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weapons', to='incidents.attack', verbose_name='attack'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True, verbose_name='created at'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='created_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='intercepted',
+                    field=models.PositiveIntegerField(blank=True, help_text='Shot down or suppressed; empty if unknown.', null=True, verbose_name='intercepted'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='launched',
+                    field=models.PositiveIntegerField(blank=True, help_text='Empty if unknown.', null=True, verbose_name='launched'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='model',
+                    field=models.CharField(blank=True, help_text='e.g. Kh-101, Iskander-M, Shahed-136', max_length=100, verbose_name='model'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='updated_by',
+                    field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by'),
+                ),
+                migrations.AlterField(
+                    model_name='weaponuse',
+                    name='weapon_type',
+                    field=models.CharField(choices=[('ballistic_missile', 'Ballistic missile'), ('cruise_missile', 'Cruise missile'), ('hypersonic_missile', 'Hypersonic missile'), ('guided_bomb', 'Guided aerial bomb'), ('attack_drone', 'Attack drone'), ('artillery', 'Artillery'), ('unknown', 'Unknown')], max_length=20, verbose_name='weapon type'),
+                ),
+                ],
         ),
     ]
