@@ -2,7 +2,7 @@
 
 Accepted: two decimal numbers (`50.135, 30.738`), hemisphere letters before or
 after each number (`50.135 N 30.738 E`, `N 50.135 E 30.738`, `30.738 E, 50.135 N`),
-and degrees, minutes, seconds (`50°08′06″N 30°44′17″E`, with ' and " too).
+and degrees, minutes, seconds (`50°08'06"N 30°44'17"E`, with typographic primes too).
 Letters say which number is the latitude; two bare numbers are taken as
 latitude, longitude, unless only the other order lies in Ukraine.
 
@@ -216,9 +216,7 @@ def parse_coordinates(text: str) -> Reading:
         if not _in_ukraine(a, b) and _in_ukraine(b, a):
             latitude, longitude, swapped = b, a, True
     if not -90 <= latitude <= 90:
-        raise CoordinateError(
-            _("Latitude %(lat)s is outside -90…90.") % {"lat": shown(latitude)}
-        )
+        raise CoordinateError(_("Latitude %(lat)s is outside -90…90.") % {"lat": shown(latitude)})
     if not -180 <= longitude <= 180:
         raise CoordinateError(
             _("Longitude %(lon)s is outside -180…180.") % {"lon": shown(longitude)}

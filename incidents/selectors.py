@@ -20,8 +20,8 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, Lower, Replace
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, Lower, Replace
 from django.urls import reverse
 
 from incidents.models import Attack, Facility, OutageReport, PublicationState, Region
