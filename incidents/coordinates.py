@@ -2,7 +2,7 @@
 
 Accepted: two decimal numbers (`50.135, 30.738`), hemisphere letters before or
 after each number (`50.135 N 30.738 E`, `N 50.135 E 30.738`, `30.738 E, 50.135 N`),
-and degrees, minutes, seconds (`50°08′06″N 30°44′17″E`, with ' and " too).
+and degrees, minutes, seconds (`50°08'06"N 30°44'17"E`, with typographic primes too).
 Letters say which number is the latitude; two bare numbers are taken as
 latitude, longitude, unless only the other order lies in Ukraine.
 
