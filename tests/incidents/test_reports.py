@@ -261,6 +261,6 @@ def test_numbers_and_dates_follow_the_language_of_the_reader(two_strikes):
     with translation.override("uk"):
         text = report_markdown(report, base_url="https://tracker.example", public=False)
     # Ukrainian groups thousands with a non-breaking space and writes its own dates.
-    assert "1\xa0100" in text
+    assert "over 1\xa0100 buildings" in text
     assert "1,100" not in text
     assert "2026" in text and "Feb." not in text
