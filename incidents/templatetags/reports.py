@@ -6,6 +6,7 @@ language's separators apply (1,100 in English); every word is translatable.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import template
@@ -104,7 +105,8 @@ _MARKDOWN_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>#|"})
 @register.filter
 def md(value: object) -> str:
     """Text safe inside markdown: its markup characters escaped, line breaks kept as spaces."""
-    return " ".join(str(value).split()).translate(_MARKDOWN_SPECIAL)
+    # Only line breaks and tabs: a non-breaking space (1 100 in Ukrainian) stays as it is.
+    return re.sub(r"[ \t\r\n]+", " ", str(value)).strip().translate(_MARKDOWN_SPECIAL)
 
 
 @register.simple_tag

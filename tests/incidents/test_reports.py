@@ -261,6 +261,15 @@ def test_numbers_and_dates_follow_the_language_of_the_reader(two_strikes):
     with translation.override("uk"):
         text = report_markdown(report, base_url="https://tracker.example", public=False)
     # Ukrainian groups thousands with a non-breaking space and writes its own dates.
-    assert "1\xa0100" in text
+    assert "over 1\xa0100 buildings" in text
     assert "1,100" not in text
     assert "2026" in text and "Feb." not in text
+
+
+def test_a_day_with_outage_figures_only_leaves_out_the_empty_sections(reader):
+    OutageReportFactory(count=900, as_of=datetime(2026, 2, 6, 9, 0, tzinfo=UTC))
+    for output in ("html", "md"):
+        text = reader.get("/reports/2026-02-06/", {"format": output}).content.decode()
+        assert "over 900 buildings" in text
+        assert "Facilities hit" not in text and "Statements" not in text
+        assert "## Attacks" not in text and 'id="r-attacks"' not in text
