@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -31,7 +32,9 @@ def limit_of(request: Request) -> int:
     if text is None:
         return DEFAULT_LIMIT
     if not text.strip().isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise ValidationError({"limit": [f"Give a whole number from 1 to {MAX_LIMIT}."]})
+        raise ValidationError(
+            {"limit": [gettext("Give a whole number from 1 to %(most)s.") % {"most": MAX_LIMIT}]}
+        )
     return int(text)
 
 
