@@ -67,7 +67,10 @@ gettext:
 # virtualenv or collected and vendored files. tests/incidents/test_translations.py uses
 # the same list.
 I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=node_modules \
-	--ignore=tests --ignore=media
+	--ignore=tests --ignore=media --ignore=README.md
+# Templates besides Django's default html and txt: the reports' markdown (templates/**/*.md;
+# README.md, which shows template tags as examples, is left out above).
+I18N_EXTENSIONS := --extension=html,txt,py,md
 $(STAMPS)/messages: $(wildcard locale/*/LC_MESSAGES/*.po) | $(STAMPS)/deps
 	@$(SETUP) gettext
 	@$(BIN)/python manage.py compilemessages $(I18N_IGNORE) -v 0
@@ -77,7 +80,7 @@ compilemessages: $(STAMPS)/messages
 # After changing user-visible text: collect it into the catalogues, translate what is
 # new or fuzzy in locale/uk/LC_MESSAGES/*.po, then `make run` compiles them.
 messages: deps gettext
-	$(BIN)/python manage.py makemessages -l uk --no-location --no-obsolete $(I18N_IGNORE)
+	$(BIN)/python manage.py makemessages -l uk --no-location --no-obsolete $(I18N_EXTENSIONS) $(I18N_IGNORE)
 	$(BIN)/python manage.py makemessages -d djangojs -l uk --no-location --no-obsolete $(I18N_IGNORE)
 
 setup: deps .env db compilemessages

@@ -18,8 +18,8 @@ from incidents.models import Attack, Facility
 from incidents.services.facilities import place_facility
 from incidents.services.verification import VERIFY_PERMISSION, check_attack_verification
 
-REVIEWER_ONLY_MESSAGE = "Only reviewers can mark an attack verified or disputed."
-UNVERIFY_WARNING = (
+REVIEWER_ONLY_MESSAGE = _("Only reviewers can mark an attack verified or disputed.")
+UNVERIFY_WARNING = _(
     "A reviewer verified this attack. Saving a change to it, or to its weapons, damages, "
     "outage figures or responses, takes it back to corroborated until a reviewer verifies "
     "it again."

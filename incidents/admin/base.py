@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -228,9 +228,10 @@ def geometry_display(field: GeometryField) -> Callable[[Any], str]:
             text = point_text(geometry, ADMIN_COORDINATE_DECIMALS)
             drawn = geometry
         else:
-            text = gettext("%(kind)s of %(count)s part(s)") % {
+            parts = getattr(geometry, "num_geom", 1)
+            text = ngettext("%(kind)s of %(count)s part", "%(kind)s of %(count)s parts", parts) % {
                 "kind": geometry.geom_type,
-                "count": getattr(geometry, "num_geom", 1),
+                "count": parts,
             }
             drawn = geometry.simplify(OUTLINE_TOLERANCE, preserve_topology=True)
         _name, url, options = settings.LEAFLET_CONFIG["TILES"][0]

@@ -43,11 +43,13 @@ class FacilityAutocompleteView(AutocompleteJsonView):
     """
 
     def serialize_result(self, obj: Facility, to_field_name: str) -> dict[str, Any]:
+        # Names in the page's language, as everywhere else (display_name).
         where = ", ".join(
-            part for part in (obj.locality, obj.region.name_en if obj.region else "") if part
+            part for part in (obj.locality, obj.region.display_name if obj.region else "") if part
         )
-        label = f"{obj.name} — {obj.get_kind_display()}" + (f", {where}" if where else "")
-        result = {"id": str(getattr(obj, to_field_name)), "text": label, "name": obj.name}
+        name = obj.display_name
+        label = f"{name} — {obj.get_kind_display()}" + (f", {where}" if where else "")
+        result = {"id": str(getattr(obj, to_field_name)), "text": label, "name": name}
         if obj.location is not None:
             result.update(latitude=round(obj.location.y, 6), longitude=round(obj.location.x, 6))
         return result

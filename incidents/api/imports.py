@@ -54,7 +54,9 @@ class ImportJobCreateSerializer(serializers.Serializer):
             try:
                 value = json.loads(value) if value.strip() else {}
             except json.JSONDecodeError as exc:
-                raise serializers.ValidationError(f"Not valid JSON: {exc.msg}.") from None
+                raise serializers.ValidationError(
+                    _("Not valid JSON: %(reason)s.") % {"reason": exc.msg}
+                ) from None
         if not isinstance(value, dict):
             raise serializers.ValidationError(_('Give an object, e.g. {"country": "UKR"}.'))
         return value

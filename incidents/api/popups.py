@@ -8,6 +8,7 @@ view, as every read does, so it lists published attacks only.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
@@ -41,7 +42,9 @@ def limit_of(request: Request) -> int:
     if text is None:
         return DEFAULT_LIMIT
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
-        raise ValidationError({"limit": [f"Give a whole number from 1 to {MAX_LIMIT}."]})
+        raise ValidationError(
+            {"limit": [gettext("Give a whole number from 1 to %(most)s.") % {"most": MAX_LIMIT}]}
+        )
     return int(text)
 
 

@@ -49,7 +49,9 @@ class DateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value) -> datetime:
         moment = super().to_internal_value(value)
         if moment.year < EARLIEST_YEAR:
-            raise serializers.ValidationError(f"Give a time in {EARLIEST_YEAR} or later.")
+            raise serializers.ValidationError(
+                _("Give a time in %(year)s or later.") % {"year": EARLIEST_YEAR}
+            )
         return moment
 
     def to_representation(self, value):
@@ -200,7 +202,9 @@ class RegionDetailSerializer(RegionSerializer):
         if value.empty:
             raise serializers.ValidationError(_("The boundary has no polygon; give at least one."))
         if not value.valid:
-            raise serializers.ValidationError(f"The polygon is not valid: {value.valid_reason}.")
+            raise serializers.ValidationError(
+                _("The polygon is not valid: %(reason)s.") % {"reason": value.valid_reason}
+            )
         return as_multipolygon(value)
 
 

@@ -128,7 +128,9 @@ def _attacks(period: Period) -> list[Attack]:
     return list(
         queryset.prefetch_related(
             Prefetch(
-                "regions", queryset=Region.objects.only("code", "name_en").order_by("name_en")
+                "regions",
+                # name_uk too: the page names a region in the reader's language.
+                queryset=Region.objects.only("code", "name_en", "name_uk").order_by("name_en"),
             ),
             Prefetch("weapons", queryset=WeaponUse.objects.order_by("weapon_type", "model")),
             _sources(),

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django import template
 from django.contrib.humanize.templatetags.humanize import apnumber
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
 from incidents.models import OutageReport
 from incidents.reports.build import OutageLine, Period, Report
@@ -41,12 +41,13 @@ def temperature(value: Decimal | None) -> str:
 
 
 def unit_words(unit: str, count: int) -> str:
+    # A context of their own: "user" is also the account ("користувач", not "споживач").
     words = {
-        OutageReport.Unit.BUILDINGS: ngettext("building", "buildings", count),
-        OutageReport.Unit.CUSTOMERS: ngettext("user", "users", count),
-        OutageReport.Unit.HOUSEHOLDS: ngettext("household", "households", count),
-        OutageReport.Unit.PEOPLE: ngettext("person", "people", count),
-        OutageReport.Unit.SETTLEMENTS: ngettext("settlement", "settlements", count),
+        OutageReport.Unit.BUILDINGS: npgettext("outage unit", "building", "buildings", count),
+        OutageReport.Unit.CUSTOMERS: npgettext("outage unit", "user", "users", count),
+        OutageReport.Unit.HOUSEHOLDS: npgettext("outage unit", "household", "households", count),
+        OutageReport.Unit.PEOPLE: npgettext("outage unit", "person", "people", count),
+        OutageReport.Unit.SETTLEMENTS: npgettext("outage unit", "settlement", "settlements", count),
     }
     return words.get(unit, unit)
 
@@ -154,6 +155,6 @@ def outage_sentence(report: OutageReport) -> str:
     """ "over 1,100 buildings in Kyiv without heating": the figure, the place, the service."""
     return gettext("%(figure)s in %(place)s %(without)s") % {
         "figure": figure(report),
-        "place": report.locality or report.region.name_en,
+        "place": report.locality or report.region.display_name,
         "without": service_lost(report.service),
     }

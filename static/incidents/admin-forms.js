@@ -10,11 +10,15 @@
 (function () {
   "use strict";
 
+  // Marks a message for `makemessages -d djangojs` (like Django's own gettext_noop);
+  // say() translates it when it is shown, with the JavaScript catalogue the page loads.
+  const gettext_noop = (message) => message;
+
   // Every user-visible string of this file, in one place for translation.
   const STRINGS = {
-    useLocation: "Use %(name)s location (%(lat)s, %(lng)s)",
-    changedInPopup: "Saved in the other window. Reload this page to see the change here: saving this form as it is would undo it.",
-    reload: "Reload",
+    useLocation: gettext_noop("Use %(name)s location (%(lat)s, %(lng)s)"),
+    changedInPopup: gettext_noop("Saved in the other window. Reload this page to see the change here: saving this form as it is would undo it."),
+    reload: gettext_noop("Reload"),
   };
 
   function say(template, values) {

@@ -7,27 +7,31 @@
 (function () {
   "use strict";
 
+  // Marks a message for `makemessages -d djangojs` (like Django's own gettext_noop);
+  // say() translates it when it is shown, with the JavaScript catalogue the page loads.
+  const gettext_noop = (message) => message;
+
   // Every user-visible string of this file, in one place for translation.
   const STRINGS = {
-    readAs: "Read as latitude %(lat)s, longitude %(lon)s.",
-    swapped: "The numbers were swapped: as latitude, longitude they lie outside Ukraine.",
-    empty: "Type the latitude and longitude, e.g. 50.135, 30.738.",
-    notPart: "“%(text)s” is not part of a coordinate.",
-    twoLetters: "Two hemisphere letters in a row: %(a)s %(b)s.",
-    twoLettersOne: "Two hemisphere letters for one coordinate: %(a)s and %(b)s.",
-    noDegrees: "%(value)s%(mark)s has no degrees before it.",
-    letterAlone: "The letter %(letter)s is not followed by a number.",
-    sameUnit: "A coordinate has two values for the same unit.",
-    minutes: "Minutes must be below 60, not %(n)s.",
-    seconds: "Seconds must be below 60, not %(n)s.",
-    wholeDegrees: "Degrees with minutes or seconds must be a whole number.",
-    minusAndLetter: "A minus sign and the letter %(letter)s together are ambiguous.",
-    count: "Expected two coordinates, latitude and longitude; found %(n)s.",
-    bothAxes: "Both coordinates are marked as %(axis)s; one must be N/S, the other E/W.",
-    latitudeAxis: "latitude (N/S)",
-    longitudeAxis: "longitude (E/W)",
-    latitudeRange: "Latitude %(lat)s is outside -90…90.",
-    longitudeRange: "Longitude %(lon)s is outside -180…180.",
+    readAs: gettext_noop("Read as latitude %(lat)s, longitude %(lon)s."),
+    swapped: gettext_noop("The numbers were swapped: as latitude, longitude they lie outside Ukraine."),
+    empty: gettext_noop("Type the latitude and longitude, e.g. 50.135, 30.738."),
+    notPart: gettext_noop("“%(text)s” is not part of a coordinate."),
+    twoLetters: gettext_noop("Two hemisphere letters in a row: %(a)s %(b)s."),
+    twoLettersOne: gettext_noop("Two hemisphere letters for one coordinate: %(a)s and %(b)s."),
+    noDegrees: gettext_noop("%(value)s%(mark)s has no degrees before it."),
+    letterAlone: gettext_noop("The letter %(letter)s is not followed by a number."),
+    sameUnit: gettext_noop("A coordinate has two values for the same unit."),
+    minutes: gettext_noop("Minutes must be below 60, not %(n)s."),
+    seconds: gettext_noop("Seconds must be below 60, not %(n)s."),
+    wholeDegrees: gettext_noop("Degrees with minutes or seconds must be a whole number."),
+    minusAndLetter: gettext_noop("A minus sign and the letter %(letter)s together are ambiguous."),
+    count: gettext_noop("Expected two coordinates, latitude and longitude; found %(n)s."),
+    bothAxes: gettext_noop("Both coordinates are marked as %(axis)s; one must be N/S, the other E/W."),
+    latitudeAxis: gettext_noop("latitude (N/S)"),
+    longitudeAxis: gettext_noop("longitude (E/W)"),
+    latitudeRange: gettext_noop("Latitude %(lat)s is outside -90…90."),
+    longitudeRange: gettext_noop("Longitude %(lon)s is outside -180…180."),
   };
   const UKRAINE = { lat: [44.0, 52.5], lon: [22.0, 40.5] };
   const MARKS = { "′": "'", "’": "'", "‘": "'", "´": "'", "`": "'", "″": '"', "”": '"', "“": '"', "º": "°", "˚": "°" };

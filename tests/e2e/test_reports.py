@@ -94,3 +94,33 @@ def test_the_attack_page_links_to_the_report_of_its_day(page: Page, demo_site, d
     page.get_by_role("link", name="Report for this day").click()
     page.wait_for_url(f"{demo_site.url}/reports/{DAY}/")
     expect(page.locator(".report")).to_contain_text("Sources report eight regions affected")
+
+
+def test_the_report_in_ukrainian_is_worded_in_ukrainian(page: Page, demo_site):
+    # A reader whose browser asks for Ukrainian (no language chosen on the site).
+    page.set_extra_http_headers({"Accept-Language": "uk"})
+    page.goto(f"{demo_site.url}/reports/{DAY}/")
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    expect(page.locator("h1")).to_have_text("Атаки на цивільну інфраструктуру")
+    report = page.locator(".report")
+    expect(report.locator(".report-period")).to_have_text("4 лютого 2026")
+    expect(report.locator("#r-brief")).to_have_text("Коротко")
+    # Figures grouped with a no-break space, worded in Ukrainian, places by Ukrainian name.
+    expect(report).to_contain_text("Київ: понад 1\u00a0100 будинків без опалення")
+    expect(report).to_contain_text("Джерела повідомляють про уражені області: вісім")
+    screenshot(page, f"report-{DAY}-uk")
+    # The report's own words: nothing English is left outside the records' text (names,
+    # summaries, quotes and sources, as they were entered).
+    for english in (
+        "In brief",
+        "Attacks were",
+        "recorded",
+        "Facilities hit",
+        "Outages",
+        "without heating",
+        "buildings",
+        "Kyiv time",
+        "not reported",
+        "Sources",
+    ):
+        expect(report).not_to_contain_text(english)

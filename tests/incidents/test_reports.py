@@ -260,10 +260,13 @@ def test_numbers_and_dates_follow_the_language_of_the_reader(two_strikes):
     )
     with translation.override("uk"):
         text = report_markdown(report, base_url="https://tracker.example", public=False)
-    # Ukrainian groups thousands with a non-breaking space and writes its own dates.
-    assert "over 1\xa0100 buildings" in text
-    assert "1,100" not in text
-    assert "2026" in text and "Feb." not in text
+    # Ukrainian groups thousands with a non-breaking space, words the figure in Ukrainian
+    # (the genitive plural after 1 100) and writes its own dates, as the pages do.
+    assert "понад 1\xa0100 будинків без опалення" in text
+    assert "1,100" not in text and "buildings" not in text
+    assert "4 лютого 2026" in text and "Feb." not in text
+    # Regions by their Ukrainian names.
+    assert "Одеська область" in text and "Odesa Oblast" not in text
 
 
 def test_a_day_with_outage_figures_only_leaves_out_the_empty_sections(reader):

@@ -23,8 +23,10 @@ TEMPLATE_DIRS = [
 ]
 # Our scripts (static/vendor holds third-party libraries).
 SCRIPT_DIR = REPO / "static" / "incidents"
-# What makemessages reads, as in the Makefile's I18N_IGNORE.
+# What makemessages reads, as in the Makefile's I18N_IGNORE and I18N_EXTENSIONS.
 MAKEMESSAGES_IGNORE = [".venv", "staticfiles", "static/vendor", "node_modules", "tests", "media"]
+MAKEMESSAGES_IGNORE += ["README.md"]
+MAKEMESSAGES_EXTENSIONS = {"django": ["html", "txt", "py", "md"], "djangojs": ["js"]}
 # What the extraction's copy of the project leaves out (names at any depth).
 COPY_IGNORE = [".git", ".venv", ".make", "locale", "staticfiles", "vendor", "node_modules"]
 COPY_IGNORE += ["media", "tests", "__pycache__", "*.mo", ".pytest_cache", ".ruff_cache"]
@@ -333,6 +335,7 @@ def extracted_catalogues(tmp_path_factory) -> Path:
                 "makemessages",
                 locale=["uk"],
                 domain=domain,
+                extensions=MAKEMESSAGES_EXTENSIONS[domain],
                 no_location=True,
                 no_obsolete=True,
                 ignore_patterns=MAKEMESSAGES_IGNORE,

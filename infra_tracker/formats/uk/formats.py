@@ -14,6 +14,10 @@ from infra_tracker.formats import (
 THOUSAND_SEPARATOR = "\xa0"
 NUMBER_GROUPING = 3
 DECIMAL_SEPARATOR = ","
+# Dates as the pages write them ("4 лютого 2026", the genitive month name; Django's own
+# "d E Y р." gives "04 лютого 2026 р."): the reports and the admin use these.
+DATE_FORMAT = "j E Y"
+DATETIME_FORMAT = "j E Y, H:i"
 
 DATE_INPUT_FORMATS = [*DAY_FIRST_DATES, *ISO_DATES]
 DATETIME_INPUT_FORMATS = [*DAY_FIRST_DATETIMES, *ISO_DATETIMES]

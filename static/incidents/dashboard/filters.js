@@ -2,6 +2,8 @@
 
 import { applyState, app, onStateChange } from "./state.js";
 import { DEFAULT_SERVICE, MULTI, SINGLE, readState } from "./url.js";
+import { fmtNumber } from "../lib/format.js";
+import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 export const form = document.getElementById("filters");
 const box = document.getElementById("filters-box");
@@ -9,7 +11,10 @@ const box = document.getElementById("filters-box");
 // starts on the first screen; a tap on "Filters" unfolds them.
 const NARROW = window.matchMedia("(max-width: 900px)");
 // The words of the folded filters' count, in one place.
-const ACTIVE_WORDS = { none: "(none chosen)", some: (n) => `(${n} chosen)` };
+const ACTIVE_WORDS = {
+  none: () => gettext("(none chosen)"),
+  some: (n) => interpolate(ngettext("(%(count)s chosen)", "(%(count)s chosen)", n), { count: fmtNumber(n) }),
+};
 
 /** How many filters narrow the map: the dates (as one), the region, each list with a choice. */
 function activeFilters(state) {
@@ -39,7 +44,7 @@ export function stateToForm(state) {
   }
   updateChosenCounts();
   const active = activeFilters(state);
-  document.getElementById("filters-active").textContent = active ? ACTIVE_WORDS.some(active) : ACTIVE_WORDS.none;
+  document.getElementById("filters-active").textContent = active ? ACTIVE_WORDS.some(active) : ACTIVE_WORDS.none();
   document.getElementById("clear-period").hidden = !(state.started_after || state.started_before);
 }
 

@@ -18,11 +18,11 @@ function detailPath(url) {
 
 // The words of a facility popup's list of attacks, in one place.
 const ATTACK_LIST_WORDS = {
-  heading: "Attacks that hit it (Kyiv time)",
-  loading: "Loading the attacks…",
-  none: "No attack recorded.",
-  failed: (why) => `The attacks could not be loaded (${why}).`,
-  more: (n) => `and ${fmtNumber(n)} more`,
+  heading: () => gettext("Attacks that hit it (Kyiv time)"),
+  loading: () => gettext("Loading the attacks…"),
+  none: () => gettext("No attack recorded."),
+  failed: (why) => interpolate(gettext("The attacks could not be loaded (%(reason)s)."), { reason: why }),
+  more: (n) => interpolate(ngettext("and %(count)s more", "and %(count)s more", n), { count: fmtNumber(n) }),
 };
 // A summary longer than this is cut in the popup; the attack's page has it whole.
 const SUMMARY_CHARS = 120;
@@ -48,8 +48,8 @@ async function fillAttackList(box, facilityId, resized) {
     el("br"), shortened(a.summary)));
   const more = data.count - items.length;
   box.replaceChildren(
-    el("p", { class: "popup-attacks-heading" }, ATTACK_LIST_WORDS.heading),
-    items.length ? el("ul", { class: "popup-attacks" }, items) : el("p", { class: "muted" }, ATTACK_LIST_WORDS.none),
+    el("p", { class: "popup-attacks-heading" }, ATTACK_LIST_WORDS.heading()),
+    items.length ? el("ul", { class: "popup-attacks" }, items) : el("p", { class: "muted" }, ATTACK_LIST_WORDS.none()),
     ...(more > 0 ? [el("p", {}, el("a", { href: detailPath(data.url), class: "popup-more" }, ATTACK_LIST_WORDS.more(more)))] : []));
   box.setAttribute("aria-busy", "false");
   resized();
@@ -60,7 +60,7 @@ export function facilityPopup(p, resized = () => {}) {
   const status = p.status_label || lookup(LABELS.status, p.status, p.status);
   const severity = p.last_severity ? ` (${p.last_severity})` : "";
   const attacks = el("div", { class: "popup-attack-list", "aria-live": "polite", "aria-busy": "true" },
-    el("p", { class: "muted" }, ATTACK_LIST_WORDS.loading));
+    el("p", { class: "muted" }, ATTACK_LIST_WORDS.loading()));
   fillAttackList(attacks, p.id, resized);
   return el("div", { class: "popup" },
     el("strong", {}, p.name), el("br"), kind, el("br"),
