@@ -210,7 +210,7 @@ class AlertRule(models.Model):
         parts: list[str] = []
         if self.facility_kinds:
             labels = dict(Facility.Kind.choices)
-            parts.append(", ".join(labels.get(kind, kind) for kind in self.facility_kinds))
+            parts.append(", ".join(str(labels.get(kind, kind)) for kind in self.facility_kinds))
         if self.region_id:
             parts.append(f"in {self.region}")
         if self.service:
