@@ -40,6 +40,8 @@ class Region(Tracked):
     history = HistoricalRecords(excluded_fields=["boundary"])
 
     class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["name_en"]
 
     def __str__(self) -> str:
