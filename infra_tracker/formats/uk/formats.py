@@ -15,7 +15,7 @@ THOUSAND_SEPARATOR = "\xa0"
 NUMBER_GROUPING = 3
 DECIMAL_SEPARATOR = ","
 # Dates as the pages write them ("4 лютого 2026", the genitive month name; Django's own
-# "d E Y р." gives "04 лютого 2026 р."): the reports and the admin use these.
+# "d E Y" with the year word gives "04 лютого 2026 р."): the reports and the admin use these.  # noqa: RUF003
 DATE_FORMAT = "j E Y"
 DATETIME_FORMAT = "j E Y, H:i"
 
