@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "alerts"
-    verbose_name = "Alerts"
+    verbose_name = _("Alerts")
 
     def ready(self) -> None:
         from alerts import dispatch

@@ -84,6 +84,7 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name_plural = _("webhook endpoints")
         verbose_name = _("webhook endpoint")
         ordering = ["name", "id"]
 
@@ -161,6 +162,7 @@ class AlertRule(models.Model):
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name_plural = _("alert rules")
         verbose_name = _("alert rule")
         ordering = ["name", "id"]
         constraints = [
@@ -210,7 +212,7 @@ class AlertRule(models.Model):
         parts: list[str] = []
         if self.facility_kinds:
             labels = dict(Facility.Kind.choices)
-            parts.append(", ".join(labels.get(kind, kind) for kind in self.facility_kinds))
+            parts.append(", ".join(str(labels.get(kind, kind)) for kind in self.facility_kinds))
         if self.region_id:
             parts.append(f"in {self.region}")
         if self.service:
@@ -262,6 +264,8 @@ class Notification(models.Model):
     )
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -329,6 +333,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -363,6 +368,7 @@ class DeliveryAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"))
 
     class Meta:
+        verbose_name_plural = _("delivery attempts")
         verbose_name = _("delivery attempt")
         ordering = ["delivery", "number"]
         constraints = [
@@ -412,6 +418,8 @@ class Flag(models.Model):
     )
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         ordering = ["-day", "kind", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -447,6 +455,7 @@ class DigestSubscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name_plural = _("digest subscriptions")
         verbose_name = _("digest subscription")
         ordering = ["user__username"]
 

@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class IncidentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "incidents"
-    verbose_name = "Incidents"
+    verbose_name = _("Incidents")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out

@@ -11,6 +11,10 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from incidents.coordinates import CoordinateError, parse_coordinates, shown
@@ -86,6 +90,96 @@ class ServiceCheckedForm(forms.ModelForm):
         if self.service_error is not None:
             add_validation_error(self, self.service_error)
         return cleaned
+
+
+# The hidden field of an attack's row that holds the version (updated_at) it was shown with.
+VERSION_FIELD = "loaded_version"
+CHANGED_ELSEWHERE_BY = _(
+    "This %(row)s row was changed elsewhere at %(time)s by %(user)s after this page was "
+    "opened, so nothing was saved. Reload the page to see that change (your edits here "
+    "would undo it); your other edits are kept below."
+)
+CHANGED_ELSEWHERE = _(
+    "This %(row)s row was changed elsewhere at %(time)s after this page was opened, so "
+    "nothing was saved. Reload the page to see that change (your edits here would undo "
+    "it); your other edits are kept below."
+)
+
+
+def row_version(row: models.Model) -> str:
+    """The version of a stored row: when it was last written."""
+    return row.updated_at.isoformat() if row.updated_at else ""
+
+
+def changed_elsewhere_message(row: models.Model) -> str:
+    """Who changed `row` last and when (Kyiv time), for a row whose page is out of date."""
+    when = timezone.localtime(row.updated_at)
+    time = date_format(when, "H:i" if when.date() == timezone.localdate() else "d.m.Y H:i")
+    values = {"row": row._meta.verbose_name, "time": time}
+    user = row.updated_by
+    if user is None:
+        return CHANGED_ELSEWHERE % values
+    return CHANGED_ELSEWHERE_BY % {**values, "user": user.get_username()}
+
+
+def is_stale(form: forms.BaseForm) -> bool:
+    """Whether the stored row changed after the page holding `form` was loaded.
+
+    A row posted without a version (a page older than the field) is taken as current.
+    """
+    loaded = form.data.get(form.add_prefix(VERSION_FIELD))
+    return bool(loaded) and form.instance.pk is not None and loaded != row_version(form.instance)
+
+
+class RowVersionForm(ServiceCheckedForm):
+    """A row of the attack form that refuses to overwrite a change saved elsewhere.
+
+    A row's change link opens it in a popup, so the attack page may hold a row that
+    was saved since it was loaded. Each stored row carries the version it was shown
+    with, and every field its value as shown (`show_hidden_initial`): "changed" then
+    means edited on this page, not merely different from what is stored now. A stale
+    row that was edited here is refused (`clean`); one that was not is left alone
+    (the formset writes only changed rows), so the change saved elsewhere stands.
+    """
+
+    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        self.fields[VERSION_FIELD].initial = row_version(self.instance)
+        if self.is_bound and self.add_prefix(VERSION_FIELD) not in self.data:
+            return  # posted by a page older than the version: compared with what is stored
+        for name, field in self.fields.items():
+            if name != VERSION_FIELD:
+                field.show_hidden_initial = True
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        # The version differs from the stored one whenever the row is stale; that is
+        # no edit of the row.
+        return [name for name in super().changed_data if name != VERSION_FIELD]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # A row marked for deletion is refused by the formset (RowVersionFormSet).
+        if self.has_changed() and is_stale(self) and not cleaned.get("DELETE"):
+            self.add_error(None, changed_elsewhere_message(self.instance))
+        return cleaned
+
+
+class RowVersionFormSet(forms.BaseInlineFormSet):
+    """Refuses to delete a row that was changed elsewhere after the page was loaded.
+
+    (A row marked for deletion is not validated, so its form cannot say it.)
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        stale = [form for form in self.deleted_forms if is_stale(form)]
+        if stale:
+            raise ValidationError([changed_elsewhere_message(form.instance) for form in stale])
 
 
 def point_text(point: Point | None) -> str:

@@ -339,10 +339,13 @@ setup_gettext() {
 
 setup_chromium() {
     local browser=${CHROMIUM_PATH:-/usr/bin/chromium}
-    if ! pretend_missing chromium && [[ -x $browser ]]; then
-        return 0
+    if pretend_missing chromium || [[ ! -x $browser ]]; then
+        apt_install "Chromium (the browser tests drive it)" chromium
     fi
-    apt_install "Chromium (the browser tests drive it)" chromium
+    # The report test reads back the PDF Chromium printed (pdftotext, pdftoppm).
+    if pretend_missing poppler-utils || ! command -v pdftotext >/dev/null; then
+        apt_install "poppler-utils (the report test reads the printed PDF)" poppler-utils
+    fi
 }
 
 case ${1:-all} in

@@ -72,8 +72,11 @@ class RegionFactory(ServiceFactory):
         return stored or super()._create(model_class, *args, **kwargs)
 
     code = "UA-30"
-    name_en = "Kyiv"
-    # Names are unique: another region made without one gets no Ukrainian name.
+    # Names are unique: another code made without a name gets one of its own.
+    name_en = factory.LazyAttribute(
+        lambda region: "Kyiv" if region.code == "UA-30" else f"Region {region.code}"
+    )
+    # Likewise another region made without one gets no Ukrainian name.
     name_uk = factory.LazyAttribute(lambda region: "Київ" if region.code == "UA-30" else "")
     kind = Region.Kind.CITY
 

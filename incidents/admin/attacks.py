@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.admin.base import (
     AUDIT_FIELDSET,
     AttackChildInline,
+    RowVersionInlineMixin,
     ServiceInlineMixin,
     TrackedAdmin,
     region_filter,
@@ -30,7 +31,7 @@ from incidents.admin.review import PublicationAdminMixin
 from incidents.forms import (
     VERIFY_PERMISSION,
     AttackForm,
-    ServiceCheckedForm,
+    RowVersionForm,
     point_text,
 )
 from incidents.models import (
@@ -44,7 +45,7 @@ from incidents.models import (
 from incidents.services import attacks, facilities, outages
 
 
-class AttackPartForm(ServiceCheckedForm):
+class AttackPartForm(RowVersionForm):
     """A damage, outage or response row of the attack form, with its sources.
 
     The form's script pre-selects the attack's sources in a new row; a new row in
@@ -64,7 +65,9 @@ class WeaponUseInline(AttackChildInline):
     extra = 1
 
 
-class AttackPartInline(ServiceInlineMixin, FacilityChoiceMixin, admin.StackedInline):
+class AttackPartInline(
+    RowVersionInlineMixin, ServiceInlineMixin, FacilityChoiceMixin, admin.StackedInline
+):
     """A stacked row: several short fields to a line, so the form fits a laptop's width."""
 
     form = AttackPartForm

@@ -31,6 +31,9 @@ from leaflet.admin import LeafletGeoAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.forms import (
+    VERSION_FIELD,
+    RowVersionForm,
+    RowVersionFormSet,
     ServiceCheckedForm,
 )
 from incidents.models import (
@@ -383,6 +386,23 @@ class ServiceInlineMixin:
             self.verbose_name_plural = in_kyiv_time(capfirst(self.verbose_name_plural))
 
 
-class AttackChildInline(ServiceInlineMixin, admin.TabularInline):
+class RowVersionInlineMixin:
+    """Rows that carry the version they were loaded with (incidents.forms.RowVersionForm).
+
+    A row's change link opens it in a popup while the attack page stays open; saving
+    the attack page then must not write the row's old values over the popup's change.
+    """
+
+    form = RowVersionForm
+    formset = RowVersionFormSet
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence:
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            return fields  # read-only rows: nothing is posted
+        return [*fields, VERSION_FIELD]
+
+
+class AttackChildInline(RowVersionInlineMixin, ServiceInlineMixin, admin.TabularInline):
     extra = 0
     show_change_link = True

@@ -13,7 +13,7 @@ urlpatterns = [
     path("map/attacks.geojson", layers.AttacksLayer.as_view(), name="map-attacks"),
     path("map/regions.geojson", layers.RegionsLayer.as_view(), name="map-regions"),
     path(
-        "map/facilities/<int:pk>/attacks",
+        "map/facilities/<str:pk>/attacks",
         popups.FacilityAttacksView.as_view(),
         name="map-facility-attacks",
     ),

@@ -103,6 +103,8 @@ class Attack(Tracked, ExternalId, Publishable):
     history = HistoricalRecords(m2m_fields=[regions, sources])
 
     class Meta:
+        verbose_name = _("attack")
+        verbose_name_plural = _("attacks")
         ordering = ["-started_at", "-id"]
         permissions = [
             ("verify_attack", _("Can mark an attack verified or disputed")),
@@ -199,6 +201,7 @@ class WeaponUse(Tracked):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name_plural = _("weapon uses")
         verbose_name = _("weapon use")
         ordering = ["attack", "weapon_type", "model"]
         constraints = [
@@ -296,6 +299,7 @@ class Damage(Tracked):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
+        verbose_name = _("damage")
         verbose_name_plural = _("damages")
         ordering = ["-attack__started_at", "facility__name"]
         constraints = [

@@ -121,6 +121,7 @@ class Facility(Tracked, ExternalId):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("facility")
         verbose_name_plural = _("facilities")
         ordering = ["name"]
         constraints = [

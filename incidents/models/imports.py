@@ -82,6 +82,7 @@ class ImportJob(Tracked):
     history = HistoricalRecords(excluded_fields=["row_errors", "heartbeat_at"])
 
     class Meta:
+        verbose_name_plural = _("import jobs")
         verbose_name = _("import job")
         ordering = ["-created_at", "-id"]
         constraints = [

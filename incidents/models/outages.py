@@ -95,6 +95,7 @@ class OutageReport(Tracked, ExternalId, Publishable):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
+        verbose_name_plural = _("outage reports")
         verbose_name = _("outage report")
         permissions = [("publish_outagereport", _("Can publish or withdraw an outage report"))]
         ordering = ["-as_of", "-id"]
@@ -182,6 +183,7 @@ class ResponseMeasure(Tracked, Publishable):
     history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
+        verbose_name_plural = _("response measures")
         verbose_name = _("response measure")
         permissions = [("publish_responsemeasure", _("Can publish or withdraw a response measure"))]
         ordering = ["-started_at", "-id"]

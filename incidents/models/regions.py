@@ -73,6 +73,8 @@ class Region(Tracked):
     history = HistoricalRecords(excluded_fields=["boundary"])
 
     class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["name_en"]
         constraints = [
             # The same rule as validate_region_code's format: no control characters or

@@ -94,6 +94,8 @@ class Source(Tracked, ExternalId):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["-published_at", "-id"]
         constraints = [
             external_id_unique("source"),

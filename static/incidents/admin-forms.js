@@ -4,7 +4,9 @@
  *   it read it, and moves the point; a point placed on the map fills the field;
  * - new damage, outage and response rows cite the attack's sources until someone
  *   chooses theirs (the server does the same for a row saved without sources);
- * - a row's "Change" link opens the record in a popup, so the attack stays open;
+ * - a row's "Change" link opens the record in a popup, so the attack stays open; once
+ *   the popup saves, the row's fields (and the version the server checks) are refreshed
+ *   from the server, so saving the attack does not write the old values back;
  * - a facility chosen in a damage row offers its location as the impact point.
  */
 (function () {
@@ -19,6 +21,7 @@
     useLocation: gettext_noop("Use %(name)s location (%(lat)s, %(lng)s)"),
     changedInPopup: gettext_noop("Saved in the other window. Reload this page to see the change here: saving this form as it is would undo it."),
     reload: gettext_noop("Reload"),
+    refreshedFromPopup: gettext_noop("Saved in the other window; this row now shows what was saved."),
   };
 
   function say(template, values) {
@@ -144,22 +147,88 @@
       if (!win.name.startsWith("inline_")) return django.apply(this, arguments);
       const index = Number(win.name.replace(/^inline_/, "").split("__")[0]);
       const link = document.getElementById(`change_inline_${index}`);
-      if (link) markChanged(link.closest(".inline-related"), newRepr);
+      if (link) refreshRow(link.closest("tr.form-row, .inline-related"), newRepr);
       win.close();
       return undefined;
     };
   }
 
-  function markChanged(row, repr) {
-    if (!row || row.querySelector(".changed-in-popup")) return;
+  // The row's saved values from the attack page as the server shows it now; the note
+  // asking for a reload stays if that fails.
+  async function refreshRow(row, repr) {
+    if (!row || !row.id) return markChanged(row, repr);
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById(row.id);
+      const id = (element) => element && element.querySelector('input[name$="-id"]');
+      if (!fresh || !id(row) || id(fresh).value !== id(row).value) throw new Error("row not found");
+      copyFields(fresh, row);
+      showNote(row, "changed-in-popup refreshed-from-popup", say(STRINGS.refreshedFromPopup, {}));
+    } catch (error) {
+      markChanged(row, repr);
+    }
+    return undefined;
+  }
+
+  // Every named field of `from` (values, the values they were shown with, the version)
+  // into the field of the same name in `to`.
+  function copyFields(from, to) {
+    // The values a row was shown with: a field may have none or several of them.
+    const shownWith = 'input[type="hidden"][name^="initial-"]';
+    to.querySelectorAll(shownWith).forEach((input) => input.remove());
+    const holder = to.tagName === "TR" ? to.cells[0] : to;
+    for (const input of from.querySelectorAll(shownWith)) holder.append(document.importNode(input, true));
+    for (const source of from.querySelectorAll("input[name], select[name], textarea[name]")) {
+      if (source.matches(shownWith) || source.name.endsWith("-DELETE")) continue;
+      const target = Array.from(to.querySelectorAll("input[name], select[name], textarea[name]")).find(
+        (element) => element.name === source.name && element.type === source.type,
+      );
+      if (!target || source.type === "file") continue;
+      if (source.type === "checkbox" || source.type === "radio") {
+        target.checked = source.hasAttribute("checked");
+      } else if (source.tagName === "SELECT") {
+        // Autocomplete selects hold only their chosen options: take the server's.
+        const chosen = Array.from(source.options)
+          .filter((option) => option.hasAttribute("selected"))
+          .map((option) => option.value);
+        if (target.classList.contains("admin-autocomplete")) {
+          target.replaceChildren(...Array.from(source.options).map((option) => option.cloneNode(true)));
+        }
+        for (const option of target.options) option.selected = chosen.includes(option.value);
+        if ($) $(target).trigger("change");
+      } else if (source.tagName === "TEXTAREA") {
+        target.value = source.textContent;
+      } else {
+        target.value = source.getAttribute("value") || "";
+      }
+    }
+  }
+
+  function showNote(row, className, text) {
+    const old = row.querySelector(".changed-in-popup");
+    if (old) old.remove();
     const note = document.createElement("p");
-    note.className = "changed-in-popup";
-    note.textContent = `${repr}: ${say(STRINGS.changedInPopup, {})} `;
+    note.className = className;
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    if (row.tagName === "TR") {
+      const cell = row.querySelector("td.original") || row.cells[0];
+      if (cell) cell.append(note);
+    } else {
+      row.prepend(note);
+    }
+    return note;
+  }
+
+  function markChanged(row, repr) {
+    if (!row) return;
+    const note = showNote(row, "changed-in-popup", `${repr}: ${say(STRINGS.changedInPopup, {})} `);
     const reload = document.createElement("a");
     reload.href = window.location.href;
     reload.textContent = say(STRINGS.reload, {});
     note.append(reload);
-    row.prepend(note);
   }
 
   // ------------------------------------------------------------ a facility's location

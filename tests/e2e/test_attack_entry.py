@@ -332,9 +332,43 @@ def test_rows_of_a_stored_attack_cite_its_sources_and_open_in_a_popup(
     with popup.expect_event("close"):
         popup.locator("input[name='_save']").click()
     assert page.url == change_url
-    expect(page.locator("#damages-group .changed-in-popup")).to_contain_text("Reload")
+    # The row now shows what the popup saved.
+    expect(page.locator("#damages-group .refreshed-from-popup")).to_be_visible()
+    expect(page.locator("#id_damages-0-description")).to_have_value(
+        "Boiler house and turbine hall hit."
+    )
     damage = Damage.objects.get(attack=attack)
     assert damage.description == "Boiler house and turbine hall hit."
+
+
+def test_saving_the_attack_after_a_popup_keeps_what_the_popup_saved(open_context, entry_site):
+    attack = Attack.objects.get(external_id=FEB_4_ATTACK)
+    damage = Damage.objects.get(attack=attack)
+    severity = "moderate" if damage.severity != "moderate" else "minor"
+    page = open_context(LAPTOP).new_page()
+    change_url = f"{entry_site.url}/admin/incidents/attack/{attack.pk}/change/"
+    page.goto(change_url)
+
+    # The severity is changed in the row's popup ...
+    with page.expect_popup() as opened:
+        page.locator("#damages-group a.inlinechangelink").first.click()
+    popup = opened.value
+    popup.locator("#id_severity").select_option(severity)
+    with popup.expect_event("close"):
+        popup.locator("input[name='_save']").click()
+    expect(page.locator("#id_damages-0-severity")).to_have_value(severity)
+
+    # ... then the same row's description and the attack's summary on the attack's page.
+    page.locator("#id_damages-0-description").fill("Turbine hall and boiler house destroyed.")
+    page.locator("#id_summary").fill("Energy strike on Kyiv and eight regions, corrected")
+    page.locator("input[name='_continue']").click()
+    expect(page.locator("ul.messagelist li.success")).to_be_visible()
+
+    damage.refresh_from_db()
+    assert damage.severity == severity
+    assert damage.description == "Turbine hall and boiler house destroyed."
+    attack.refresh_from_db()
+    assert attack.summary == "Energy strike on Kyiv and eight regions, corrected"
 
 
 def test_a_row_saved_without_sources_cites_the_attacks(open_context, entry_site):

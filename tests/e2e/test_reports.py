@@ -52,19 +52,18 @@ def test_the_report_prints_to_a_clean_a4_pdf(page: Page, demo_site):
     for width, height in boxes:
         assert abs(width - A4_POINTS[0]) < 1.5 and abs(height - A4_POINTS[1]) < 1.5
     pdftotext, pdftoppm = shutil.which("pdftotext"), shutil.which("pdftoppm")
-    if pdftotext:
-        text = subprocess.run(  # noqa: S603 - our own PDF, a fixed command
-            [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert "Darnytsia heating plant" in text
-        assert "over 1,100 buildings" in text
-        assert "Log out" not in text and "Data entry" not in text
-    if pdftoppm:
-        # Pictures of the printed pages, to look at.
-        subprocess.run(  # noqa: S603 - our own PDF, a fixed command
-            [pdftoppm, "-png", "-r", "70", str(path), str(ARTIFACTS / f"report-{DAY}-pdf")],
-            check=True,
-        )
+    assert pdftotext and pdftoppm, "poppler-utils is missing: make test installs it"
+    text = subprocess.run(  # noqa: S603 - our own PDF, a fixed command
+        [pdftotext, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Darnytsia heating plant" in text
+    assert "over 1,100 buildings" in text
+    assert "Log out" not in text and "Data entry" not in text
+    # Pictures of the printed pages, to look at.
+    subprocess.run(  # noqa: S603 - our own PDF, a fixed command
+        [pdftoppm, "-png", "-r", "70", str(path), str(ARTIFACTS / f"report-{DAY}-pdf")],
+        check=True,
+    )
 
 
 def test_the_dashboard_link_follows_the_filters(page: Page, demo_site):

@@ -99,21 +99,26 @@ def weapon_row(index: int = 0, **values) -> dict[str, str]:
 
 
 def form_post_data(form) -> dict:
-    """A change form as the browser posts it back unchanged: each field with its shown value."""
+    """A change form as the browser posts it back unchanged: each field with its shown value
+    (and, for a field that keeps it, the value it was shown with, as a hidden input)."""
     data: dict = {"_save": "Save"}
     for bound in form:
         value = bound.value()
-        widget = bound.field.widget
-        if isinstance(widget, MultiWidget):
-            parts = widget.decompress(value)
-            data |= {f"{bound.html_name}_{i}": "" if p is None else p for i, p in enumerate(parts)}
-        elif isinstance(value, GEOSGeometry):
-            data[bound.html_name] = value.json
-        elif isinstance(value, bool):
-            if value:
-                data[bound.html_name] = "on"
-        elif isinstance(value, list | tuple):
-            data[bound.html_name] = [str(item) for item in value]
-        else:
-            data[bound.html_name] = "" if value is None else value
+        data |= posted_value(bound.html_name, value, bound.field.widget)
+        if bound.field.show_hidden_initial:
+            data |= posted_value(bound.html_initial_name, value, bound.field.hidden_widget())
     return data
+
+
+def posted_value(name: str, value, widget) -> dict:
+    """What a browser posts for one field shown with `value`."""
+    if isinstance(widget, MultiWidget):
+        parts = widget.decompress(value)
+        return {f"{name}_{i}": "" if p is None else p for i, p in enumerate(parts)}
+    if isinstance(value, GEOSGeometry):
+        return {name: value.json}
+    if isinstance(value, bool):
+        return {name: "on"} if value else {}
+    if isinstance(value, list | tuple):
+        return {name: [str(item) for item in value]}
+    return {name: "" if value is None else value}

@@ -109,7 +109,7 @@ def test_many_attacks_are_cut_at_the_limit_and_counted_in_full(viewer):
     assert len(queries) <= 6
 
 
-@pytest.mark.parametrize("limit", ["0", "21", "five", ""])
+@pytest.mark.parametrize("limit", ["0", "21", "five", "", "-2", "²", " 5"])
 def test_a_bad_limit_is_a_400_naming_it(viewer, limit):
     client = APIClient()
     client.force_login(viewer)
@@ -120,8 +120,22 @@ def test_a_bad_limit_is_a_400_naming_it(viewer, limit):
     assert "limit" in response.json()
 
 
-def test_an_unknown_facility_is_a_404(viewer):
+def test_an_unknown_parameter_is_a_400_naming_it(viewer):
     client = APIClient()
     client.force_login(viewer)
 
-    assert client.get(url(999_999)).status_code == 404
+    response = client.get(url(FacilityFactory().pk), {"started_after": "2026-02-01"})
+
+    assert response.status_code == 400
+    assert "limit" in response.json()["started_after"][0]
+
+
+@pytest.mark.parametrize("key", ["999999", "x", "9" * 30, "-1", "١٢"])
+def test_an_unknown_or_malformed_facility_is_a_json_404(viewer, key):
+    client = APIClient()
+    client.force_login(viewer)
+
+    response = client.get(f"/api/v1/map/facilities/{key}/attacks")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such facility."}

@@ -82,7 +82,7 @@ def test_a_geojson_id_and_capacity_written_as_floats_are_read_as_integers(oblast
 
 
 def test_the_migration_writes_stored_years_as_years():
-    migration = importlib.import_module("incidents.migrations.0008_imported_years_as_years")
+    migration = importlib.import_module("incidents.migrations.0011_imported_years_as_years")
     whole = FacilityFactory(notes="Primary fuel: Coal. Commissioned: 1970.0. Source: GEODB")
     weighted = FacilityFactory(notes="Commissioned: 1978.6667.")
     typed = FacilityFactory(notes="Commissioned: 1932.")

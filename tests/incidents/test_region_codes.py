@@ -136,7 +136,7 @@ def test_the_admin_shows_a_bad_code_and_a_taken_name_on_their_fields(client, sup
 
 # --------------------------------------------------------------------------- the migration
 
-migration = importlib.import_module("incidents.migrations.0008_region_code_and_unique_names")
+migration = importlib.import_module("incidents.migrations.0010_region_code_and_unique_names")
 
 
 class _Apps:
