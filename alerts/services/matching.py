@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, ngettext
 
 from alerts import selectors
 from alerts.models import (
@@ -94,7 +95,10 @@ def _damage_matches(damage: Damage) -> Iterator[Match]:
     facility = damage.facility
     regions = {facility.region_id} if facility.region_id else set()
     base = _describe_damage(damage)
-    title = f"{damage.get_severity_display()} damage to {facility.name}"
+    title = gettext("%(severity)s damage to %(facility)s") % {
+        "severity": damage.get_severity_display(),
+        "facility": facility.name,
+    }
     for rule in selectors.active_rules(kind=AlertRule.Kind.FACILITY_DAMAGED):
         if facility.kind in rule.facility_kinds and _region_applies(rule, regions):
             yield Match(rule, "damaged", {**base, "title": title})
@@ -110,7 +114,12 @@ def _damage_matches(damage: Damage) -> Iterator[Match]:
                 "hit-again",
                 {
                     **base,
-                    "title": f"{facility.name} hit again within {rule.days} days",
+                    "title": ngettext(
+                        "%(facility)s hit again within %(days)d days",
+                        "%(facility)s hit again within %(days)d days",
+                        rule.days,
+                    )
+                    % {"facility": facility.name, "days": rule.days},
                     "earlier_hits": [
                         {
                             "damage_id": hit.pk,
@@ -136,9 +145,11 @@ def _outage_matches(report: OutageReport) -> Iterator[Match]:
         if rule.service and rule.service != report.service:
             continue
         if report.count > rule.threshold:
-            title = (
-                f"{report.region}: {report.figure()} without {report.get_service_display().lower()}"
-            )
+            title = gettext("%(region)s: %(figure)s without %(service)s") % {
+                "region": report.region,
+                "figure": report.figure(),
+                "service": report.get_service_display().lower(),
+            }
             yield Match(rule, "above-threshold", {**payload, "title": title})
 
 
@@ -146,7 +157,10 @@ def _attack_matches(attack: Attack) -> Iterator[Match]:
     if attack.verification_status != Attack.Verification.VERIFIED:
         return
     regions = {region.pk for region in attack.regions.all()}
-    payload = {"attack": _describe_attack(attack), "title": f"Verified: {attack.summary}"}
+    payload = {
+        "attack": _describe_attack(attack),
+        "title": gettext("Verified: %(summary)s") % {"summary": attack.summary},
+    }
     for rule in selectors.active_rules(kind=AlertRule.Kind.ATTACK_VERIFIED):
         if _region_applies(rule, regions):
             yield Match(rule, "verified", payload)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from incidents.models import Attack, Damage, PublicationState, WeaponUse
 
@@ -20,6 +21,33 @@ ATTACK_PARTS: tuple[tuple[type[models.Model], str], ...] = (
     (WeaponUse, "weapon use"),
     (Damage, "damage"),
 )
+# The kinds of part as a reviewer reads them, in the active language.
+_KIND_LABELS = {
+    "weapon use": pgettext_lazy("part of an attack", "weapon use"),
+    "damage": pgettext_lazy("part of an attack", "damage"),
+}
+
+
+def _part_count(kind: str, action: str, n: int) -> str:
+    """ "2 weapon use added": how many parts of a kind the summary names, by action."""
+    texts = {
+        ("weapon use", "added"): ngettext(
+            "%(count)d weapon use added", "%(count)d weapon use added", n
+        ),
+        ("weapon use", "changed"): ngettext(
+            "%(count)d weapon use changed", "%(count)d weapon use changed", n
+        ),
+        ("weapon use", "deleted"): ngettext(
+            "%(count)d weapon use deleted", "%(count)d weapon use deleted", n
+        ),
+        ("damage", "added"): ngettext("%(count)d damage added", "%(count)d damage added", n),
+        ("damage", "changed"): ngettext("%(count)d damage changed", "%(count)d damage changed", n),
+        ("damage", "deleted"): ngettext("%(count)d damage deleted", "%(count)d damage deleted", n),
+    }
+    text = texts.get((kind, action))
+    return text % {"count": n} if text else f"{n} {kind} {action}"
+
+
 # Every historical row carries these; they are not part of what the public sees.
 _HISTORY_ONLY = {"updated_at", "updated_by", "created_at", "created_by"}
 
@@ -38,6 +66,11 @@ class PartChange:
     action: str  # "added", "changed", "deleted"
     fields: list[FieldChange] = field(default_factory=list)
 
+    @property
+    def kind_label(self) -> str:
+        """The kind in the active language ("weapon use" stays the key)."""
+        return str(_KIND_LABELS.get(self.kind, self.kind))
+
 
 @dataclass
 class Changes:
@@ -55,16 +88,16 @@ class Changes:
     def summary(self) -> str:
         """One line for the review queue."""
         if self.is_new:
-            return "New: never published"
+            return gettext("New: never published")
         if self.is_empty:
-            return "No change since published"
+            return gettext("No change since published")
         words = [change.label for change in self.fields]
-        counts: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
         for part in self.parts:
-            key = f"{part.kind} {part.action}"
+            key = (part.kind, part.action)
             counts[key] = counts.get(key, 0) + 1
-        words += [f"{n} {key}" for key, n in counts.items()]
-        return "Changed: " + ", ".join(words)
+        words += [_part_count(kind, action, n) for (kind, action), n in counts.items()]
+        return gettext("Changed: %(changes)s") % {"changes": ", ".join(words)}
 
 
 def _shown(value: Any) -> str:

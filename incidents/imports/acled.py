@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.utils.translation import gettext
+
 from incidents.imports import bulk
 from incidents.imports.base import (
     AttackBatchImporter,
@@ -140,14 +142,16 @@ class AcledImporter(AttackBatchImporter):
             return None
         event_id = value(data, "event_id_cnty")
         if not event_id:
-            raise RowRejected("event_id_cnty is missing.")
+            raise RowRejected(gettext("event_id_cnty is missing."))
         when, _ = parse_datetime(value(data, "event_date"), "event_date")
         admin1 = value(data, "admin1")
         if not admin1:
-            raise RowRejected("admin1 (the region) is empty.")
+            raise RowRejected(gettext("admin1 (the region) is empty."))
         code = region_code(admin1, bare_kyiv_is_city=False)
         if code is None:
-            raise RowRejected(f"Unknown region {admin1!r} in admin1.")
+            raise RowRejected(
+                gettext("Unknown region %(region)s in admin1.") % {"region": repr(admin1)}
+            )
         region = self.region_by_code(code)
         point = point_from_text(value(data, "longitude"), value(data, "latitude"), required=False)
         fatalities = parse_int(value(data, "fatalities"), "fatalities")

@@ -28,6 +28,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from incidents.imports import bulk
 from incidents.imports.options import PUBLICATION_STATE, PUBLISHED, ImportOption, clean_options
@@ -116,18 +117,25 @@ def parse_int(value: str, what: str, *, required: bool = False) -> int | None:
     text = (value or "").strip().replace("\u00a0", "").replace(" ", "")
     if not text:
         if required:
-            raise RowRejected(f"{what} is missing.")
+            raise RowRejected(gettext("%(what)s is missing.") % {"what": what})
         return None
     if re.fullmatch(r"\d{1,3}(,\d{3})+", text):
         text = text.replace(",", "")
     try:
         number = float(text)
     except ValueError:
-        raise RowRejected(f"{what} {value!r} is not a number.") from None
+        raise RowRejected(
+            gettext("%(what)s %(value)s is not a number.") % {"what": what, "value": repr(value)}
+        ) from None
     if not math.isfinite(number) or number != int(number):
-        raise RowRejected(f"{what} {value!r} is not a whole number.")
+        raise RowRejected(
+            gettext("%(what)s %(value)s is not a whole number.")
+            % {"what": what, "value": repr(value)}
+        )
     if number < 0:
-        raise RowRejected(f"{what} {value!r} is negative.")
+        raise RowRejected(
+            gettext("%(what)s %(value)s is negative.") % {"what": what, "value": repr(value)}
+        )
     return int(number)
 
 
@@ -138,9 +146,13 @@ def parse_decimal(value: str, what: str) -> Decimal | None:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise RowRejected(f"{what} {value!r} is not a number.") from None
+        raise RowRejected(
+            gettext("%(what)s %(value)s is not a number.") % {"what": what, "value": repr(value)}
+        ) from None
     if not number.is_finite():
-        raise RowRejected(f"{what} {value!r} is not a number.")
+        raise RowRejected(
+            gettext("%(what)s %(value)s is not a number.") % {"what": what, "value": repr(value)}
+        )
     return number.quantize(Decimal("0.01"))
 
 
@@ -175,7 +187,7 @@ def parse_datetime(value: str, what: str) -> tuple[datetime, bool]:
     """
     text = (value or "").strip()
     if not text:
-        raise RowRejected(f"{what} is missing.")
+        raise RowRejected(gettext("%(what)s is missing.") % {"what": what})
     parsed: datetime | None = None
     try:
         parsed = datetime.fromisoformat(text)
@@ -190,7 +202,9 @@ def parse_datetime(value: str, what: str) -> tuple[datetime, bool]:
         try:
             parsed = date_parser.parse(text, dayfirst=True)
         except (ValueError, OverflowError):
-            raise RowRejected(f"{what} {value!r} is not a date.") from None
+            raise RowRejected(
+                gettext("%(what)s %(value)s is not a date.") % {"what": what, "value": repr(value)}
+            ) from None
     has_time = bool(re.search(r"\d:\d", text))
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=KYIV)
@@ -220,16 +234,25 @@ def checked_point(lon: float, lat: float) -> Point:
     """A WGS84 point in Ukraine, or a rejection that says what is wrong with it."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise RowRejected(
-            f"Coordinates out of range (longitude {lon}, latitude {lat}): "
-            "longitude must be within -180…180 and latitude within -90…90."
+            gettext(
+                "Coordinates out of range (longitude %(lon)s, latitude %(lat)s): "
+                "longitude must be within -180…180 and latitude within -90…90."
+            )
+            % {"lon": lon, "lat": lat}
         )
     if not in_ukraine(lon, lat):
         if in_ukraine(lat, lon):
             raise RowRejected(
-                f"Latitude and longitude look swapped: ({lat}, {lon}) lies outside Ukraine, "
-                f"but ({lon}, {lat}) would lie inside."
+                gettext(
+                    "Latitude and longitude look swapped: (%(lat)s, %(lon)s) lies outside "
+                    "Ukraine, but (%(lon)s, %(lat)s) would lie inside."
+                )
+                % {"lon": lon, "lat": lat}
             )
-        raise RowRejected(f"The point (longitude {lon}, latitude {lat}) lies outside Ukraine.")
+        raise RowRejected(
+            gettext("The point (longitude %(lon)s, latitude %(lat)s) lies outside Ukraine.")
+            % {"lon": lon, "lat": lat}
+        )
     return Point(lon, lat, srid=4326)
 
 
@@ -237,16 +260,19 @@ def point_from_text(lon_text: str, lat_text: str, *, required: bool) -> Point | 
     lon_text, lat_text = (lon_text or "").strip(), (lat_text or "").strip()
     if not lon_text and not lat_text:
         if required:
-            raise RowRejected("Coordinates are missing.")
+            raise RowRejected(gettext("Coordinates are missing."))
         return None
     if not lon_text or not lat_text:
-        raise RowRejected("Only one of latitude and longitude is given.")
+        raise RowRejected(gettext("Only one of latitude and longitude is given."))
     try:
         lon, lat = float(lon_text), float(lat_text)
     except ValueError:
-        raise RowRejected(f"Coordinates ({lat_text!r}, {lon_text!r}) are not numbers.") from None
+        raise RowRejected(
+            gettext("Coordinates (%(lat)s, %(lon)s) are not numbers.")
+            % {"lat": repr(lat_text), "lon": repr(lon_text)}
+        ) from None
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise RowRejected("Coordinates are not finite numbers.")
+        raise RowRejected(gettext("Coordinates are not finite numbers."))
     return checked_point(lon, lat)
 
 
@@ -271,7 +297,7 @@ def check_not_empty(job: ImportJob) -> None:
                 chunk, first = chunk.removeprefix(codecs.BOM_UTF8), False
             if chunk.strip():
                 return
-    raise FileUnusable("The file is empty.")
+    raise FileUnusable(gettext("The file is empty."))
 
 
 def not_utf8(job: ImportJob) -> FileUnusable | None:
@@ -288,9 +314,11 @@ def not_utf8(job: ImportJob) -> FileUnusable | None:
                 # ended in (never a newline): its newlines before the byte give the line.
                 line += exc.object[: exc.start].count(b"\n")
                 return FileUnusable(
-                    f"The file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line "
-                    f"{line} cannot be read). Save it as UTF-8 (in Excel: “CSV UTF-8”) and "
-                    "upload it again."
+                    gettext(
+                        "The file is not UTF-8 text (byte %(byte)s on line %(line)s cannot be "
+                        "read). Save it as UTF-8 (in Excel: “CSV UTF-8”) and upload it again."
+                    )
+                    % {"byte": f"0x{exc.object[exc.start]:02x}", "line": line}
                 )
             if not chunk:
                 return None
@@ -305,7 +333,7 @@ def open_text(job: ImportJob) -> Iterator[IO[str]]:
             # newline="" leaves line ends to the csv module, which needs them as written.
             yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         except UnicodeDecodeError:
-            raise (not_utf8(job) or FileUnusable("The file is not UTF-8 text.")) from None
+            raise (not_utf8(job) or FileUnusable(gettext("The file is not UTF-8 text."))) from None
 
 
 class Importer:
@@ -351,8 +379,10 @@ class Importer:
     def prepare(self) -> None:
         if self.needs_regions and not Region.objects.exists():
             raise FileUnusable(
-                "No regions are loaded, so rows cannot be matched to regions. "
-                "Load them first with `manage.py load_regions`."
+                gettext(
+                    "No regions are loaded, so rows cannot be matched to regions. "
+                    "Load them first with `manage.py load_regions`."
+                )
             )
         # Checked when the job was created, and again here: a role may change meanwhile.
         if self.publishing and (refusal := publication_refusal(self.publishes, self.user)):
@@ -390,7 +420,7 @@ class Importer:
             self._regions = {region.code: region for region in Region.objects.all()}
         region = self._regions.get(code)
         if region is None:
-            raise RowRejected(f"Region {code} is not in the database.")
+            raise RowRejected(gettext("Region %(code)s is not in the database.") % {"code": code})
         return region
 
 
@@ -405,7 +435,9 @@ def publication_refusal(models_written: Iterable[type[models.Model]], user) -> s
 
 
 def malformed(line: int, exc: csv.Error) -> FileUnusable:
-    return FileUnusable(f"Line {line}: the CSV is malformed ({exc}).")
+    return FileUnusable(
+        gettext("Line %(line)s: the CSV is malformed (%(error)s).") % {"line": line, "error": exc}
+    )
 
 
 class CsvImporter(Importer):
@@ -443,9 +475,11 @@ class CsvImporter(Importer):
         try:
             header = next(rows, None)
         except csv.Error as exc:
-            raise FileUnusable(f"The file is not readable as CSV: {exc}.") from None
+            raise FileUnusable(
+                gettext("The file is not readable as CSV: %(error)s.") % {"error": exc}
+            ) from None
         if not header:
-            raise FileUnusable("The file is empty.")
+            raise FileUnusable(gettext("The file is empty."))
         names = [(name or "").strip().lower() for name in header]
         missing = [name for name in self.required_columns if name not in names]
         if missing:

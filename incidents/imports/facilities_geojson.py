@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import ijson
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.utils.translation import gettext, gettext_noop
 from ijson.common import ObjectBuilder
 
 from incidents.imports.base import (
@@ -60,7 +61,7 @@ _UNIT_FACTOR = {"kw": Decimal("0.001"), "mw": Decimal(1), "gw": Decimal(1000)}
 # coordinates, polygon, ring, position) and properties add a few; anything
 # deeper is not a facility.
 MAX_DEPTH = 64
-NOT_A_COLLECTION = "This is not a GeoJSON FeatureCollection."
+NOT_A_COLLECTION = gettext_noop("This is not a GeoJSON FeatureCollection.")
 _OPEN, _CLOSE = ("start_map", "start_array"), ("end_map", "end_array")
 
 
@@ -106,7 +107,8 @@ def _json_events(job: ImportJob) -> Iterator[Iterator[tuple[str, Any]]]:
                 reason = reason.decode("utf-8", "replace")
             reason = str(reason).strip().splitlines()[0].rstrip(".")
             raise FileUnusable(
-                f"The file is not valid JSON (line {reader.line}: {reason})."
+                gettext("The file is not valid JSON (line %(line)s: %(reason)s).")
+                % {"line": reader.line, "reason": reason}
             ) from None
 
 
@@ -138,7 +140,9 @@ def _feature(event: str, value: Any, events: Iterator[tuple[str, Any]], *, build
             break
         event, value = next(events)
     if deepest > MAX_DEPTH:
-        return RowRejected(f"The feature is nested more than {MAX_DEPTH} levels deep.")
+        return RowRejected(
+            gettext("The feature is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
+        )
     return builder.value if builder is not None else None
 
 
@@ -151,7 +155,7 @@ def features(events: Iterator[tuple[str, Any]], *, build: bool) -> Iterator[Any]
     """
     event, _ = next(events, (None, None))
     if event != "start_map":
-        raise FileUnusable(NOT_A_COLLECTION)
+        raise FileUnusable(gettext(NOT_A_COLLECTION))
     kind, has_list = None, False
     for event, key in events:
         if event == "end_map":
@@ -168,9 +172,9 @@ def features(events: Iterator[tuple[str, Any]], *, build: bool) -> Iterator[Any]
             kind = value
         _skip(event, events)
     if kind != "FeatureCollection":
-        raise FileUnusable(NOT_A_COLLECTION)
+        raise FileUnusable(gettext(NOT_A_COLLECTION))
     if not has_list:
-        raise FileUnusable("The FeatureCollection has no list of features.")
+        raise FileUnusable(gettext("The FeatureCollection has no list of features."))
 
 
 def parse_power(text: str) -> Decimal | None:
@@ -270,7 +274,7 @@ class FacilitiesGeoJsonImporter(Importer):
     def tags(self, feature: dict) -> dict[str, str]:
         properties = feature.get("properties") or {}
         if not isinstance(properties, dict):
-            raise RowRejected("The feature's properties are not an object.")
+            raise RowRejected(gettext("The feature's properties are not an object."))
         tags = {str(k): v for k, v in properties.items() if v is not None}
         # OSM exports nest tags under "tags" (overpass) or keep them flat.
         if isinstance(tags.get("tags"), dict):
@@ -290,29 +294,34 @@ class FacilitiesGeoJsonImporter(Importer):
                 return value[:100]
         if feature.get("id") not in (None, ""):
             return str(feature["id"])[:100]
-        raise RowRejected("The feature has no id (@id, id or osm_id).")
+        raise RowRejected(gettext("The feature has no id (@id, id or osm_id)."))
 
     def import_record(self, record: Record) -> str:
         feature = record.data
         if isinstance(feature, RowRejected):
             raise feature
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise RowRejected("Not a GeoJSON Feature.")
+            raise RowRejected(gettext("Not a GeoJSON Feature."))
         tags = self.tags(feature)
         name = tags.get("name:en") or tags.get("name") or tags.get("name:uk") or ""
         if not name:
-            raise RowRejected("The facility has no name (name, name:en or name:uk).")
+            raise RowRejected(gettext("The facility has no name (name, name:en or name:uk)."))
         geometry = feature.get("geometry")
         if not geometry:
-            raise RowRejected("The feature has no geometry (coordinates are missing).")
+            raise RowRejected(gettext("The feature has no geometry (coordinates are missing)."))
         try:
             shape = GEOSGeometry(json.dumps(geometry))
         except (GEOSException, ValueError, TypeError) as exc:
-            raise RowRejected(f"The geometry cannot be read: {exc}.") from None
+            raise RowRejected(
+                gettext("The geometry cannot be read: %(error)s.") % {"error": exc}
+            ) from None
         if shape.geom_type in ("Polygon", "MultiPolygon"):
             shape = shape.centroid
         elif shape.geom_type != "Point":
-            raise RowRejected(f"A {shape.geom_type} cannot be placed: use points or polygons.")
+            raise RowRejected(
+                gettext("A %(shape)s cannot be placed: use points or polygons.")
+                % {"shape": shape.geom_type}
+            )
         point = checked_point(shape.x, shape.y)
         name_uk = tags.get("name:uk") or ""
         values = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from incidents.imports.base import (
     SKIPPED,
     Column,
@@ -85,10 +87,10 @@ class GppdImporter(CsvImporter):
             return SKIPPED
         gppd_id = value(data, "gppd_idnr")
         if not gppd_id:
-            raise RowRejected("gppd_idnr is missing.")
+            raise RowRejected(gettext("gppd_idnr is missing."))
         name = value(data, "name")
         if not name:
-            raise RowRejected("The plant has no name.")
+            raise RowRejected(gettext("The plant has no name."))
         fuel = value(data, "primary_fuel")
         point = point_from_text(value(data, "longitude"), value(data, "latitude"), required=True)
         capacity = parse_decimal(value(data, "capacity_mw"), "capacity_mw")

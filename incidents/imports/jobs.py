@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from incidents.imports.base import (
     CREATED,
@@ -244,7 +245,7 @@ def run(job: ImportJob, importer_class: type[Importer]) -> ImportJob:
         check_not_empty(job)
         total = importer.count()
         if total <= 0:
-            raise FileUnusable("The file has a header but no rows.")
+            raise FileUnusable(gettext("The file has a header but no rows."))
         importer.prepare()
         ImportJob.objects.filter(pk=job.pk).update(rows_total=total)
         job.rows_total = total

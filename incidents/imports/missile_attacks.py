@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from django.utils.translation import gettext
+
 from incidents.imports.base import (
     AttackBatchImporter,
     Column,
@@ -124,7 +126,7 @@ class MissileAttacksImporter(AttackBatchImporter):
         (data, row_id), value = record.data, self.value
         model = value(data, "model")
         if not model:
-            raise RowRejected("The weapon model is empty.")
+            raise RowRejected(gettext("The weapon model is empty."))
         started_at, start_has_time = parse_datetime(value(data, "time_start"), "time_start")
         ended_at = None
         if value(data, "time_end"):
@@ -133,7 +135,11 @@ class MissileAttacksImporter(AttackBatchImporter):
         destroyed = parse_int(value(data, "destroyed"), "destroyed")
         if launched is not None and destroyed is not None and destroyed > launched:
             raise RowRejected(
-                f"More intercepted than launched ({destroyed} destroyed > {launched} launched)."
+                gettext(
+                    "More intercepted than launched "
+                    "(%(destroyed)s destroyed > %(launched)s launched)."
+                )
+                % {"destroyed": destroyed, "launched": launched}
             )
         target = value(data, "target")
         codes, other = target_regions(target)

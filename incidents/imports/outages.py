@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 from incidents.imports.base import (
     SKIPPED,
     Column,
@@ -73,7 +75,12 @@ def choice(value: str, table: dict[str, str], what: str) -> str:
     found = table.get(value.strip().casefold())
     if found is None:
         raise RowRejected(
-            f"Unknown {what} {value!r}; use one of {', '.join(sorted(set(table.values())))}."
+            gettext("Unknown %(what)s %(value)s; use one of %(choices)s.")
+            % {
+                "what": what,
+                "value": repr(value),
+                "choices": ", ".join(sorted(set(table.values()))),
+            }
         )
     return found
 
@@ -143,7 +150,11 @@ class OutagesImporter(CsvImporter):
         name = value(data, "region")
         code = region_code(name, bare_kyiv_is_city=True)
         if code is None:
-            raise RowRejected(f"Unknown region {name!r}." if name else "The region is empty.")
+            raise RowRejected(
+                gettext("Unknown region %(region)s.") % {"region": repr(name)}
+                if name
+                else gettext("The region is empty.")
+            )
         region = self.region_by_code(code)
         service = choice(value(data, "service"), SERVICES, "service")
         unit = choice(value(data, "unit"), UNITS, "unit")
@@ -194,7 +205,9 @@ class OutagesImporter(CsvImporter):
 
     def source_for(self, url: str, title: str) -> Source:
         if not urlsplit(url).scheme.startswith("http"):
-            raise RowRejected(f"The source {url!r} is not a web address (http…).")
+            raise RowRejected(
+                gettext("The source %(url)s is not a web address (http…).") % {"url": repr(url)}
+            )
         # Looked up per row, not cached: a source created for a row that is then
         # rejected is rolled back with it.
         source = Source.objects.filter(url=url).order_by("pk").first()
