@@ -455,3 +455,14 @@ def test_the_attack_form_fits_a_laptop_with_every_error_shown(open_context, entr
     )
     assert_no_sideways_scroll(page)
     screenshot(page, "attack-entry-errors-laptop")
+
+
+def test_the_attack_list_gives_the_summary_room_to_read(open_context, entry_site):
+    page = open_context(LAPTOP).new_page()
+    page.goto(f"{entry_site.url}/admin/incidents/attack/")
+    summary = page.locator("#changelist td.field-summary").first
+    expect(summary).to_be_visible()
+    # A few words a line, not one: at least 16em of the list's 13 px type.
+    assert summary.bounding_box()["width"] >= 200
+    assert_no_sideways_scroll(page)
+    screenshot(page, "attack-list-laptop")
