@@ -178,6 +178,7 @@ class _ReportView(ReadOnlyAPIView):
     responses={200: ReportSerializer, **ERROR_RESPONSES},
 )
 class DayReportView(_ReportView):
+    @extend_schema(operation_id="v1_reports_day")
     def get(self, request: Request, day: str) -> Response:
         return self.respond(request, periods.day_period(day, request.query_params))
 
@@ -190,5 +191,6 @@ class DayReportView(_ReportView):
     responses={200: ReportSerializer, **ERROR_RESPONSES},
 )
 class PeriodReportView(_ReportView):
+    @extend_schema(operation_id="v1_reports_period")
     def get(self, request: Request) -> Response:
         return self.respond(request, periods.query_period(request.query_params))
