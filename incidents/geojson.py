@@ -312,17 +312,6 @@ def _collection(feature_sql: str, order: str) -> str:
 # --------------------------------------------------------------------------- facilities
 
 
-def _damage_attacks_where(filters: Filters) -> Where:
-    """The attack filters of a facilities query (its search words and updated_since are
-    about the facilities)."""
-    return attack_where(
-        replace(filters, search=(), updated_since=None),
-        regions=False,
-        facility_kinds=False,
-        bbox=False,
-    )
-
-
 def damage_row_where(filters: Filters, alias: str = "d") -> Where:
     """Conditions selecting the damage rows (alias `alias`) by a matching attack.
 
@@ -343,15 +332,22 @@ def damage_row_where(filters: Filters, alias: str = "d") -> Where:
         where.add(f"{alias}.attack_publication_state = ANY(%s)", list(filters.publication_states))
     if filters.weapon_types:
         where.add(f"{alias}.attack_weapon_mask & %s <> 0", weapon_bits(filters.weapon_types))
-    rest = _damage_attacks_where(
+    # The rest, about the whole attack; the facilities' own filters (search words,
+    # updated_since, regions, kinds, box) are not about attacks here.
+    rest = attack_where(
         replace(
             filters,
+            search=(),
+            updated_since=None,
             started_after=None,
             started_before=None,
             verification_statuses=(),
             publication_states=(),
             weapon_types=(),
-        )
+        ),
+        regions=False,
+        facility_kinds=False,
+        bbox=False,
     )
     if rest.parts:
         where.add(

@@ -47,10 +47,10 @@ def _copy(
     names = columns(model)
     # The public version changed now: sync clients (?updated_since) find it from here on.
     overrides = {"updated_at": "now()", **(overrides or {})}
-    selected = ", ".join(
+    shown = [
         overrides.get(name) or public_expression(model, name, decimals, alias) for name in names
-    )
-    selected = ", ".join([selected, *extra.values()])
+    ]
+    selected = ", ".join([*shown, *extra.values()])
     target = ", ".join(q(name) for name in [*names, *extra, "public_from"])
     with connection.cursor() as cursor:
         cursor.execute(
