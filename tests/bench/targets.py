@@ -33,6 +33,8 @@ MAP_DRF_GIS_OVER_ENDPOINT = Target("drf_gis/endpoint", at_least=20)
 # The map page with 100,000 attacks, by the browser's clock (test_dashboard_bench.py).
 DASHBOARD_INTERACTIVE_MS = Target("interactive_ms", at_most=2000)
 DASHBOARD_PAN_MS = Target("pan_ms", at_most=1000)
+# A pan into an area the layers do not hold yet: both ask the server again.
+DASHBOARD_FAR_PAN_MS = Target("far_pan_ms", at_most=1000)
 DASHBOARD_FILTER_MS = Target("filter_ms", at_most=1000)
 DASHBOARD_ZOOM_MS = Target("zoom_ms", at_most=1000)
 
@@ -45,6 +47,8 @@ SCALE_LAYER_MS = Target("layer_ms", at_most=300)
 SCALE_LAYER_BYTES = Target("layer_bytes", at_most=1_000_000)
 SCALE_ANSWERED = Target("answered_200", at_least=1)
 SCALE_DASHBOARD_PAN_MS = Target("pan_ms", at_most=500)
+# The same with the response cache emptied.
+SCALE_DASHBOARD_FAR_PAN_MS = Target("far_pan_ms", at_most=500)
 LOAD_P95_MS = Target("p95_ms", at_most=300)
 LOAD_FAILURES = Target("failures", at_most=0)
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from playwright.sync_api import Page, expect
 
@@ -280,3 +281,46 @@ def test_a_figure_that_counts_facilities_the_map_does_not_draw_says_so(page: Pag
     )
     expect(page.locator('[data-note="facilities_damaged"]')).to_be_hidden()
     expect(page.locator('[data-note="attacks"]')).to_be_hidden()
+
+
+def attacks_in_view(page: Page, django_db_blocker) -> int:
+    west, south, east, north = page.evaluate(
+        "(() => { const b = window.trackerDashboard.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+    with django_db_blocker.unblock():
+        return Attack.objects.filter(
+            impact_location__within=Polygon.from_bbox((west, south, east, north))
+        ).count()
+
+
+def test_a_short_pan_needs_no_request_and_a_long_one_asks_for_the_new_area(
+    page: Page, demo_site, django_db_blocker
+):
+    open_map(page, demo_site.url, "map=11/50.4500/30.5200")
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda request: asked.append(request.url) if "/api/v1/map/" in request.url else None,
+    )
+    shown = counts(page)["attacks"]
+    assert shown == attacks_in_view(page, django_db_blocker) > 0
+
+    # The layers hold an area around the view: a pan inside it is drawn at once.
+    before = drawn(page)
+    page.evaluate("window.trackerDashboard.map.panBy([200, 100], { animate: false })")
+    wait_for_redraw(page, before)
+    assert asked == []
+    assert counts(page)["attacks"] == attacks_in_view(page, django_db_blocker)
+
+    # Far away, both layers ask for the new area, and the count follows the view.
+    before = drawn(page)
+    page.evaluate("window.trackerDashboard.map.panBy([3000, 0], { animate: false })")
+    wait_for_redraw(page, before)
+    layers = sorted(re.search(r"/map/(\w+)\.geojson", url).group(1) for url in asked)
+    assert layers == ["attacks", "facilities"]
+    assert counts(page)["attacks"] == attacks_in_view(page, django_db_blocker) < shown
+    bbox = re.search(r"bbox=([^&]+)", asked[0]).group(1).replace("%2C", ",")
+    west, south, east, north = (float(value) for value in bbox.split(","))
+    centre = page.evaluate("window.trackerDashboard.map.getCenter()")
+    assert west < centre["lng"] < east and south < centre["lat"] < north

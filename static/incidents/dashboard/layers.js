@@ -7,7 +7,7 @@ import { attackIcon, facilityIcon, mapClusterIcon, outageColour, weaponColour } 
 import { attackPopup, facilityPopup, regionPopup, regionTooltip } from "./popups.js";
 import { app } from "./state.js";
 import { filterParams } from "./url.js";
-import { attacksShown, bboxParam, layerState, showStatus, view } from "./view.js";
+import { attacksShown, bboxParam, fetchBounds, layerState, showStatus, view } from "./view.js";
 import { gettext, interpolate, ngettext } from "../lib/i18n.js";
 
 // Up to this many facilities in view are drawn one by one; more are grouped by the map.
@@ -20,13 +20,36 @@ const POPUP_MIN_HEIGHT = 160;
 // The zoom a click on a cluster goes to at most: a cluster of one spot opens there.
 const CLUSTER_MAX_ZOOM = 16;
 
-/** A layer's request for the viewport: the filters, the box and the map's zoom. With the
- * zoom, the API answers with clusters when the viewport holds more than MAP_CLUSTER_ABOVE. */
-function layerParams() {
+// A layer's last answer stays current while its area covers the viewport, at the same
+// zoom and filters, for this long: after that a pan asks again, for what changed meanwhile.
+const FETCH_MAX_AGE_MS = 60_000;
+// What each layer drew last: the filters and zoom asked for, the area and when.
+const fetched = { facilities: null, attacks: null };
+
+const layerZoom = () => Math.max(0, Math.min(22, Math.floor(view.map.getZoom())));
+const fetchKey = () => `${filterParams(app.state)}|${app.state.view}|${layerZoom()}`;
+
+/** A layer's request: the filters, the area around the viewport and the map's zoom. With
+ * the zoom, the API answers with clusters when the area holds more than MAP_CLUSTER_ABOVE.
+ * The area is what `name` covers once its answer is drawn. */
+function layerRequest(name) {
+  fetched[name] = null;
   const params = filterParams(app.state);
-  params.set("bbox", bboxParam());
-  params.set("zoom", String(Math.max(0, Math.min(22, Math.floor(view.map.getZoom())))));
-  return params;
+  const bounds = fetchBounds();
+  params.set("bbox", bboxParam(bounds));
+  params.set("zoom", String(layerZoom()));
+  return { params, area: { key: fetchKey(), bounds, at: performance.now() } };
+}
+
+/** Whether what layer `name` drew last still holds everything in view. */
+export function layerCovers(name) {
+  const area = fetched[name];
+  return (
+    Boolean(area) &&
+    area.key === fetchKey() &&
+    performance.now() - area.at < FETCH_MAX_AGE_MS &&
+    area.bounds.contains(view.map.getBounds())
+  );
 }
 
 /** Zoom the map to a cluster's members, and at least one level in. */
@@ -83,7 +106,8 @@ function facilityCluster(feature) {
 export async function loadFacilities() {
   layerState.facilities = "loading";
   showStatus();
-  const data = await getJSON("facilities", `${API}map/facilities.geojson?${layerParams()}`);
+  const request = layerRequest("facilities");
+  const data = await getJSON("facilities", `${API}map/facilities.geojson?${request.params}`);
   if (data.clustered) {
     const clusters = data.features.map(facilityCluster);
     view.facilityMarkers.clearLayers();
@@ -93,6 +117,7 @@ export async function loadFacilities() {
     timings.counts.facilities = clusters.reduce((sum, c) => sum + c.feature.properties.count, 0);
     timings.counts.facilityMode = "clusters";
     layerState.facilities = "ready";
+    fetched.facilities = request.area;
     return;
   }
   const markers = data.features.map((f) => {
@@ -131,6 +156,7 @@ export async function loadFacilities() {
   timings.counts.facilities = markers.length;
   timings.counts.facilityMode = "markers";
   layerState.facilities = "ready";
+  fetched.facilities = request.area;
 }
 
 let attacksDrawn = null;
@@ -140,28 +166,43 @@ export function attackChunksDrawn(processed, total) {
   if (processed >= total && attacksDrawn) setTimeout(attacksDrawn, 0);
 }
 
-function attacksReady(mode, count, drawn) {
-  attacksShown.mode = mode;
+// The attacks drawn, as [lat, lng, count]: a marker counts 1, a cluster its members.
+let attackPoints = [];
+
+/** Count the attacks drawn inside the viewport (the layer holds an area around it). */
+export function countAttacksInView() {
+  const bounds = view.map.getBounds();
+  let count = 0;
+  for (const [lat, lng, members] of attackPoints) if (bounds.contains([lat, lng])) count += members;
   attacksShown.count = count;
   timings.counts.attacks = count;
+}
+
+function attacksReady(mode, points, drawn, area) {
+  attackPoints = points;
+  attacksShown.mode = mode;
   timings.counts.attackMode = mode;
   timings.counts.attackClusters = mode === "clusters" ? drawn : 0;
+  countAttacksInView();
   layerState.attacks = "ready";
+  fetched.attacks = area;
 }
 
 export async function loadAttacks() {
   layerState.attacks = "loading";
   showStatus();
-  const data = await getJSON("attacks", `${API}map/attacks.geojson?${layerParams()}`);
+  const request = layerRequest("attacks");
+  const data = await getJSON("attacks", `${API}map/attacks.geojson?${request.params}`);
   const features = data.features;
+  const points = features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0], data.clustered ? f.properties.count : 1]);
   if (data.clustered) {
-    // More attacks in view than the API draws one by one: its clusters, counted in the database.
+    // More attacks around the viewport than the API draws one by one: its clusters,
+    // counted in the database.
     const clusters = features.map(attackCluster);
     view.attacks.clearLayers();
     view.clusters.clearLayers();
     for (const cluster of clusters) view.clusters.addLayer(cluster);
-    const total = features.reduce((sum, f) => sum + f.properties.count, 0);
-    attacksReady("clusters", total, clusters.length);
+    attacksReady("clusters", points, clusters.length, request.area);
     return;
   }
   const markers = new Array(features.length);
@@ -186,7 +227,7 @@ export async function loadAttacks() {
     // it is shown again, and reports no progress: there is nothing to wait for.
     if (!markers.length || !view.map.hasLayer(view.attacks)) resolve();
   });
-  attacksReady("markers", markers.length, 0);
+  attacksReady("markers", points, 0, request.area);
 }
 
 export async function loadRegions() {

@@ -12,7 +12,10 @@ import { isAbort } from "./api.js";
 import { timings } from "./config.js";
 import { connectFilters, stateToForm } from "./filters.js";
 import { clusterIcon, facilityClusterIcon } from "./icons.js";
-import { attackChunksDrawn, loadAttacks, loadFacilities, loadRegions, onEachRegion, styleRegion } from "./layers.js";
+import {
+  attackChunksDrawn, countAttacksInView, layerCovers, loadAttacks, loadFacilities, loadRegions, onEachRegion,
+  styleRegion,
+} from "./layers.js";
 import { addLegend, updateLegendService } from "./legend.js";
 import { connectPublicView } from "./public.js";
 import { connectReportLink } from "./report.js";
@@ -97,8 +100,15 @@ function onMoveEnd() {
   }
   clearTimeout(moveTimer);
   const startedAt = performance.now();
-  // A short pause lets a drag or a zoom animation finish before fetching.
-  moveTimer = setTimeout(() => redraw("pan", { facilities: loadFacilities, attacks: loadAttacks }, startedAt), 60);
+  // A short pause lets a drag or a zoom animation finish before fetching. A layer whose
+  // last answer still covers the view is already drawn: only the count in view changes.
+  moveTimer = setTimeout(() => {
+    const loaders = {};
+    if (!layerCovers("facilities")) loaders.facilities = loadFacilities;
+    if (!layerCovers("attacks")) loaders.attacks = loadAttacks;
+    else countAttacksInView();
+    redraw("pan", loaders, startedAt);
+  }, 60);
 }
 
 function makeLayers(map) {

@@ -55,9 +55,24 @@ export function showStatus() {
   statusBox.classList.toggle("is-error", !loading && failed.length > 0);
 }
 
-/** The viewport with a margin, as the API's bbox parameter. */
-export function bboxParam() {
-  const bounds = view.map.getBounds().pad(0.1);
+// The layers ask for more than the viewport: this share of its width and height more on
+// every side, widened to the map's tile edges. A pan that stays inside needs no request,
+// and viewers of the same part of the map ask for the same box (one cached answer).
+const FETCH_MARGIN = 0.35;
+const TILE = 256;
+
+/** The area the layers ask for at the map's current (whole) zoom. */
+export function fetchBounds() {
+  const map = view.map;
+  const zoom = Math.floor(map.getZoom());
+  const padded = map.getBounds().pad(FETCH_MARGIN);
+  const northWest = map.project(padded.getNorthWest(), zoom).divideBy(TILE).floor().multiplyBy(TILE);
+  const southEast = map.project(padded.getSouthEast(), zoom).divideBy(TILE).ceil().multiplyBy(TILE);
+  return L.latLngBounds(map.unproject(southEast, zoom), map.unproject(northWest, zoom));
+}
+
+/** Bounds as the API's bbox parameter. */
+export function bboxParam(bounds) {
   const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
   return [
     clamp(bounds.getWest(), -180, 180), clamp(bounds.getSouth(), -90, 90),
