@@ -394,8 +394,12 @@ def test_a_row_saved_without_sources_cites_the_attacks(open_context, entry_site)
     assert set(measure.sources.all()) == set(attack.sources.all())
 
 
-@VIEWPORTS
-@pytest.mark.parametrize("user", ["olena.analyst", "taras.reviewer"])
+# Each role that may save as new, and one of them on a phone too.
+@pytest.mark.parametrize(
+    ("viewport", "user"),
+    [(LAPTOP, "olena.analyst"), (LAPTOP, "taras.reviewer"), (PHONE, "olena.analyst")],
+    ids=["laptop-analyst", "laptop-reviewer", "phone-analyst"],
+)
 def test_save_as_new_starts_a_draft_with_the_regions_weapons_and_sources(
     open_context, entry_site, viewport, user
 ):

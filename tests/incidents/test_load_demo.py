@@ -142,9 +142,7 @@ def test_running_twice_gives_the_same_rows_and_no_new_history(oblasts):
     assert Facility.objects.count() > 35
 
 
-def test_illustrative_rows_are_all_flagged(oblasts):
-    load_demo()
-
+def check_illustrative_rows_are_all_flagged() -> None:
     illustrative_attacks = Attack.objects.filter(external_source="illustrative")
     assert illustrative_attacks.count() == 120
     assert not illustrative_attacks.filter(is_illustrative=False).exists()
@@ -181,9 +179,7 @@ def test_illustrative_rows_are_all_flagged(oblasts):
     assert not weapons.filter(launched__isnull=True).exists()
 
 
-def test_illustrative_facilities_lie_in_their_region(oblasts):
-    load_demo()
-
+def check_illustrative_facilities_lie_in_their_region() -> None:
     for facility in Facility.objects.filter(is_illustrative=True).select_related("region"):
         assert facility.region.boundary.distance(facility.location) < 0.05, facility
 
@@ -255,9 +251,7 @@ def test_the_february_4_case_is_published_with_public_sources_only(oblasts):
         assert Source.objects.count() == 5
 
 
-def test_illustrative_records_take_every_publication_state_and_never_reach_the_public(oblasts):
-    load_demo()
-
+def check_illustrative_records_take_every_publication_state_and_never_reach_the_public() -> None:
     illustrative = {
         "attacks": Attack.objects.filter(is_illustrative=True),
         "outages": OutageReport.objects.filter(is_illustrative=True),
@@ -289,6 +283,15 @@ def test_illustrative_records_take_every_publication_state_and_never_reach_the_p
         assert not Source.objects.filter(confidential=True).exists()
         assert not Source.objects.filter(external_source="illustrative").exists()
         assert not Facility.objects.filter(name__contains="(illustrative)").exists()
+
+
+# The illustrative rows, loaded once for the three checks: the loader takes a while.
+def test_illustrative_rows_are_flagged_placed_in_their_region_and_never_public(oblasts):
+    load_demo()
+
+    check_illustrative_rows_are_all_flagged()
+    check_illustrative_facilities_lie_in_their_region()
+    check_illustrative_records_take_every_publication_state_and_never_reach_the_public()
 
 
 def test_a_rerun_keeps_every_state_a_reviewer_gave(oblasts, reviewer):
