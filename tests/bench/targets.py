@@ -47,8 +47,9 @@ SCALE_LAYER_MS = Target("layer_ms", at_most=300)
 SCALE_LAYER_BYTES = Target("layer_bytes", at_most=1_000_000)
 SCALE_ANSWERED = Target("answered_200", at_least=1)
 SCALE_DASHBOARD_PAN_MS = Target("pan_ms", at_most=500)
-# The same with the response cache emptied.
-SCALE_DASHBOARD_FAR_PAN_MS = Target("far_pan_ms", at_most=500)
+# The same with the response cache emptied: the whole country's clusters are counted
+# again (the pan target is for SCALE_DASHBOARD_PAN_MS; this is the general one).
+SCALE_DASHBOARD_FAR_PAN_MS = Target("far_pan_ms", at_most=DASHBOARD_FAR_PAN_MS.at_most)
 LOAD_P95_MS = Target("p95_ms", at_most=300)
 LOAD_FAILURES = Target("failures", at_most=0)
 
