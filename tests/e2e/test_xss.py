@@ -171,7 +171,6 @@ def test_the_dashboard_shows_untrusted_names_as_text_in_popups_tooltips_and_char
     screenshot(page, "xss-dashboard-attack-popup")
     close_popup(page)
 
-    page.get_by_label("Attacks", exact=True).uncheck()
     # The popups panned the map to fit (the facility's lists its attacks): back to the
     # planted region before hovering the map's middle.
     open_map(page, planted_site.url, MAP_VIEW)

@@ -178,11 +178,11 @@ export function countAttacksInView() {
   timings.counts.attacks = count;
 }
 
-function attacksReady(mode, points, drawn, area) {
+function attacksReady(mode, points, area) {
   attackPoints = points;
   attacksShown.mode = mode;
   timings.counts.attackMode = mode;
-  timings.counts.attackClusters = mode === "clusters" ? drawn : 0;
+  timings.counts.attackClusters = mode === "clusters" ? points.length : 0;
   countAttacksInView();
   layerState.attacks = "ready";
   fetched.attacks = area;
@@ -202,7 +202,7 @@ export async function loadAttacks() {
     view.attacks.clearLayers();
     view.clusters.clearLayers();
     for (const cluster of clusters) view.clusters.addLayer(cluster);
-    attacksReady("clusters", points, clusters.length, request.area);
+    attacksReady("clusters", points, request.area);
     return;
   }
   const markers = new Array(features.length);
@@ -227,7 +227,7 @@ export async function loadAttacks() {
     // it is shown again, and reports no progress: there is nothing to wait for.
     if (!markers.length || !view.map.hasLayer(view.attacks)) resolve();
   });
-  attacksReady("markers", points, 0, request.area);
+  attacksReady("markers", points, request.area);
 }
 
 export async function loadRegions() {
